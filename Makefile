@@ -1,0 +1,40 @@
+# The two commands of README.md. Everything else here serves them.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+DATA ?= data
+
+.PHONY: run test install install-test lint typecheck pytest bench clean
+
+$(VENV)/bin/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+install: $(VENV)/bin/activate
+	$(PY) -m pip install --quiet -e .
+
+install-test: $(VENV)/bin/activate
+	scripts/system-deps.sh
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+
+run: install
+	$(VENV)/bin/firsthand migrate --data $(DATA)
+	$(VENV)/bin/firsthand demo --data $(DATA)
+	$(VENV)/bin/firsthand serve --data $(DATA) --host 127.0.0.1 --port 8000
+
+lint:
+	$(VENV)/bin/ruff check firsthand tests bench
+
+typecheck:
+	$(VENV)/bin/mypy --strict firsthand/log firsthand/statements
+
+pytest:
+	$(PY) -m pytest -q
+
+test: install-test lint typecheck pytest
+
+bench: install-test
+	$(PY) bench/log.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The Django project: pages, the JSON API and the C2SP log endpoints."""

@@ -1,0 +1,92 @@
+"""Django settings. Every value that differs between deployments comes from the environment.
+
+FIRSTHAND_DATA     the data directory (database, keys, media); created on first use
+FIRSTHAND_ORIGIN   the log's origin, used only when the data directory is new
+FIRSTHAND_DEBUG    "1" for Django's debug pages (never in production)
+FIRSTHAND_HOSTS    comma-separated host names the site answers to
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from pathlib import Path
+
+from firsthand.log.datadir import DATABASE_NAME, ensure_data_dir, write_private_file
+
+DATA_DIR = ensure_data_dir(os.environ.get("FIRSTHAND_DATA", "data"))
+LOG_ORIGIN = os.environ.get("FIRSTHAND_ORIGIN") or None
+
+
+def _secret_key(directory: Path) -> str:
+    """A per-instance secret, made on first use and kept in the data directory."""
+    path = directory / "django-secret.key"
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):
+            write_private_file(path, secrets.token_urlsafe(50))
+    return path.read_text(encoding="utf-8").strip()
+
+
+SECRET_KEY = _secret_key(DATA_DIR)
+DEBUG = os.environ.get("FIRSTHAND_DEBUG") == "1"
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("FIRSTHAND_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
+    if h.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.staticfiles",
+    "firsthand.web.tlog",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "firsthand.web.urls"
+WSGI_APPLICATION = "firsthand.web.wsgi.application"
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": DATA_DIR / DATABASE_NAME,
+        "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"},
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
+
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "UTC"
+LANGUAGE_CODE = "en"
+STATIC_URL = "/static/"
+
+# Security on by default.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+X_FRAME_OPTIONS = "DENY"
+APPEND_SLASH = False
+
+# Nothing in our logs names a reader: Django's request logger would print paths
+# only, and the production server is started without an access log.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django": {"handlers": ["console"], "level": "WARNING"}},
+}
