@@ -26,12 +26,11 @@ from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from firsthand.log import merkle  # noqa: E402
-from firsthand.log.note import Signer  # noqa: E402
-from firsthand.log.reader import LogReader  # noqa: E402
-from firsthand.log.sequencer import Sequencer  # noqa: E402
-from firsthand.log.storage import SQLiteStorage  # noqa: E402
-
+from firsthand.log import merkle
+from firsthand.log.note import Signer
+from firsthand.log.reader import LogReader
+from firsthand.log.sequencer import Sequencer
+from firsthand.log.storage import SQLiteStorage
 
 _PAD = bytes(range(256)) * 256
 
@@ -63,7 +62,7 @@ class Ours:
         self.sequencer.max_batch = len(entries)
         futures = [self.sequencer.submit(e) for e in entries]
         self.sequencer.integrate_once()
-        futures[-1].result()
+        futures[-1].wait()
 
     def root(self) -> bytes:
         return self.reader.tree_hash(self.sequencer.size)

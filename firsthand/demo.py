@@ -20,4 +20,4 @@ def load_demo() -> int:
     sequencer = instance.sequencer()
     futures = [sequencer.submit(text.encode("utf-8")) for text in DEMO_ENTRIES]
     sequencer.run_until_empty()
-    return sum(not f.result().duplicate for f in futures)
+    return sum(not f.wait().duplicate for f in futures)

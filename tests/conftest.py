@@ -9,6 +9,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "firsthand.web.settings")
 os.environ.setdefault("FIRSTHAND_DATA", tempfile.mkdtemp(prefix="firsthand-test-"))
 os.environ.setdefault("FIRSTHAND_HOSTS", "testserver,127.0.0.1,localhost")
 
-import django  # noqa: E402
+import django
 
 django.setup()

@@ -1,10 +1,10 @@
 """Pooling submissions and integrating them into the tree in batches (as Sunlight does).
 
 Web workers never write the tree. They ``submit`` a checked entry and get a
-future. One sequencer thread wakes every ``period``, takes up to ``max_batch``
+ticket. One sequencer thread wakes every ``period``, takes up to ``max_batch``
 pooled entries, and in one storage transaction stores the entries, the tiles
 they changed and a checkpoint signed over the new root. Only after that
-transaction commits are the futures resolved with their indices.
+transaction commits are the tickets settled with their indices.
 
 So a kill at any moment loses only entries nobody was told about, and the
 only checkpoints anyone has seen are ones whose tree is durably stored. If a
@@ -20,7 +20,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass
 
 from firsthand.log.checkpoint import Checkpoint, sign_checkpoint
@@ -54,11 +53,38 @@ class Sequenced:
     duplicate: bool = False
 
 
-@dataclass
-class _Pending:
-    entry: bytes
-    leaf_hash: bytes
-    future: Future[Sequenced]
+class Ticket:
+    """A pooled entry's claim on its result; far lighter than a concurrent.futures.Future.
+
+    Every ticket of a batch is settled at once, then one notify_all wakes the
+    waiters, so the sequencer pays a few attribute writes per entry.
+    """
+
+    __slots__ = ("_done", "entry", "error", "leaf_hash", "result")
+
+    def __init__(self, entry: bytes, leaf: bytes, done: threading.Condition) -> None:
+        self.entry = entry
+        self.leaf_hash = leaf
+        self.result: Sequenced | None = None
+        self.error: BaseException | None = None
+        self._done = done
+
+    def done(self) -> bool:
+        return self.result is not None or self.error is not None
+
+    def wait(self, timeout: float | None = None) -> Sequenced:
+        """The entry's place in the log, once durable; raises the batch's error if it failed."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._done:
+            while not self.done():
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    raise TimeoutError("the entry was not logged in time; it may still be")
+                self._done.wait(remaining)
+        if self.error is not None:
+            raise self.error
+        assert self.result is not None
+        return self.result
 
 
 class Sequencer:
@@ -81,7 +107,8 @@ class Sequencer:
         self.max_batch = max_batch
         self.max_pool = max_pool
         self.on_checkpoint = on_checkpoint
-        self._pool: list[_Pending] = []
+        self._pool: list[Ticket] = []
+        self._settled = threading.Condition()
         self._pool_lock = threading.Lock()
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -108,10 +135,10 @@ class Sequencer:
         """The size of the last integrated tree."""
         return self._edge.size
 
-    def submit(self, entry: bytes) -> Future[Sequenced]:
-        """Pool a checked entry; the future resolves once it is durably logged."""
+    def submit(self, entry: bytes) -> Ticket:
+        """Pool a checked entry; its ticket settles once the entry is durably logged."""
         check_entry(entry)
-        pending = _Pending(entry, leaf_hash(entry), Future())
+        pending = Ticket(entry, leaf_hash(entry), self._settled)
         with self._pool_lock:
             if len(self._pool) >= self.max_pool:
                 raise PoolFull(
@@ -121,13 +148,13 @@ class Sequencer:
             self._pool.append(pending)
             if len(self._pool) >= self.max_batch:
                 self._wake.set()
-        return pending.future
+        return pending
 
     def add(self, entry: bytes, timeout: float = 30.0) -> Sequenced:
         """Submit and wait: the entry's index, once durable. Needs a running sequencer."""
         if self._thread is None:
             raise SequencerStopped("the log's sequencer is not running")
-        return self.submit(entry).result(timeout)
+        return self.submit(entry).wait(timeout)
 
     def pooled(self) -> int:
         with self._pool_lock:
@@ -146,18 +173,31 @@ class Sequencer:
             except BaseException as error:
                 # Nothing of this batch is acknowledged; start again from what is stored.
                 self._edge = self._load_edge()
-                for pending in batch:
-                    pending.future.set_exception(error)
+                self._settle(batch, error=error)
                 if not isinstance(error, Exception):
                     raise
                 return len(batch)
-        for pending, result in zip(batch, results, strict=True):
-            pending.future.set_result(result)
+        self._settle(batch, results=results)
         if self.on_checkpoint is not None:
             self.on_checkpoint(results[0].checkpoint)
         return len(batch)
 
-    def _integrate(self, batch: list[_Pending]) -> list[Sequenced]:
+    def _settle(
+        self,
+        batch: list[Ticket],
+        results: list[Sequenced] | None = None,
+        error: BaseException | None = None,
+    ) -> None:
+        with self._settled:
+            if results is not None:
+                for ticket, result in zip(batch, results, strict=True):
+                    ticket.result = result
+            else:
+                for ticket in batch:
+                    ticket.error = error
+            self._settled.notify_all()
+
+    def _integrate(self, batch: list[Ticket]) -> list[Sequenced]:
         known = self.storage.find_leaves([p.leaf_hash for p in batch])
         start = self._edge.size
         new_entries: list[bytes] = []

@@ -48,10 +48,10 @@ def leaves_of(n: int) -> list[bytes]:
 
 
 def test_empty_tree_hashes_to_sha256_of_nothing_not_zeros() -> None:
-    assert merkle.EMPTY_ROOT == hashlib.sha256(b"").digest()
+    assert hashlib.sha256(b"").digest() == merkle.EMPTY_ROOT
     assert merkle.root_from_leaf_hashes([]) == merkle.EMPTY_ROOT
     assert merkle.tree_hash(0, merkle.memory_node_reader([])) == merkle.EMPTY_ROOT
-    assert merkle.EMPTY_ROOT != bytes(32)
+    assert bytes(32) != merkle.EMPTY_ROOT
 
 
 def test_leaf_and_node_hashes_use_the_rfc_domain_separation_bytes() -> None:

@@ -46,14 +46,14 @@ def test_each_submitter_learns_its_index_and_a_signed_checkpoint_covering_it(
 ) -> None:
     sequencer = Sequencer(storage, signer, max_batch=3)
     entries = [f"entry {i}".encode() for i in range(7)]
-    futures = [sequencer.submit(e) for e in entries]
-    assert not any(f.done() for f in futures)  # nothing is acknowledged before integration
+    tickets = [sequencer.submit(e) for e in entries]
+    assert not any(f.done() for f in tickets)  # nothing is acknowledged before integration
     assert sequencer.integrate_once() == 3
-    assert [f.done() for f in futures] == [True] * 3 + [False] * 4
+    assert [f.done() for f in tickets] == [True] * 3 + [False] * 4
     sequencer.run_until_empty()
     reader = LogReader(storage)
-    for i, (entry, future) in enumerate(zip(entries, futures, strict=True)):
-        result = future.result()
+    for i, (entry, ticket) in enumerate(zip(entries, tickets, strict=True)):
+        result = ticket.wait()
         assert result.index == i and not result.duplicate
         checkpoint, _ = open_checkpoint(result.checkpoint.note, signer.verifier())
         assert checkpoint.size > i
@@ -71,8 +71,8 @@ def test_the_same_entry_twice_gets_the_first_index_not_a_second_entry(
     sequencer.run_until_empty()
     later = sequencer.submit(b"once")
     sequencer.run_until_empty()
-    assert first.result().index == same_batch.result().index == later.result().index == 0
-    assert same_batch.result().duplicate and later.result().duplicate
+    assert first.wait().index == same_batch.wait().index == later.wait().index == 0
+    assert same_batch.wait().duplicate and later.wait().duplicate
     assert sequencer.size == 1
 
 
@@ -111,11 +111,11 @@ def test_a_failed_transaction_acknowledges_nothing_and_the_log_carries_on(
     failed = sequencer.submit(b"lost")
     sequencer.run_until_empty()
     with pytest.raises(OSError, match="disk full"):
-        failed.result()
+        failed.wait()
     monkeypatch.setattr(storage, "integrate", real)
     retried = sequencer.submit(b"lost")
     sequencer.run_until_empty()
-    assert retried.result().index == 1
+    assert retried.wait().index == 1
     reader = LogReader(storage)
     assert reader.tree_hash(2) == merkle.root_from_leaf_hashes(
         [merkle.leaf_hash(b"before"), merkle.leaf_hash(b"lost")]
@@ -132,7 +132,7 @@ def test_a_second_sequencer_on_the_same_database_cannot_fork_the_log(
     lost = second.submit(b"b")
     second.run_until_empty()
     with pytest.raises(StorageConflict, match="another sequencer"):
-        lost.result()
+        lost.wait()
 
 
 def test_the_thread_integrates_within_its_period(storage: SQLiteStorage, signer: Signer) -> None:
@@ -153,10 +153,10 @@ WRITER = textwrap.dedent(
     start = sequencer.size
     i = start
     while True:
-        futures = [sequencer.submit(b"entry %d" % n) for n in range(i, i + 50)]
+        tickets = [sequencer.submit(b"entry %d" % n) for n in range(i, i + 50)]
         sequencer.integrate_once()
-        for f in futures:
-            r = f.result()
+        for f in tickets:
+            r = f.wait()
             print(r.index, r.leaf_hash.hex(), flush=True)
         i += 50
     """
