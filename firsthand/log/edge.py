@@ -72,7 +72,7 @@ class TreeEdge:
         for tile_id in edge_tiles(size):
             width = partial_width(tile_id.level, size)
             self._tiles[tile_id.level] = _PartialTile.from_expanded(
-                tile_id.index, width, partial_tiles[tile_id]
+                tile_id.number, width, partial_tiles[tile_id]
             )
         self._changed: dict[TileID, bytes] = {}
 
@@ -108,7 +108,7 @@ class TreeEdge:
         for node in nodes:
             tile_id, row, offset = node_location(node)
             tile = self._tiles[tile_id.level]
-            if tile.index != tile_id.index:
+            if tile.index != tile_id.number:
                 raise KeyError(f"node {node} is not on the right edge")
             out.append(tile.rows[row][offset])
         return out

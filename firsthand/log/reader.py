@@ -14,26 +14,27 @@ from collections.abc import Sequence
 
 from firsthand.log import merkle
 from firsthand.log.errors import NotFound
-from firsthand.log.merkle import Node
+from firsthand.log.merkle import HASH_SIZE, Node
 from firsthand.log.storage import LogStorage, StoredCheckpoint
 from firsthand.log.tiles import (
+    ROW_OFFSETS,
     TILE_WIDTH,
+    WIDTH_BY_EXPANDED_SIZE,
     TileID,
     TileRequest,
     encode_entry_bundle,
-    expanded_size,
-    node_location,
-    read_node,
     served_tile,
     tile_width,
-    width_of_expanded,
 )
 
-_FULL_TILE_BYTES = expanded_size(TILE_WIDTH)
 
+class _TileCache:
+    """A bounded LRU of expanded tiles.
 
-class _FullTileCache:
-    """A bounded LRU of full (immutable) expanded tiles."""
+    Stored tiles only ever grow, so any version once read is a valid prefix of
+    the current one: a cached partial tile answers every node it holds, and is
+    read again only when a node it does not hold yet is asked for.
+    """
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
@@ -49,10 +50,22 @@ class _FullTileCache:
 
     def put(self, tile: TileID, data: bytes) -> None:
         with self._lock:
-            self._tiles[tile] = data
+            current = self._tiles.get(tile)
+            if current is None or len(data) > len(current):
+                self._tiles[tile] = data
             self._tiles.move_to_end(tile)
             while len(self._tiles) > self.capacity:
                 self._tiles.popitem(last=False)
+
+
+def _node_in(expanded: bytes | None, row: int, offset: int) -> bytes | None:
+    if expanded is None:
+        return None
+    width = WIDTH_BY_EXPANDED_SIZE[len(expanded)]
+    if offset >= width >> row:
+        return None
+    start = ROW_OFFSETS[width][row] + offset * HASH_SIZE
+    return expanded[start : start + HASH_SIZE]
 
 
 class LogReader:
@@ -60,7 +73,9 @@ class LogReader:
 
     def __init__(self, storage: LogStorage, *, cached_tiles: int = 2048) -> None:
         self.storage = storage
-        self._cache = _FullTileCache(cached_tiles)
+        self._cache = _TileCache(cached_tiles)
+        # The largest size known to be published; sizes only grow, so larger asks re-check.
+        self._known_size = 0
 
     def latest(self) -> StoredCheckpoint:
         checkpoint = self.storage.latest_checkpoint()
@@ -68,37 +83,57 @@ class LogReader:
             raise NotFound("the log has not published a checkpoint yet")
         return checkpoint
 
-    def _expanded_tiles(self, tiles: Sequence[TileID]) -> dict[TileID, bytes]:
+    def _expanded_tiles(self, tiles: Sequence[TileID], fresh: bool = False) -> dict[TileID, bytes]:
         found: dict[TileID, bytes] = {}
         missing = []
         for tile in tiles:
-            cached = self._cache.get(tile)
+            cached = None if fresh else self._cache.get(tile)
             if cached is None:
                 missing.append(tile)
             else:
                 found[tile] = cached
         for tile, data in self.storage.read_tiles(missing).items():
-            if len(data) == _FULL_TILE_BYTES:
-                self._cache.put(tile, data)
+            self._cache.put(tile, data)
             found[tile] = data
         return found
 
     def read_nodes(self, nodes: Sequence[Node]) -> list[bytes]:
         """A merkle.NodeReader over the stored tiles."""
-        locations = [node_location(node) for node in nodes]
-        tiles = self._expanded_tiles(sorted({tile for tile, _, _ in locations}))
-        hashes = []
-        for node, (tile, row, offset) in zip(nodes, locations, strict=True):
-            data = tiles.get(tile)
-            if data is None:
-                raise NotFound(f"node {node} is not stored: tile {tile} is missing")
-            hashes.append(read_node(data, width_of_expanded(data), row, offset))
-        return hashes
+        # node_location, inlined: this loop is the whole cost of a proof.
+        locations = [
+            (
+                TileID(level >> 3, (index << (level & 7)) >> 8),
+                level & 7,
+                ((index << (level & 7)) & 0xFF) >> (level & 7),
+            )
+            for level, index in nodes
+        ]
+        tiles = self._expanded_tiles(list({tile for tile, _, _ in locations}))
+        hashes: list[bytes | None] = [
+            _node_in(tiles.get(tile), row, offset) for tile, row, offset in locations
+        ]
+        stale = {locations[i][0] for i, h in enumerate(hashes) if h is None}
+        if stale:
+            # A cached partial tile from before the tree grew: read those tiles again.
+            tiles.update(self._expanded_tiles(list(stale), fresh=True))
+            for i, h in enumerate(hashes):
+                if h is None:
+                    tile, row, offset = locations[i]
+                    hashes[i] = _node_in(tiles.get(tile), row, offset)
+        out: list[bytes] = []
+        for node, h in zip(nodes, hashes, strict=True):
+            if h is None:
+                raise NotFound(f"node {node} is not stored")
+            out.append(h)
+        return out
 
     def _check_size(self, size: int) -> None:
+        if size <= self._known_size:
+            return
         latest = self.latest().size
         if size > latest:
             raise NotFound(f"the log has {latest} entries, not {size}")
+        self._known_size = latest
 
     def tree_hash(self, size: int) -> bytes:
         self._check_size(size)
@@ -136,9 +171,9 @@ class LogReader:
                 f"{'entries' if request.is_entries else 'hashes'} asked for"
             )
         if request.is_entries:
-            start = request.tile.index * TILE_WIDTH
+            start = request.tile.number * TILE_WIDTH
             return encode_entry_bundle(self.storage.read_entries(start, start + request.width))
-        data = self._expanded_tiles([request.tile]).get(request.tile)
+        data = self._expanded_tiles([request.tile], fresh=request.is_partial).get(request.tile)
         if data is None:
             raise NotFound(f"tile {request.tile} is not stored")
         return served_tile(data, request.width)

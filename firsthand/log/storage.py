@@ -167,7 +167,7 @@ class SQLiteStorage:
         found: dict[TileID, bytes] = {}
         for tile in tiles:
             row = db.execute(
-                "SELECT expanded FROM tiles WHERE level = ? AND idx = ?", (tile.level, tile.index)
+                "SELECT expanded FROM tiles WHERE level = ? AND idx = ?", (tile.level, tile.number)
             ).fetchone()
             if row is not None:
                 found[tile] = bytes(row[0])
@@ -214,7 +214,7 @@ class SQLiteStorage:
             )
             db.executemany(
                 "INSERT OR REPLACE INTO tiles (level, idx, expanded) VALUES (?, ?, ?)",
-                ((t.level, t.index, data) for t, data in batch.tiles.items()),
+                ((t.level, t.number, data) for t, data in batch.tiles.items()),
             )
             db.execute(
                 "INSERT INTO checkpoints (size, note, signed_at) VALUES (?, ?, ?)",

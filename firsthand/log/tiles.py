@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from firsthand.log.errors import EmptyEntry, EntryTooLarge, NotFound
 from firsthand.log.merkle import HASH_SIZE, Node
@@ -30,12 +31,15 @@ TILE_WIDTH = 1 << TILE_HEIGHT
 MAX_ENTRY_SIZE = 0xFFFF
 
 
-@dataclass(frozen=True, order=True)
-class TileID:
-    """A tile's place: its level (``ENTRIES_LEVEL`` for an entry bundle) and index."""
+class TileID(NamedTuple):
+    """A tile's place: its level (``ENTRIES_LEVEL`` for an entry bundle) and index.
+
+    A NamedTuple rather than a dataclass: proofs hash and compare these in
+    their inner loop, and tuples do that in C.
+    """
 
     level: int
-    index: int
+    number: int  # the spec's N
 
 
 ENTRIES_LEVEL = -1
@@ -66,7 +70,7 @@ def partial_width(level: int, size: int) -> int:
 def tile_width(tile: TileID, size: int) -> int:
     """How many hashes (or entries) of ``tile`` exist in a tree of ``size``: 0..256."""
     level = 0 if tile.level == ENTRIES_LEVEL else tile.level
-    available = (size >> (TILE_HEIGHT * level)) - tile.index * TILE_WIDTH
+    available = (size >> (TILE_HEIGHT * level)) - tile.number * TILE_WIDTH
     return max(0, min(TILE_WIDTH, available))
 
 
@@ -87,7 +91,7 @@ def tile_path(tile: TileID, width: int = TILE_WIDTH) -> str:
     if not 1 <= width <= TILE_WIDTH:
         raise ValueError(f"a tile's width is 1..{TILE_WIDTH}, not {width}")
     kind = "entries" if tile.level == ENTRIES_LEVEL else str(tile.level)
-    path = f"tile/{kind}/{encode_index(tile.index)}"
+    path = f"tile/{kind}/{encode_index(tile.number)}"
     return path if width == TILE_WIDTH else f"{path}.p/{width}"
 
 
@@ -130,9 +134,16 @@ def row_count(width: int, row: int) -> int:
     return width >> row
 
 
+# Byte offset of each row in an expanded tile of each width: the rows are stored in order.
+ROW_OFFSETS = [
+    [HASH_SIZE * sum(width >> r for r in range(row)) for row in range(TILE_HEIGHT + 1)]
+    for width in range(TILE_WIDTH + 1)
+]
+
+
 def row_offset(width: int, row: int) -> int:
-    """Byte offset of row ``row`` in an expanded tile of ``width``: rows are stored in order."""
-    return HASH_SIZE * sum(width >> r for r in range(row))
+    """Byte offset of row ``row`` in an expanded tile of ``width``."""
+    return ROW_OFFSETS[width][row]
 
 
 def expanded_size(width: int) -> int:
@@ -146,22 +157,22 @@ def served_tile(expanded: bytes, width: int) -> bytes:
 
 
 # expanded_size grows strictly with the width (row 0 alone does), so the length names the width.
-_WIDTH_BY_EXPANDED_SIZE = {expanded_size(w): w for w in range(1, TILE_WIDTH + 1)}
+WIDTH_BY_EXPANDED_SIZE = {expanded_size(w): w for w in range(1, TILE_WIDTH + 1)}
 
 
 def width_of_expanded(expanded: bytes) -> int:
     """The width of an expanded tile, recovered from its length."""
-    width = _WIDTH_BY_EXPANDED_SIZE.get(len(expanded))
+    width = WIDTH_BY_EXPANDED_SIZE.get(len(expanded))
     if width is None:
         raise ValueError(f"{len(expanded)} bytes is not the size of an expanded tile")
     return width
 
 
-def read_node(expanded: bytes, width: int, row: int, offset: int) -> bytes:
-    """One hash from an expanded tile of ``width``."""
-    if offset >= row_count(width, row):
-        raise NotFound(f"row {row} of a tile of width {width} has no hash {offset}")
-    start = row_offset(width, row) + offset * HASH_SIZE
+def read_node(expanded: bytes, width: int, row: int, offset: int) -> bytes | None:
+    """One hash from an expanded tile of ``width``, or None if the tile does not hold it yet."""
+    if offset >= width >> row:
+        return None
+    start = ROW_OFFSETS[width][row] + offset * HASH_SIZE
     return expanded[start : start + HASH_SIZE]
 
 

@@ -152,4 +152,4 @@ def test_edge_tiles_are_the_partial_tile_of_each_level(size: int) -> None:
     tiles = edge_tiles(size)
     for tile in tiles:
         assert partial_width(tile.level, size) > 0
-        assert tile.index == size >> (8 * (tile.level + 1))
+        assert tile.number == size >> (8 * (tile.level + 1))
