@@ -55,7 +55,9 @@ class Ours:
 
     def __init__(self, directory: Path) -> None:
         self.storage = SQLiteStorage(directory / "firsthand.sqlite3")
-        self.sequencer = Sequencer(self.storage, Signer.generate("bench.example/log"), max_batch=4096)
+        self.sequencer = Sequencer(
+            self.storage, Signer.generate("bench.example/log"), max_batch=4096
+        )
         self.reader = LogReader(self.storage)
 
     def append_batch(self, entries: list[bytes]) -> None:
@@ -76,7 +78,9 @@ class Ours:
     def prove_consistency(self, old: int, new: int) -> object:
         return self.reader.consistency_proof(old, new)
 
-    def verify_inclusion(self, index: int, size: int, entry: bytes, proof: object, root: bytes) -> None:
+    def verify_inclusion(
+        self, index: int, size: int, entry: bytes, proof: object, root: bytes
+    ) -> None:
         merkle.verify_inclusion(index, size, merkle.leaf_hash(entry), proof, root)  # type: ignore[arg-type]
 
 
@@ -103,7 +107,9 @@ class Peer:
     def prove_consistency(self, old: int, new: int) -> object:
         return self.tree.prove_consistency(old, new)
 
-    def verify_inclusion(self, index: int, size: int, entry: bytes, proof: object, root: bytes) -> None:
+    def verify_inclusion(
+        self, index: int, size: int, entry: bytes, proof: object, root: bytes
+    ) -> None:
         from pymerkle import verify_inclusion
 
         verify_inclusion(self.tree.hash_buff(entry), root, proof)
@@ -171,7 +177,9 @@ def main() -> None:
             logs.append(Peer(Path(tmp)))
         for log in logs:
             r: dict[str, float] = {}
-            r[f"build to {args.size:,} (appends/s, batch 4096)"] = build(log, args.size, args.entry_bytes)
+            r[f"build to {args.size:,} (appends/s, batch 4096)"] = build(
+                log, args.size, args.entry_bytes
+            )
             figures = proof_rates(log, args.proofs, args.entry_bytes)
             for batch, total in ((1, 200), (256, 256 * 20), (4096, 4096 * 10)):
                 r[f"appends/s at batch {batch}"] = append_rate(log, batch, total, args.entry_bytes)
@@ -185,7 +193,10 @@ def main() -> None:
 
     names = list(results)
     keys = list(results[names[0]])
-    print(f"\nlog benchmark, {args.size:,} entries of {args.entry_bytes} bytes, {os.cpu_count()} cores")
+    print(
+        f"\nlog benchmark, {args.size:,} entries of {args.entry_bytes} bytes, "
+        f"{os.cpu_count()} cores"
+    )
     header = f"{'measure':44}" + "".join(f"{n:>14}" for n in names)
     if len(names) == 2:
         header += f"{'ratio':>10}"

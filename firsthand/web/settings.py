@@ -88,5 +88,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"django": {"handlers": ["console"], "level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "WARNING"},
+        # A 404 for a tile not yet written is routine, not a warning.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
 }

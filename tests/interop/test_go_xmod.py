@@ -33,11 +33,19 @@ XMOD = Path(GOPATH) / "src/golang.org/x/mod/sumdb/tlog"
 @pytest.fixture(scope="module")
 def tlogcheck(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if shutil.which("go") is None or not XMOD.is_dir():
-        pytest.skip("Go or Debian's golang-golang-x-mod-dev is not installed (make test installs them)")
+        pytest.skip(
+            "Go or Debian's golang-golang-x-mod-dev is not installed (make test installs them)"
+        )
     out = tmp_path_factory.mktemp("go") / "tlogcheck"
-    env = {**os.environ, "GOPATH": GOPATH, "GO111MODULE": "off",
-           "GOCACHE": str(tmp_path_factory.mktemp("gocache"))}
-    subprocess.run(["go", "build", "-o", str(out), "."], cwd=HERE / "go/tlogcheck", env=env, check=True)
+    env = {
+        **os.environ,
+        "GOPATH": GOPATH,
+        "GO111MODULE": "off",
+        "GOCACHE": str(tmp_path_factory.mktemp("gocache")),
+    }
+    subprocess.run(
+        ["go", "build", "-o", str(out), "."], cwd=HERE / "go/tlogcheck", env=env, check=True
+    )
     return out
 
 
@@ -49,7 +57,7 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def served_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, str]]:
-    """A log of 70,000 entries (three tile levels, partial tiles everywhere) served by `firsthand serve`."""
+    """70,000 entries (three tile levels, partial tiles everywhere) behind `firsthand serve`."""
     data = tmp_path_factory.mktemp("data")
     log = open_log(data, "interop.example/log")
     sequencer = log.sequencer(max_batch=4096)
@@ -65,7 +73,8 @@ def served_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "firsthand.cli", "serve", "--data", str(data), "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:

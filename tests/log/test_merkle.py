@@ -56,7 +56,10 @@ def test_empty_tree_hashes_to_sha256_of_nothing_not_zeros() -> None:
 
 def test_leaf_and_node_hashes_use_the_rfc_domain_separation_bytes() -> None:
     assert merkle.leaf_hash(b"x") == hashlib.sha256(b"\x00x").digest()
-    assert merkle.node_hash(b"a" * 32, b"b" * 32) == hashlib.sha256(b"\x01" + b"a" * 32 + b"b" * 32).digest()
+    assert (
+        merkle.node_hash(b"a" * 32, b"b" * 32)
+        == hashlib.sha256(b"\x01" + b"a" * 32 + b"b" * 32).digest()
+    )
 
 
 @pytest.mark.parametrize("n", [*range(1, 70), 255, 256, 257, 1000, 1024, 1025])
@@ -91,7 +94,9 @@ def flip_bit(proof: list[bytes], which: int) -> list[bytes]:
 
 @settings(max_examples=200, deadline=None)
 @given(st.integers(1, 3000), st.data())
-def test_every_inclusion_proof_verifies_and_any_flipped_bit_fails(n: int, data: st.DataObject) -> None:
+def test_every_inclusion_proof_verifies_and_any_flipped_bit_fails(
+    n: int, data: st.DataObject
+) -> None:
     leaves = leaves_of(n)
     root = merkle.root_from_leaf_hashes(leaves)
     reader = merkle.memory_node_reader(leaves)
@@ -100,7 +105,9 @@ def test_every_inclusion_proof_verifies_and_any_flipped_bit_fails(n: int, data: 
     merkle.verify_inclusion(index, n, leaves[index], proof, root)
     if proof:
         with pytest.raises(InvalidProof):
-            merkle.verify_inclusion(index, n, leaves[index], flip_bit(proof, data.draw(st.integers(0))), root)
+            merkle.verify_inclusion(
+                index, n, leaves[index], flip_bit(proof, data.draw(st.integers(0))), root
+            )
     wrong_leaf = bytearray(leaves[index])
     wrong_leaf[0] ^= 1
     with pytest.raises(InvalidProof):
@@ -115,16 +122,23 @@ def test_every_inclusion_proof_verifies_and_any_flipped_bit_fails(n: int, data: 
 
 @settings(max_examples=200, deadline=None)
 @given(st.integers(1, 3000), st.data())
-def test_every_consistency_proof_verifies_and_any_flipped_bit_fails(n: int, data: st.DataObject) -> None:
+def test_every_consistency_proof_verifies_and_any_flipped_bit_fails(
+    n: int, data: st.DataObject
+) -> None:
     leaves = leaves_of(n)
     reader = merkle.memory_node_reader(leaves)
     m = data.draw(st.integers(1, n))
-    old_root, new_root = merkle.root_from_leaf_hashes(leaves[:m]), merkle.root_from_leaf_hashes(leaves)
+    old_root, new_root = (
+        merkle.root_from_leaf_hashes(leaves[:m]),
+        merkle.root_from_leaf_hashes(leaves),
+    )
     proof = merkle.consistency_proof(m, n, reader)
     merkle.verify_consistency(m, n, old_root, new_root, proof)
     if proof:
         with pytest.raises(InvalidProof):
-            merkle.verify_consistency(m, n, old_root, new_root, flip_bit(proof, data.draw(st.integers(0))))
+            merkle.verify_consistency(
+                m, n, old_root, new_root, flip_bit(proof, data.draw(st.integers(0)))
+            )
         with pytest.raises(InvalidProof):
             merkle.verify_consistency(m, n, old_root, new_root, proof[:-1])
     if m < n:
@@ -143,15 +157,16 @@ def test_consistency_from_size_zero_is_refused_by_default_and_allowed_for_witnes
 
 
 def test_equal_sizes_need_an_empty_proof_and_the_same_root() -> None:
-    a, b = merkle.root_from_leaf_hashes(leaves_of(3)), merkle.root_from_leaf_hashes(leaves_of(4)[1:])
+    a, b = (
+        merkle.root_from_leaf_hashes(leaves_of(3)),
+        merkle.root_from_leaf_hashes(leaves_of(4)[1:]),
+    )
     merkle.verify_consistency(3, 3, a, a, [])
     with pytest.raises(InvalidProof, match="two different roots"):
         merkle.verify_consistency(3, 3, a, b, [])
 
 
-@pytest.mark.parametrize(
-    ("index", "size"), [(5, 5), (-1, 5), (2**64 - 1, 2**64 - 2), (0, 0)]
-)
+@pytest.mark.parametrize(("index", "size"), [(5, 5), (-1, 5), (2**64 - 1, 2**64 - 2), (0, 0)])
 def test_indices_outside_the_tree_fail_cleanly(index: int, size: int) -> None:
     with pytest.raises(InvalidProof):
         merkle.verify_inclusion(index, size, bytes(32), [], bytes(32))

@@ -58,7 +58,9 @@ def test_each_submitter_learns_its_index_and_a_signed_checkpoint_covering_it(
         checkpoint, _ = open_checkpoint(result.checkpoint.note, signer.verifier())
         assert checkpoint.size > i
         proof = reader.inclusion_proof(i, checkpoint.size)
-        merkle.verify_inclusion(i, checkpoint.size, merkle.leaf_hash(entry), proof, checkpoint.root_hash)
+        merkle.verify_inclusion(
+            i, checkpoint.size, merkle.leaf_hash(entry), proof, checkpoint.root_hash
+        )
         assert reader.entry(i) == entry
 
 
@@ -88,7 +90,9 @@ def test_empty_and_oversized_entries_are_refused_before_pooling(
     assert sequencer.pooled() == 1
 
 
-def test_a_full_pool_refuses_more_with_a_clear_error(storage: SQLiteStorage, signer: Signer) -> None:
+def test_a_full_pool_refuses_more_with_a_clear_error(
+    storage: SQLiteStorage, signer: Signer
+) -> None:
     sequencer = Sequencer(storage, signer, max_pool=2)
     sequencer.submit(b"a")
     sequencer.submit(b"b")
@@ -171,7 +175,9 @@ def test_killing_the_writer_at_random_moments_loses_no_acknowledged_entry(tmp_pa
     for round_ in range(8):
         proc = subprocess.Popen(
             [sys.executable, "-c", WRITER, str(data), str(17 + round_)],
-            stdout=subprocess.PIPE, text=True, env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
         )
         time.sleep(0.3 + 0.07 * round_)
         proc.send_signal(signal.SIGKILL)
@@ -190,5 +196,7 @@ def test_killing_the_writer_at_random_moments_loses_no_acknowledged_entry(tmp_pa
     for index, leaf in acknowledged.items():
         assert merkle.leaf_hash(log.reader.entry(index)).hex() == leaf
     entries = log.storage.read_entries(0, checkpoint.size)
-    assert merkle.root_from_leaf_hashes([merkle.leaf_hash(e) for e in entries]) == checkpoint.root_hash
+    assert (
+        merkle.root_from_leaf_hashes([merkle.leaf_hash(e) for e in entries]) == checkpoint.root_hash
+    )
     assert log.reader.tree_hash(checkpoint.size) == checkpoint.root_hash

@@ -51,9 +51,20 @@ def test_tile_paths_round_trip(level: int, index: int, width: int) -> None:
 @pytest.mark.parametrize(
     "bad",
     [
-        "tile/0/1", "tile/0/0001", "tile/0/x000/001", "tile/0/001.p/0", "tile/0/001.p/256",
-        "tile/0/001.p/007", "tile/8/0/000", "tile/data/000", "tile/0/001/", "tile/-1/000",
-        "tile/0/x001", "tile/00/000", "tile/entries/001.p/", "tile/0/٠٠١",
+        "tile/0/1",
+        "tile/0/0001",
+        "tile/0/x000/001",
+        "tile/0/001.p/0",
+        "tile/0/001.p/256",
+        "tile/0/001.p/007",
+        "tile/8/0/000",
+        "tile/data/000",
+        "tile/0/001/",
+        "tile/-1/000",
+        "tile/0/x001",
+        "tile/00/000",
+        "tile/entries/001.p/",
+        "tile/0/٠٠١",
     ],
 )
 def test_malformed_tile_paths_are_not_found(bad: str) -> None:
@@ -94,8 +105,13 @@ def build(storage: SQLiteStorage, batches: list[list[bytes]]) -> TreeEdge:
         hashes = [merkle.leaf_hash(e) for e in entries]
         edge.append(hashes)
         storage.integrate(
-            Batch(start, hashes, entries, edge.take_changed_tiles(),
-                  StoredCheckpoint(edge.size, f"size {edge.size}".encode()))
+            Batch(
+                start,
+                hashes,
+                entries,
+                edge.take_changed_tiles(),
+                StoredCheckpoint(edge.size, f"size {edge.size}".encode()),
+            )
         )
     return edge
 
@@ -138,10 +154,20 @@ def test_served_tiles_are_row_zero_and_partial_prefixes_stay_servable(tmp_path: 
     # A client holding the checkpoint at size 300 asks for the old partial tile.
     assert reader.tile(parse_tile_path("tile/0/001.p/44")) == b"".join(leaves[256:300])
     level1 = reader.tile(parse_tile_path("tile/1/000.p/2"))
-    assert level1 == merkle.root_from_leaf_hashes(leaves[:256]) + merkle.root_from_leaf_hashes(leaves[256:512])
-    assert decode_entry_bundle(reader.tile(parse_tile_path("tile/entries/002.p/88"))) == entries[512:]
-    for missing in ["tile/0/002.p/89", "tile/0/002", "tile/0/003.p/1", "tile/1/000.p/3", "tile/2/000.p/1",
-                    "tile/entries/002"]:
+    assert level1 == merkle.root_from_leaf_hashes(leaves[:256]) + merkle.root_from_leaf_hashes(
+        leaves[256:512]
+    )
+    assert (
+        decode_entry_bundle(reader.tile(parse_tile_path("tile/entries/002.p/88"))) == entries[512:]
+    )
+    for missing in [
+        "tile/0/002.p/89",
+        "tile/0/002",
+        "tile/0/003.p/1",
+        "tile/1/000.p/3",
+        "tile/2/000.p/1",
+        "tile/entries/002",
+    ]:
         with pytest.raises(NotFound):
             reader.tile(parse_tile_path(missing))
     storage.close()

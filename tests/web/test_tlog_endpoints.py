@@ -51,8 +51,18 @@ def test_entry_bundles_hold_the_entries(client: Client) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["/tile/0/999", "/tile/0/001.p/255", "/tile/3/000", "/tile/0/1", "/tile/x", "/tile/",
-     "/tile/0/000.p/0", "/nothing", "/tile/entries/x000/000", "/tile/0/000/../000"],
+    [
+        "/tile/0/999",
+        "/tile/0/001.p/255",
+        "/tile/3/000",
+        "/tile/0/1",
+        "/tile/x",
+        "/tile/",
+        "/tile/0/000.p/0",
+        "/nothing",
+        "/tile/entries/x000/000",
+        "/tile/0/000/../000",
+    ],
 )
 def test_unknown_or_unwritten_tiles_are_404_never_500(client: Client, path: str) -> None:
     response = client.get(path)
