@@ -14,15 +14,14 @@ from collections.abc import Sequence
 
 from firsthand.log import merkle
 from firsthand.log.errors import NotFound
-from firsthand.log.merkle import HASH_SIZE, Node
+from firsthand.log.merkle import Node
 from firsthand.log.storage import LogStorage, StoredCheckpoint
 from firsthand.log.tiles import (
-    ROW_OFFSETS,
     TILE_WIDTH,
-    WIDTH_BY_EXPANDED_SIZE,
     TileID,
     TileRequest,
     encode_entry_bundle,
+    read_node,
     served_tile,
     tile_width,
 )
@@ -59,13 +58,7 @@ class _TileCache:
 
 
 def _node_in(expanded: bytes | None, row: int, offset: int) -> bytes | None:
-    if expanded is None:
-        return None
-    width = WIDTH_BY_EXPANDED_SIZE[len(expanded)]
-    if offset >= width >> row:
-        return None
-    start = ROW_OFFSETS[width][row] + offset * HASH_SIZE
-    return expanded[start : start + HASH_SIZE]
+    return None if expanded is None else read_node(expanded, row, offset)
 
 
 class LogReader:

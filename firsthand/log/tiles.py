@@ -168,8 +168,9 @@ def width_of_expanded(expanded: bytes) -> int:
     return width
 
 
-def read_node(expanded: bytes, width: int, row: int, offset: int) -> bytes | None:
-    """One hash from an expanded tile of ``width``, or None if the tile does not hold it yet."""
+def read_node(expanded: bytes, row: int, offset: int) -> bytes | None:
+    """One hash from an expanded tile, or None if the tile does not hold it yet."""
+    width = width_of_expanded(expanded)
     if offset >= width >> row:
         return None
     start = ROW_OFFSETS[width][row] + offset * HASH_SIZE
