@@ -39,3 +39,7 @@ class EmptyEntry(LogError):
 
 class NotFound(LogError):
     """The index, tile or checkpoint asked for does not exist (yet)."""
+
+
+class AmbiguousKey(LogError):
+    """Two trusted keys share a name and key ID, so a signature line cannot tell them apart."""

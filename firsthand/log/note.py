@@ -1,17 +1,19 @@
-"""C2SP signed-note v1.0.0 with Ed25519 keys (signature type 0x01).
+"""C2SP signed-note v1.0.0 (https://c2sp.org/signed-note@v1.0.0), Ed25519 keys (type 0x01).
 
-A note is UTF-8 text ending in a newline, a blank line, then one signature
-line per signer: ``— <name> <base64(key ID || signature)>`` (U+2014). The key
-ID is the first four bytes of SHA-256(name || "\\n" || type || public key).
+A note is UTF-8 text ending in a newline, a blank line, then one line per
+signature: ``— <key name> <base64(key ID || signature)>`` (em dash U+2014). The
+key ID is SHA-256(name || "\\n" || type || public key)[:4] (spec, "Signatures").
 
-Verifier keys are ``<name>+<hex key ID>+<base64(type || public key)>`` and
-private keys ``PRIVATE+KEY+<name>+<hex key ID>+<base64(type || seed)>``, the
+Verifier keys are ``<name>+<hex key ID>+<base64(0x01 || public key)>`` and
+private keys ``PRIVATE+KEY+<name>+<hex key ID>+<base64(0x01 || seed)>``: the
 forms Go's golang.org/x/mod/sumdb/note reads and writes.
 
-Opening a note follows the spec: the *last* blank line separates text from
-signatures (the text may hold blank lines); signatures by unknown keys are
-ignored; a known key whose signature fails rejects the whole note; at least
-one known key must verify.
+Opening a note follows the spec's rules: no ASCII control character but
+newline; the *last* blank line separates text from signatures, so the text may
+hold blank lines; signatures by unknown (name, key ID) pairs are ignored; a
+known key whose signature fails rejects the whole note; at least one known key
+must verify. Like Go we refuse more than 100 signature lines (the spec asks
+for at least 16).
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
+from cryptography.exceptions import InvalidSignature as _BadEd25519
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
@@ -32,107 +35,172 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 
-from firsthand.log.errors import InvalidSignature, MalformedNote, UnverifiedNote
+from firsthand.log.errors import AmbiguousKey, InvalidSignature, MalformedNote, UnverifiedNote
 
 ED25519 = 0x01
-EM_DASH = "\u2014"
-MAX_SIGNATURES = 100  # Go's limit; the spec asks verifiers to accept at least 16.
+ED25519_KEY_SIZE = 32
+ED25519_SIGNATURE_SIZE = 64
 KEY_ID_SIZE = 4
+MAX_SIGNATURES = 100
+SIGNATURE_PREFIX = "\u2014 "  # em dash, space
+
+# The spec bans ASCII control characters other than newline, and only those (DEL
+# and C1 controls pass, as in Go's note.Open). A str may also hold lone surrogates,
+# which UTF-8 cannot encode.
+_FORBIDDEN = re.compile("[\x00-\x09\x0b-\x1f\ud800-\udfff]")
 
 
 def key_id(name: str, key_type_and_public: bytes) -> bytes:
-    """The 4-byte key ID: SHA-256(name || "\\n" || type || public key)[:4]."""
+    """SHA-256(name || "\\n" || type || public key)[:4], for any signature type."""
     return hashlib.sha256(name.encode("utf-8") + b"\n" + key_type_and_public).digest()[:KEY_ID_SIZE]
 
 
 def check_key_name(name: str) -> None:
-    """Key names are non-empty and hold no Unicode spaces and no '+'."""
+    """Key names are non-empty, with no Unicode space and no '+' (spec, "Format")."""
     if not name:
         raise MalformedNote("a key name cannot be empty")
     for ch in name:
         if ch == "+":
             raise MalformedNote(f"the key name {name!r} contains '+', which separates key fields")
-        # As Go's note.isValidName: Unicode spaces are out. Control characters are out too;
-        # format characters such as the ZWNJ of Persian names stay allowed.
-        if ch.isspace() or unicodedata.category(ch) in ("Zs", "Zl", "Zp", "Cc"):
-            raise MalformedNote(f"the key name {name!r} contains a space or control character")
+        # Python's isspace covers Go's unicode.IsSpace; the Z* test guards against drift.
+        if ch.isspace() or unicodedata.category(ch).startswith("Z"):
+            raise MalformedNote(f"the key name {name!r} contains the space U+{ord(ch):04X}")
+        # Not a space, but a name must fit on a signature line, where these are banned.
+        if _FORBIDDEN.match(ch):
+            raise MalformedNote(f"the key name {name!r} contains the character U+{ord(ch):04X}")
+
+
+def check_text(text: str) -> None:
+    """A note's text: non-empty, ends in a newline, no control character but newline."""
+    if not text:
+        raise MalformedNote("a note's text cannot be empty")
+    if not text.endswith("\n"):
+        raise MalformedNote("a note's text must end with a newline")
+    _check_characters(text, "the note's text")
+
+
+def _check_characters(text: str, what: str) -> None:
+    bad = _FORBIDDEN.search(text)
+    if bad:
+        raise MalformedNote(
+            f"{what} holds U+{ord(bad.group()):04X} at character {bad.start()}; "
+            "a signed note allows no control character but newline"
+        )
 
 
 def _b64decode(text: str, what: str) -> bytes:
+    # Standard alphabet with padding (RFC 4648 section 4), nothing else accepted.
     try:
         return base64.b64decode(text.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError, ValueError):
+    except (binascii.Error, UnicodeEncodeError):
         raise MalformedNote(f"{what} is not valid base64") from None
 
 
-def _split_key(text: str, fields: int, what: str) -> list[str]:
-    # Names hold no '+', but base64 can: split only as often as there are separators.
-    parts = text.split("+", fields - 1)
-    if len(parts) != fields:
-        raise MalformedNote(f"{what} must have {fields} '+'-separated fields, not {len(parts)}")
-    return parts
-
-
-def _parse_key_id(hex_text: str, what: str) -> bytes:
-    if len(hex_text) != 8 or any(c not in "0123456789abcdef" for c in hex_text):
+def _parse_key_text(name: str, hex_id: str, encoded: str, what: str) -> tuple[bytes, bytes]:
+    """The claimed key ID and the 32 key bytes of a verifier or private key's text."""
+    check_key_name(name)
+    what = f"{what} {name}"
+    # The spec's hex is fixed-length lowercase.
+    if len(hex_id) != 2 * KEY_ID_SIZE or any(c not in "0123456789abcdef" for c in hex_id):
         raise MalformedNote(f"the key ID of {what} must be 8 lowercase hex digits")
-    return bytes.fromhex(hex_text)
+    raw = _b64decode(encoded, what)
+    if not raw:
+        raise MalformedNote(f"{what} holds no key")
+    if raw[0] != ED25519:
+        raise MalformedNote(f"{what} has signature type 0x{raw[0]:02x}, not Ed25519 (0x01)")
+    if len(raw) != 1 + ED25519_KEY_SIZE:
+        raise MalformedNote(f"{what} holds {len(raw) - 1} bytes; an Ed25519 key has 32")
+    return bytes.fromhex(hex_id), raw[1:]
 
 
-class Verifier:
-    """An Ed25519 verifier key, ``name+hhhhhhhh+base64(0x01 || public key)``."""
+def _check_claimed_id(key: _NamedKey, claimed: bytes, what: str) -> None:
+    if key.key_id != claimed:
+        raise MalformedNote(
+            f"{what} {key.name} claims key ID {claimed.hex()}, "
+            f"but its public key has {key.key_id.hex()}"
+        )
+
+
+class _NamedKey:
+    """What a signer and its verifier share: a name, a public key, and their key ID."""
+
+    __slots__ = ("_key_id", "_name", "_public_key")
 
     def __init__(self, name: str, public_key: bytes) -> None:
         check_key_name(name)
-        if len(public_key) != 32:
-            raise MalformedNote("an Ed25519 public key is 32 bytes long")
-        self.name = name
-        self.public_key = public_key
-        self.key_id = key_id(name, bytes([ED25519]) + public_key)
-        self._key = Ed25519PublicKey.from_public_bytes(public_key)
+        self._name = name
+        self._public_key = bytes(public_key)
+        self._key_id = key_id(name, bytes([ED25519]) + self._public_key)
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def key_id(self) -> bytes:
+        return self._key_id
+
+    @property
+    def public_key(self) -> bytes:
+        return self._public_key
+
+
+class Verifier(_NamedKey):
+    """A trusted Ed25519 key: ``name+hhhhhhhh+base64(0x01 || public key)``."""
+
+    __slots__ = ("_key",)
+
+    def __init__(self, name: str, public_key: bytes) -> None:
+        if len(public_key) != ED25519_KEY_SIZE:
+            raise MalformedNote(f"an Ed25519 public key has 32 bytes, not {len(public_key)}")
+        super().__init__(name, public_key)
+        self._key = Ed25519PublicKey.from_public_bytes(self._public_key)
 
     @classmethod
     def from_text(cls, vkey: str) -> Verifier:
-        name, hex_id, encoded = _split_key(vkey.strip(), 3, "a verifier key")
-        claimed = _parse_key_id(hex_id, "the verifier key")
-        raw = _b64decode(encoded, "the verifier key")
-        if not raw or raw[0] != ED25519:
-            raise MalformedNote("the verifier key is not an Ed25519 key (type 0x01)")
-        verifier = cls(name, raw[1:])
-        if verifier.key_id != claimed:
-            raise MalformedNote(f"the verifier key for {name!r} has the wrong key ID {hex_id}")
+        # A name holds no '+' but base64 can: split at the first two only.
+        fields = vkey.split("+", 2)
+        if len(fields) != 3:
+            raise MalformedNote("a verifier key has the form <name>+<key ID>+<base64 key>")
+        claimed, public = _parse_key_text(fields[0], fields[1], fields[2], "the verifier key")
+        verifier = cls(fields[0], public)
+        _check_claimed_id(verifier, claimed, "the verifier key")
         return verifier
 
     def text(self) -> str:
-        encoded = base64.b64encode(bytes([ED25519]) + self.public_key).decode()
-        return f"{self.name}+{self.key_id.hex()}+{encoded}"
+        encoded = base64.b64encode(bytes([ED25519]) + self._public_key).decode("ascii")
+        return f"{self._name}+{self._key_id.hex()}+{encoded}"
 
     def verify(self, message: bytes, signature: bytes) -> bool:
+        if len(signature) != ED25519_SIGNATURE_SIZE:
+            return False
         try:
             self._key.verify(signature, message)
-        except _CryptoInvalidSignature:
+        except _BadEd25519:
             return False
         return True
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Verifier) and other.text() == self.text()
+        if not isinstance(other, Verifier):
+            return NotImplemented
+        return (self._name, self._public_key) == (other._name, other._public_key)
 
     def __hash__(self) -> int:
-        return hash(self.text())
+        return hash((self._name, self._public_key))
 
     def __repr__(self) -> str:
         return f"Verifier({self.text()!r})"
 
 
-class Signer:
-    """An Ed25519 signing key with its name. Its private form is a secret: never log it."""
+class Signer(_NamedKey):
+    """An Ed25519 signing key with its name. Its private text is a secret: never log it."""
+
+    __slots__ = ("_private",)
 
     def __init__(self, name: str, private_key: Ed25519PrivateKey) -> None:
-        check_key_name(name)
-        self.name = name
-        self._key = private_key
-        self.public_key = private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-        self.key_id = key_id(name, bytes([ED25519]) + self.public_key)
+        public = private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        super().__init__(name, public)
+        self._private = private_key
 
     @classmethod
     def generate(cls, name: str) -> Signer:
@@ -140,135 +208,141 @@ class Signer:
 
     @classmethod
     def from_seed(cls, name: str, seed: bytes) -> Signer:
-        if len(seed) != 32:
-            raise MalformedNote("an Ed25519 private key seed is 32 bytes long")
+        if len(seed) != ED25519_KEY_SIZE:
+            raise MalformedNote(f"an Ed25519 private key seed has 32 bytes, not {len(seed)}")
         return cls(name, Ed25519PrivateKey.from_private_bytes(seed))
 
     @classmethod
     def from_private_key(cls, text: str) -> Signer:
-        private, key, name, hex_id, encoded = _split_key(text.strip(), 5, "a private key")
-        if (private, key) != ("PRIVATE", "KEY"):
-            raise MalformedNote("a private key starts with PRIVATE+KEY+")
-        claimed = _parse_key_id(hex_id, "the private key")
-        raw = _b64decode(encoded, "the private key")
-        if not raw or raw[0] != ED25519:
-            raise MalformedNote("the private key is not an Ed25519 key (type 0x01)")
-        signer = cls.from_seed(name, raw[1:])
-        if signer.key_id != claimed:
-            raise MalformedNote(f"the private key for {name!r} has the wrong key ID {hex_id}")
+        # Error messages never quote the text: it holds the secret seed.
+        fields = text.split("+", 4)
+        if len(fields) != 5 or fields[:2] != ["PRIVATE", "KEY"]:
+            raise MalformedNote("a private key has the form PRIVATE+KEY+<name>+<key ID>+<base64>")
+        claimed, seed = _parse_key_text(fields[2], fields[3], fields[4], "the private key")
+        signer = cls.from_seed(fields[2], seed)
+        _check_claimed_id(signer, claimed, "the private key")
         return signer
 
     def seed(self) -> bytes:
-        return self._key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+        return self._private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
 
     def private_key_text(self) -> str:
-        encoded = base64.b64encode(bytes([ED25519]) + self.seed()).decode()
-        return f"PRIVATE+KEY+{self.name}+{self.key_id.hex()}+{encoded}"
+        encoded = base64.b64encode(bytes([ED25519]) + self.seed()).decode("ascii")
+        return f"PRIVATE+KEY+{self._name}+{self._key_id.hex()}+{encoded}"
 
     def verifier(self) -> Verifier:
-        return Verifier(self.name, self.public_key)
+        return Verifier(self._name, self._public_key)
 
     def sign(self, message: bytes) -> bytes:
-        return self._key.sign(message)
+        return self._private.sign(message)
 
     def __repr__(self) -> str:
-        return f"Signer({self.name!r}, key ID {self.key_id.hex()})"
+        return f"Signer({self._name!r}, key ID {self._key_id.hex()})"
 
 
 @dataclass(frozen=True)
 class NoteSignature:
+    """One signature line: which key (name and key ID) and the signature bytes."""
+
     name: str
     key_id: bytes
     signature: bytes
 
     def line(self) -> str:
-        encoded = base64.b64encode(self.key_id + self.signature).decode()
-        return f"{EM_DASH} {self.name} {encoded}\n"
+        encoded = base64.b64encode(self.key_id + self.signature).decode("ascii")
+        return f"{SIGNATURE_PREFIX}{self.name} {encoded}\n"
 
 
 @dataclass(frozen=True)
 class Note:
+    """A note's text, every signature line it carries, and which trusted keys verified it."""
+
     text: str
     signatures: tuple[NoteSignature, ...]
-    verified_by: tuple[Verifier, ...] = field(default=())
+    verified_by: tuple[Verifier, ...] = ()
 
     def encode(self) -> bytes:
         return (self.text + "\n" + "".join(s.line() for s in self.signatures)).encode("utf-8")
 
 
-def check_text(text: str) -> None:
-    """A note's text: non-empty, ends in a newline, no control characters but newlines."""
-    if not text:
-        raise MalformedNote("the note's text is empty")
-    if not text.endswith("\n"):
-        raise MalformedNote("the note's text must end with a newline")
-    for ch in text:
-        if ch != "\n" and unicodedata.category(ch) == "Cc":
-            raise MalformedNote(f"the note holds the control character U+{ord(ch):04X}")
-
-
 def sign_note(text: str, *signers: Signer) -> bytes:
-    """Sign ``text`` with each signer; returns the whole note."""
+    """The signed note: ``text``, a blank line, and one signature line per signer."""
     check_text(text)
     if not signers:
-        raise MalformedNote("a note needs at least one signature")
+        raise MalformedNote("a note needs at least one signer")
+    if len(signers) > MAX_SIGNATURES:
+        # We would write a note that we (and Go) refuse to open.
+        raise MalformedNote(f"a note carries at most {MAX_SIGNATURES} signatures")
     message = text.encode("utf-8")
     signatures = tuple(NoteSignature(s.name, s.key_id, s.sign(message)) for s in signers)
     return Note(text, signatures).encode()
 
 
-def _parse_signature_line(line: str) -> NoteSignature:
-    prefix = EM_DASH + " "
-    if not line.startswith(prefix):
-        raise MalformedNote("a signature line must start with an em dash and a space")
-    parts = line[len(prefix) :].split(" ")
-    if len(parts) != 2:
-        raise MalformedNote("a signature line is '— <name> <base64 signature>'")
-    name, encoded = parts
+def _parse_signature_line(number: int, line: str) -> NoteSignature:
+    if not line.startswith(SIGNATURE_PREFIX):
+        raise MalformedNote(f"signature line {number} does not start with an em dash and a space")
+    name, space, encoded = line[len(SIGNATURE_PREFIX) :].partition(" ")
+    if not space:
+        raise MalformedNote(f"signature line {number} has no space before its signature")
     check_key_name(name)
     raw = _b64decode(encoded, f"the signature by {name}")
-    if len(raw) < KEY_ID_SIZE + 1:
-        raise MalformedNote(f"the signature by {name} is too short to hold a key ID")
+    if len(raw) <= KEY_ID_SIZE:
+        raise MalformedNote(f"the signature by {name} is too short for a key ID and signature")
     return NoteSignature(name, raw[:KEY_ID_SIZE], raw[KEY_ID_SIZE:])
 
 
 def parse_note(data: bytes) -> Note:
-    """Split a note into its text and signatures without checking them."""
+    """Split a note into its text and signature lines, checking the grammar but no signature."""
     try:
         decoded = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise MalformedNote("the note is not valid UTF-8") from None
+    except UnicodeDecodeError as e:
+        raise MalformedNote(f"the note is not valid UTF-8 (byte {e.start})") from None
+    _check_characters(decoded, "the note")
+    # The last blank line is the separator, so the text may hold blank lines of its own.
     split = decoded.rfind("\n\n")
     if split < 0:
         raise MalformedNote("the note has no blank line before its signatures")
     text, block = decoded[: split + 1], decoded[split + 2 :]
-    check_text(text)
+    if not block:
+        raise MalformedNote("the note has no signature line after its last blank line")
     if not block.endswith("\n"):
-        raise MalformedNote("the note's last signature line must end with a newline")
+        raise MalformedNote("the note's last signature line does not end with a newline")
+    count = block.count("\n")
+    if count > MAX_SIGNATURES:
+        raise MalformedNote(f"the note has {count} signature lines; we accept at most 100")
     lines = block[:-1].split("\n")
-    if len(lines) > MAX_SIGNATURES:
-        raise MalformedNote(f"the note has {len(lines)} signatures; at most {MAX_SIGNATURES}")
-    return Note(text, tuple(_parse_signature_line(line) for line in lines))
+    return Note(text, tuple(_parse_signature_line(i, line) for i, line in enumerate(lines, 1)))
+
+
+def _label(name: str, kid: bytes) -> str:
+    return f"{name}+{kid.hex()}"
 
 
 def open_note(data: bytes, verifiers: Iterable[Verifier]) -> Note:
-    """Parse a note and check it against trusted keys; see the module docstring for the rules."""
+    """Parse a note and verify it against trusted keys; see the module docstring for the rules."""
+    known: dict[tuple[str, bytes], Verifier] = {}
+    for v in verifiers:
+        other = known.setdefault((v.name, v.key_id), v)
+        if other != v:
+            # Two trusted keys that a signature line cannot tell apart (spec, "Signatures").
+            raise AmbiguousKey(
+                f"two trusted keys share the name and key ID {_label(v.name, v.key_id)}"
+            )
     note = parse_note(data)
-    known = {(v.name, v.key_id): v for v in verifiers}
     message = note.text.encode("utf-8")
     verified: list[Verifier] = []
     for sig in note.signatures:
         verifier = known.get((sig.name, sig.key_id))
         if verifier is None:
-            continue  # someone else's signature (a witness, another log): not ours to judge
+            continue  # someone else's key (a witness, a rotated key): not ours to judge
         if not verifier.verify(message, sig.signature):
             raise InvalidSignature(
-                f"the signature by {verifier.name}+{verifier.key_id.hex()} does not verify; "
+                f"signature by {_label(sig.name, sig.key_id)} does not verify; "
                 "the note was altered or the key is wrong"
             )
         if verifier not in verified:
             verified.append(verifier)
     if not verified:
-        names = ", ".join(sorted({name for name, _ in known})) or "no keys"
-        raise UnverifiedNote(f"the note carries no signature by a trusted key ({names})")
+        trusted = ", ".join(sorted(_label(*k) for k in known)) or "none"
+        raise UnverifiedNote(f"no signature on the note is by a trusted key (trusted: {trusted})")
     return Note(note.text, note.signatures, tuple(verified))
