@@ -102,21 +102,24 @@ def tree_nodes(size: int) -> list[Node]:
 
 
 def inclusion_ranges(index: int, size: int) -> list[tuple[int, int]]:
-    """The entry ranges whose hashes form PATH(index, D[0:size]), leaf first (RFC 9162 2.1.3.1)."""
+    """The entry ranges whose hashes form PATH(index, D[0:size]), leaf first (RFC 9162 2.1.3.1).
+
+    Computed level by level rather than by the RFC's recursion: at level l the
+    sibling of the node holding ``index`` is node ``(index >> l) ^ 1``. A left
+    sibling is always complete; a right one is complete, cut short by the
+    tree's right edge, or beyond it (then that level adds nothing).
+    """
     if not 0 <= index < size:
         raise InvalidProof(f"index {index} is not in a tree of size {size}")
-    siblings: list[tuple[int, int]] = []
-    lo, hi = 0, size
-    while hi - lo > 1:
-        k = _largest_power_of_two_below(hi - lo)
-        if index < lo + k:
-            siblings.append((lo + k, hi))
-            hi = lo + k
-        else:
-            siblings.append((lo, lo + k))
-            lo += k
-    siblings.reverse()
-    return siblings
+    ranges: list[tuple[int, int]] = []
+    level = 0
+    while (1 << level) < size:
+        sibling = (index >> level) ^ 1
+        start = sibling << level
+        if start < size:
+            ranges.append((start, min(start + (1 << level), size)))
+        level += 1
+    return ranges
 
 
 def consistency_ranges(old_size: int, new_size: int) -> list[tuple[int, int]]:
@@ -179,8 +182,33 @@ def tree_hash(size: int, read_nodes: NodeReader) -> bytes:
 
 
 def inclusion_proof(index: int, size: int, read_nodes: NodeReader) -> list[bytes]:
-    """The audit path of entry ``index`` in the tree of ``size``."""
-    return hashes_of_ranges(inclusion_ranges(index, size), read_nodes)
+    """The audit path of entry ``index`` in the tree of ``size``.
+
+    Every sibling but the right-edge one is a single complete node, so the
+    nodes are named directly (as inclusion_ranges would find them) and only
+    the right edge is decomposed and folded.
+    """
+    if not 0 <= index < size:
+        raise InvalidProof(f"index {index} is not in a tree of size {size}")
+    nodes: list[Node] = []
+    edge: list[Node] = []
+    edge_position = -1
+    level = 0
+    while (1 << level) < size:
+        sibling = (index >> level) ^ 1
+        start = sibling << level
+        if start + (1 << level) <= size:
+            nodes.append((level, sibling))
+        elif start < size:
+            edge_position = len(nodes)
+            edge = range_nodes(start, size)
+            nodes.extend(edge)
+        level += 1
+    hashes = read_nodes(nodes)
+    if edge_position >= 0:
+        folded = fold_right(hashes[edge_position : edge_position + len(edge)])
+        hashes[edge_position : edge_position + len(edge)] = [folded]
+    return hashes
 
 
 def consistency_proof(old_size: int, new_size: int, read_nodes: NodeReader) -> list[bytes]:

@@ -168,15 +168,6 @@ def width_of_expanded(expanded: bytes) -> int:
     return width
 
 
-def read_node(expanded: bytes, row: int, offset: int) -> bytes | None:
-    """One hash from an expanded tile, or None if the tile does not hold it yet."""
-    width = width_of_expanded(expanded)
-    if offset >= width >> row:
-        return None
-    start = ROW_OFFSETS[width][row] + offset * HASH_SIZE
-    return expanded[start : start + HASH_SIZE]
-
-
 def check_entry(entry: bytes) -> None:
     """Refuse an entry that cannot be logged, saying why."""
     if not entry:
