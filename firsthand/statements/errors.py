@@ -1,0 +1,35 @@
+"""Errors of the statement layer: each names the problem in words a person can act on."""
+
+from firsthand.log.errors import LogError
+
+
+class StatementError(LogError):
+    """Base class: a statement, key file or bundle that cannot be accepted."""
+
+
+class MalformedStatement(StatementError):
+    """The head or the statement file does not follow docs/statement-format.md."""
+
+
+class BodyMismatch(StatementError):
+    """The body is not the one the signed head names (hash or length differ)."""
+
+
+class BodyTooLarge(StatementError):
+    """The body is longer than this server accepts."""
+
+
+class StatementFromTheFuture(StatementError):
+    """The head's time is further ahead than clocks can drift."""
+
+
+class WrongAuthor(StatementError):
+    """The head is not signed by the key its author line names."""
+
+
+class BundleError(StatementError):
+    """An offline bundle does not verify; the message says which check failed."""
+
+
+class KeyFileError(StatementError):
+    """A key file cannot be read, or would overwrite another."""

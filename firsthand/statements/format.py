@@ -1,0 +1,404 @@
+"""The statement: a signed head (one log entry) and the body it names.
+
+The head is a C2SP signed note by the author's Ed25519 key. Its text is a
+fixed sequence of header lines, one ``key value`` pair each, in this order
+(docs/statement-format.md has the grammar and a worked example):
+
+    firsthand-statement/v1
+    author <verifier key>                     exactly once
+    time <RFC 3339 UTC, seconds, Z>           exactly once
+    lang <BCP 47 tag>                         exactly once
+    kind <kind>                               exactly once
+    body sha256:<64 hex> <length>             exactly once
+    media sha256:<64 hex> <type/subtype> <size>   zero or more
+    refers leaf:<64 hex> | text:<64 hex>      zero or more
+    subject <verifier key>                    vouch only, exactly once
+    new-key <verifier key>                    key-rotation only, exactly once
+    seen-at <free text>                       denial only, at most once
+    reason <free text>                        withholding only, exactly once
+
+The head never holds a blank line, so it stays readable on paper and the
+statement file (head, a blank line, the body) splits unambiguously.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from firsthand.log.errors import LogError
+from firsthand.log.merkle import leaf_hash
+from firsthand.log.note import Note, Signer, Verifier, open_note, parse_note, sign_note
+from firsthand.log.tiles import MAX_ENTRY_SIZE
+from firsthand.statements.errors import (
+    BodyMismatch,
+    BodyTooLarge,
+    MalformedStatement,
+    StatementFromTheFuture,
+    WrongAuthor,
+)
+
+VERSION = "firsthand-statement/v1"
+KINDS = (
+    "declaration",
+    "testimony",
+    "denial",
+    "correction",
+    "retraction",
+    "vouch",
+    "key-rotation",
+    "withholding",
+)
+DEFAULT_MAX_BODY = 1_000_000
+MAX_CLOCK_SKEW = timedelta(minutes=10)
+MAX_FREE_TEXT = 500
+
+_HEX64 = r"[0-9a-f]{64}"
+_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+# BCP 47, as far as a header needs: a 2-3 letter language, then subtags of 1-8 alphanumerics.
+_LANG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+_BODY = re.compile(rf"sha256:({_HEX64}) (0|[1-9][0-9]*)")
+_MEDIA = re.compile(rf"sha256:({_HEX64}) ([a-z]+/[a-z0-9.+-]+) (0|[1-9][0-9]*)")
+_REFERS = re.compile(rf"(leaf|text):({_HEX64})")
+
+
+@dataclass(frozen=True)
+class Media:
+    """A cleaned media file the statement covers, by the hash of its cleaned bytes."""
+
+    sha256: str
+    type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Reference:
+    """An earlier statement (``leaf``: its leaf hash) or an outside text (``text``: its hash)."""
+
+    kind: str
+    sha256: str
+
+    def line(self) -> str:
+        return f"{self.kind}:{self.sha256}"
+
+
+@dataclass(frozen=True)
+class Head:
+    """The parsed header lines of a statement head."""
+
+    author: Verifier
+    time: datetime
+    lang: str
+    kind: str
+    body_sha256: str
+    body_length: int
+    media: tuple[Media, ...] = ()
+    refers: tuple[Reference, ...] = ()
+    subject: Verifier | None = None
+    new_key: Verifier | None = None
+    seen_at: str | None = None
+    reason: str | None = None
+
+    def text(self) -> str:
+        """The head's note text: the header lines, in their fixed order."""
+        lines = [
+            VERSION,
+            f"author {self.author.text()}",
+            f"time {self.time.strftime('%Y-%m-%dT%H:%M:%SZ')}",
+            f"lang {self.lang}",
+            f"kind {self.kind}",
+            f"body sha256:{self.body_sha256} {self.body_length}",
+            *(f"media sha256:{m.sha256} {m.type} {m.size}" for m in self.media),
+            *(f"refers {r.line()}" for r in self.refers),
+        ]
+        if self.subject is not None:
+            lines.append(f"subject {self.subject.text()}")
+        if self.new_key is not None:
+            lines.append(f"new-key {self.new_key.text()}")
+        if self.seen_at is not None:
+            lines.append(f"seen-at {self.seen_at}")
+        if self.reason is not None:
+            lines.append(f"reason {self.reason}")
+        return "".join(line + "\n" for line in lines)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A verified statement: its head (as signed bytes and parsed) and its body."""
+
+    head_bytes: bytes
+    head: Head
+    note: Note = field(repr=False)
+    body: str
+
+    @property
+    def leaf_hash(self) -> bytes:
+        """The RFC 6962 leaf hash of the head: how the log and references name it."""
+        return leaf_hash(self.head_bytes)
+
+    def file_bytes(self) -> bytes:
+        """The statement file: the signed head, a blank line, the body."""
+        return self.head_bytes + b"\n" + self.body.encode("utf-8")
+
+
+def body_sha256(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def check_body(body: str, max_body: int = DEFAULT_MAX_BODY) -> None:
+    """A body is UTF-8 text without control characters other than newline and tab."""
+    size = len(body.encode("utf-8"))
+    if size > max_body:
+        raise BodyTooLarge(f"the body is {size:,} bytes; this server accepts at most {max_body:,}")
+    for ch in body:
+        if ch not in "\n\t" and (ord(ch) < 0x20 or ord(ch) == 0x7F):
+            raise MalformedStatement(f"the body holds the control character U+{ord(ch):04X}")
+
+
+def _free_text(value: str, what: str) -> str:
+    if not value or len(value) > MAX_FREE_TEXT:
+        raise MalformedStatement(f"{what} must be 1 to {MAX_FREE_TEXT} characters long")
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        raise MalformedStatement(f"{what} cannot hold control characters or line breaks")
+    return value
+
+
+def _verifier(value: str, what: str) -> Verifier:
+    try:
+        return Verifier.from_text(value)
+    except LogError as error:
+        raise MalformedStatement(f"the {what} key is not a verifier key: {error}") from None
+
+
+def _check_kind_rules(head: Head) -> None:
+    """What each kind must and must not carry."""
+    leaves = [r for r in head.refers if r.kind == "leaf"]
+    texts = [r for r in head.refers if r.kind == "text"]
+    if head.kind == "denial" and not texts:
+        raise MalformedStatement("a denial must refer to the denied text: refers text:<hash>")
+    if head.kind in ("correction", "retraction", "withholding") and len(leaves) != 1:
+        raise MalformedStatement(
+            f"a {head.kind} refers to exactly one statement: refers leaf:<hash>"
+        )
+    if (head.kind == "vouch") != (head.subject is not None):
+        raise MalformedStatement("a vouch, and only a vouch, names its subject key")
+    if (head.kind == "key-rotation") != (head.new_key is not None):
+        raise MalformedStatement("a key rotation, and only a key rotation, names its new key")
+    if head.seen_at is not None and head.kind != "denial":
+        raise MalformedStatement("only a denial says where the denied text was seen")
+    if (head.kind == "withholding") != (head.reason is not None):
+        raise MalformedStatement("a withholding notice, and only one, gives a reason")
+
+
+def parse_head_text(text: str) -> Head:
+    """Parse and check header lines (the note's text); MalformedStatement names the problem."""
+    if not text.endswith("\n"):
+        raise MalformedStatement("the head must end with a newline")
+    lines = text[:-1].split("\n")
+    if lines[0] != VERSION:
+        raise MalformedStatement(
+            f"unknown statement version {lines[0][:60]!r}; this server reads {VERSION}"
+        )
+    pairs: list[tuple[str, str]] = []
+    for line in lines[1:]:
+        name, space, value = line.partition(" ")
+        if not space or not value:
+            raise MalformedStatement(f"the header line {line[:60]!r} has no value")
+        pairs.append((name, value))
+    values: dict[str, list[str]] = {}
+    order = [
+        "author",
+        "time",
+        "lang",
+        "kind",
+        "body",
+        "media",
+        "refers",
+        "subject",
+        "new-key",
+        "seen-at",
+        "reason",
+    ]
+    position = 0
+    for name, value in pairs:
+        if name not in order:
+            raise MalformedStatement(f"unknown header {name!r}")
+        if order.index(name) < position:
+            raise MalformedStatement(f"the header {name!r} is out of order")
+        position = order.index(name)
+        values.setdefault(name, []).append(value)
+    for name in order:
+        count = len(values.get(name, []))
+        if name in ("author", "time", "lang", "kind", "body") and count != 1:
+            raise MalformedStatement(
+                f"the header {name!r} must appear exactly once, not {count} times"
+            )
+        if name in ("subject", "new-key", "seen-at", "reason") and count > 1:
+            raise MalformedStatement(f"the header {name!r} appears {count} times")
+
+    def one(name: str) -> str:
+        return values[name][0]
+
+    def optional(name: str) -> str | None:
+        found = values.get(name)
+        return found[0] if found else None
+
+    if not _TIME.fullmatch(one("time")):
+        raise MalformedStatement(
+            "the time must be RFC 3339 UTC to the second, like 2026-01-31T09:30:00Z"
+        )
+    try:
+        time = datetime.strptime(one("time"), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        raise MalformedStatement(f"the time {one('time')!r} is not a real date") from None
+    if not _LANG.fullmatch(one("lang")):
+        raise MalformedStatement(f"the language {one('lang')[:20]!r} is not a BCP 47 tag")
+    if one("kind") not in KINDS:
+        raise MalformedStatement(f"unknown kind {one('kind')[:30]!r}; kinds are {', '.join(KINDS)}")
+    body = _BODY.fullmatch(one("body"))
+    if body is None:
+        raise MalformedStatement("the body line must be 'body sha256:<64 hex> <length>'")
+    media = []
+    for value in values.get("media", []):
+        m = _MEDIA.fullmatch(value)
+        if m is None:
+            raise MalformedStatement(
+                "a media line is 'media sha256:<64 hex> <type/subtype> <size>'"
+            )
+        media.append(Media(m.group(1), m.group(2), int(m.group(3))))
+    refers = []
+    for value in values.get("refers", []):
+        r = _REFERS.fullmatch(value)
+        if r is None:
+            raise MalformedStatement(
+                "a refers line is 'refers leaf:<64 hex>' or 'refers text:<64 hex>'"
+            )
+        refers.append(Reference(r.group(1), r.group(2)))
+    subject, new_key = optional("subject"), optional("new-key")
+    seen_at, reason = optional("seen-at"), optional("reason")
+    head = Head(
+        author=_verifier(one("author"), "author"),
+        time=time,
+        lang=one("lang"),
+        kind=one("kind"),
+        body_sha256=body.group(1),
+        body_length=int(body.group(2)),
+        media=tuple(media),
+        refers=tuple(refers),
+        subject=None if subject is None else _verifier(subject, "subject"),
+        new_key=None if new_key is None else _verifier(new_key, "new"),
+        seen_at=None if seen_at is None else _free_text(seen_at, "seen-at"),
+        reason=None if reason is None else _free_text(reason, "the reason"),
+    )
+    _check_kind_rules(head)
+    if head.text() != text:
+        # One canonical spelling per head, so two heads never differ by formatting alone.
+        raise MalformedStatement("the head is not in canonical form")
+    return head
+
+
+def open_head(head_bytes: bytes, *, now: datetime | None = None) -> tuple[Head, Note]:
+    """Verify a signed head: grammar, the author's signature, the time and the size."""
+    if len(head_bytes) > MAX_ENTRY_SIZE:
+        raise MalformedStatement(
+            f"the head is {len(head_bytes):,} bytes; a log entry holds at most {MAX_ENTRY_SIZE:,}"
+        )
+    try:
+        unverified = parse_note(head_bytes)
+    except LogError as error:
+        raise MalformedStatement(f"the head is not a signed note: {error}") from None
+    head = parse_head_text(unverified.text)
+    try:
+        note = open_note(head_bytes, [head.author])
+    except LogError as error:
+        raise WrongAuthor(
+            f"the head is not validly signed by its author {head.author.name}: {error}"
+        ) from None
+    now = now or datetime.now(UTC)
+    if head.time > now + MAX_CLOCK_SKEW:
+        raise StatementFromTheFuture(
+            f"the statement is dated {head.time:%Y-%m-%d %H:%M}Z, in the future; check the clock"
+        )
+    return head, note
+
+
+def verify_body(head: Head, body: str, max_body: int = DEFAULT_MAX_BODY) -> None:
+    check_body(body, max_body)
+    length = len(body.encode("utf-8"))
+    if length != head.body_length or body_sha256(body) != head.body_sha256:
+        raise BodyMismatch(
+            "the body is not the one the author signed: its SHA-256 or length differs from the head"
+        )
+
+
+def split_statement_file(data: bytes) -> tuple[bytes, bytes]:
+    """Split a statement file into the signed head and the body bytes."""
+    text_end = data.find(b"\n\n")
+    if text_end < 0:
+        raise MalformedStatement("a statement file is a signed head, a blank line, then the body")
+    position = text_end + 2
+    signature_prefix = "\u2014 ".encode()
+    while data.startswith(signature_prefix, position):
+        line_end = data.find(b"\n", position)
+        if line_end < 0:
+            raise MalformedStatement("the statement file ends inside a signature line")
+        position = line_end + 1
+    if position == text_end + 2:
+        raise MalformedStatement("the statement's head carries no signature")
+    if not data.startswith(b"\n", position):
+        raise MalformedStatement("a blank line must separate the head's signatures from the body")
+    return data[:position], data[position + 1 :]
+
+
+def read_statement(
+    data: bytes, *, max_body: int = DEFAULT_MAX_BODY, now: datetime | None = None
+) -> Statement:
+    """Parse and verify a statement file: every check, or a StatementError saying which failed."""
+    head_bytes, body_bytes = split_statement_file(data)
+    try:
+        body = body_bytes.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedStatement("the body is not valid UTF-8") from None
+    head, note = open_head(head_bytes, now=now)
+    verify_body(head, body, max_body)
+    return Statement(head_bytes, head, note, body)
+
+
+def sign_statement(
+    signer: Signer,
+    body: str,
+    *,
+    kind: str = "declaration",
+    lang: str = "en",
+    time: datetime | None = None,
+    media: Sequence[Media] = (),
+    refers: Sequence[Reference] = (),
+    subject: Verifier | None = None,
+    new_key: Verifier | None = None,
+    seen_at: str | None = None,
+    reason: str | None = None,
+) -> Statement:
+    """Sign a body as a statement by ``signer``; the result verifies with read_statement."""
+    check_body(body)
+    time = (time or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    head = Head(
+        author=signer.verifier(),
+        time=time,
+        lang=lang,
+        kind=kind,
+        body_sha256=body_sha256(body),
+        body_length=len(body.encode("utf-8")),
+        media=tuple(media),
+        refers=tuple(refers),
+        subject=subject,
+        new_key=new_key,
+        seen_at=seen_at,
+        reason=reason,
+    )
+    text = head.text()
+    parse_head_text(text)  # the same checks a reader will make
+    head_bytes = sign_note(text, signer)
+    return read_statement(head_bytes + b"\n" + body.encode("utf-8"), now=time)
