@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 
+from firsthand.cli_statements import ServerError
+from firsthand.cli_statements import add_commands as add_statement_commands
 from firsthand.log.errors import LogError
 
 Command = Callable[[argparse.Namespace], int]
@@ -145,6 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data(p)
     p.set_defaults(func=cmd_migrate)
 
+    add_statement_commands(commands)
+
     p = commands.add_parser("demo", help="load the small fictional demo")
     _add_data(p)
     p.set_defaults(func=cmd_demo)
@@ -156,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Command = args.func
     try:
         return func(args)
-    except (CommandError, LogError, OSError) as error:
+    except (CommandError, LogError, ServerError, OSError) as error:
         print(f"firsthand {args.command}: {error}", file=sys.stderr)
         return 1
 

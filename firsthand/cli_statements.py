@@ -1,0 +1,200 @@
+"""The statement subcommands of `firsthand`: keygen, sign, publish, bundle, verify, import.
+
+Only publish, bundle and import talk to a server (plain HTTP(S) with the
+standard library); verify needs no network at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from firsthand.log.errors import LogError
+from firsthand.log.note import Signer, Verifier
+from firsthand.statements.bundle import verify_bundle
+from firsthand.statements.format import KINDS, Reference, read_statement, sign_statement
+from firsthand.statements.keys import read_key_file, write_key_file
+
+
+class ServerError(Exception):
+    """The server refused or could not be reached; the message is the server's reason."""
+
+
+def _request(url: str, data: bytes | None = None) -> tuple[int, Any]:
+    headers = {"Accept": "application/json"}
+    if data is not None:
+        headers["Content-Type"] = "text/plain; charset=utf-8"
+    request = urllib.request.Request(url, data=data, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read().decode("utf-8"))
+    except urllib.error.HTTPError as error:
+        try:
+            reason = json.loads(error.read().decode("utf-8")).get("error", error.reason)
+        except ValueError:
+            reason = error.reason
+        raise ServerError(f"the server answered {error.code}: {reason}") from None
+    except (urllib.error.URLError, TimeoutError) as error:
+        raise ServerError(f"cannot reach {url}: {getattr(error, 'reason', error)}") from None
+
+
+def _verifier_arg(text: str) -> Verifier:
+    """A verifier key given inline, or the path of a file holding one."""
+    path = Path(text)
+    if path.is_file():
+        text = path.read_text(encoding="utf-8").strip()
+    return Verifier.from_text(text)
+
+
+def _reference(text: str) -> Reference:
+    kind, _, value = text.partition(":")
+    if kind not in ("leaf", "text") or len(value) != 64:
+        raise argparse.ArgumentTypeError("a reference is leaf:<64 hex> or text:<64 hex>")
+    return Reference(kind, value.lower())
+
+
+def cmd_keygen(args: argparse.Namespace) -> int:
+    signer = Signer.generate(args.name)
+    write_key_file(args.out, signer)
+    print(signer.verifier().text())
+    return 0
+
+
+def _sign(args: argparse.Namespace, signer: Signer, body: str) -> bytes:
+    return sign_statement(
+        signer,
+        body,
+        kind=args.kind,
+        lang=args.lang,
+        refers=args.refers or (),
+        subject=_verifier_arg(args.subject) if args.subject else None,
+        new_key=_verifier_arg(args.new_key) if args.new_key else None,
+        seen_at=args.seen_at,
+    ).file_bytes()
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise LogError(f"{path} is not UTF-8 text") from None
+
+
+def cmd_sign(args: argparse.Namespace) -> int:
+    signer = read_key_file(args.key)
+    sys.stdout.buffer.write(_sign(args, signer, _read_text(Path(args.textfile))))
+    return 0
+
+
+def _publish_one(server: str, data: bytes, bundle_dir: Path | None) -> dict[str, Any]:
+    read_statement(data)  # refuse locally what the server would refuse
+    _, reply = _request(server.rstrip("/") + "/api/v1/statements", data)
+    if bundle_dir is not None:
+        _, bundle = _request(server.rstrip("/") + reply["bundle_url"])
+        path = bundle_dir / f"statement-{reply['index']}.bundle.json"
+        path.write_text(json.dumps(bundle, ensure_ascii=False, indent=1), encoding="utf-8")
+    return dict(reply)
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    bundle_dir = Path(args.bundle_dir) if args.bundle_dir else None
+    if bundle_dir is not None:
+        bundle_dir.mkdir(parents=True, exist_ok=True)
+    files = [Path(f) for f in args.statements]
+    for path in tqdm(files, desc="publishing", unit="statement", disable=len(files) < 2):
+        reply = _publish_one(args.server, path.read_bytes(), bundle_dir)
+        tqdm.write(f"{path}: index {reply['index']}")
+    return 0
+
+
+def cmd_bundle(args: argparse.Namespace) -> int:
+    _, bundle = _request(f"{args.server.rstrip('/')}/api/v1/statements/{args.index}/bundle")
+    print(json.dumps(bundle, ensure_ascii=False, indent=1))
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    data = Path(args.bundlefile).read_bytes()
+    try:
+        verdict = verify_bundle(data, _verifier_arg(args.log_key))
+    except LogError as error:
+        if args.json:
+            print(json.dumps({"valid": False, "error": str(error)}, ensure_ascii=False))
+            return 1
+        raise
+    if args.json:
+        print(json.dumps(verdict.as_json(), ensure_ascii=False))
+    else:
+        when = verdict.time.strftime("%Y-%m-%d %H:%M UTC")
+        print(f"valid: a {verdict.kind} by {verdict.author.name} ({verdict.author.text()}),")
+        print(
+            f"signed {when}, entry {verdict.index} of {verdict.log_origin} "
+            f"(checkpoint of {verdict.tree_size} entries)."
+        )
+        if verdict.body_withheld:
+            print(f"The body is withheld by the operator: {verdict.withheld}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    signer = read_key_file(args.key)
+    files = sorted(p for p in Path(args.directory).iterdir() if p.suffix in (".txt", ".md"))
+    if not files:
+        raise LogError(f"{args.directory} holds no .txt or .md files to import")
+    for path in tqdm(files, desc="importing", unit="statement"):
+        reply = _publish_one(args.server, _sign(args, signer, _read_text(path)), None)
+        tqdm.write(f"{path.name}: index {reply['index']}")
+    return 0
+
+
+def _add_signing_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--key", required=True, help="your key file (from firsthand keygen)")
+    p.add_argument("--kind", default="declaration", choices=KINDS)
+    p.add_argument("--lang", default="en", help="BCP 47 language tag, e.g. en or fa")
+    p.add_argument("--refers", action="append", type=_reference, metavar="leaf:HEX|text:HEX")
+    p.add_argument("--subject", help="vouch: the verifier key (or its file) you vouch for")
+    p.add_argument("--new-key", help="key-rotation: your new verifier key (or its file)")
+    p.add_argument("--seen-at", help="denial: where the denied text appeared")
+
+
+def add_commands(commands: Any) -> None:
+    """Register the statement subcommands on the main parser's subparsers."""
+    p = commands.add_parser("keygen", help="make an author key file")
+    p.add_argument("--name", required=True, help="your key's name (no spaces or '+')")
+    p.add_argument("--out", required=True, help="the key file to create (never overwritten)")
+    p.set_defaults(func=cmd_keygen)
+
+    p = commands.add_parser("sign", help="sign a text file as a statement (printed)")
+    _add_signing_options(p)
+    p.add_argument("textfile")
+    p.set_defaults(func=cmd_sign)
+
+    p = commands.add_parser("publish", help="submit signed statements to a server")
+    p.add_argument("--server", required=True)
+    p.add_argument("--bundle-dir", help="write each statement's offline bundle here")
+    p.add_argument("statements", nargs="+", metavar="STATEMENTFILE")
+    p.set_defaults(func=cmd_publish)
+
+    p = commands.add_parser("bundle", help="print the offline bundle of a log entry")
+    p.add_argument("--server", required=True)
+    p.add_argument("index", type=int)
+    p.set_defaults(func=cmd_bundle)
+
+    p = commands.add_parser("verify", help="check an offline bundle, with no network")
+    p.add_argument("--log-key", required=True, help="the log's verifier key, or a file holding it")
+    p.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    p.add_argument("bundlefile")
+    p.set_defaults(func=cmd_verify)
+
+    p = commands.add_parser("import", help="sign and publish every .txt/.md file in a folder")
+    _add_signing_options(p)
+    p.add_argument("--server", required=True)
+    p.add_argument("directory")
+    p.set_defaults(func=cmd_import)

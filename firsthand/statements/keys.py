@@ -1,0 +1,63 @@
+"""Author key files for the CLI: one private key per file, readable by its owner only.
+
+The file holds Go's private key form (``PRIVATE+KEY+name+id+base64``) after
+comment lines that say what it is, so a person who finds it knows to keep it
+secret. Like ssh, we refuse a key file that others can read.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from firsthand.log.errors import LogError
+from firsthand.log.note import Signer
+from firsthand.statements.errors import KeyFileError
+
+
+def key_file_text(signer: Signer) -> str:
+    return (
+        f"# firsthand author key for {signer.name}.\n"
+        "# Keep it secret: whoever holds this file can sign statements as you.\n"
+        f"# Your public verifier key: {signer.verifier().text()}\n"
+        f"{signer.private_key_text()}\n"
+    )
+
+
+def write_key_file(path: str | os.PathLike[str], signer: Signer) -> None:
+    """Write a new key file with mode 0600; never overwrite an existing file."""
+    target = Path(path)
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise KeyFileError(f"{target} already exists; choose another file name") from None
+    except OSError as error:
+        raise KeyFileError(f"cannot create {target}: {error.strerror}") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(key_file_text(signer))
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def read_key_file(path: str | os.PathLike[str]) -> Signer:
+    """The signer in a key file; KeyFileError says what to fix."""
+    source = Path(path)
+    try:
+        mode = source.stat().st_mode
+        text = source.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise KeyFileError(f"no key file at {source}; make one with `firsthand keygen`") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise KeyFileError(f"cannot read the key file {source}: {error}") from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise KeyFileError(
+            f"{source} can be read by other users; run `chmod 600 {source}` and try again"
+        )
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    if len(lines) != 1:
+        raise KeyFileError(f"{source} is not a firsthand key file (one PRIVATE+KEY line)")
+    try:
+        return Signer.from_private_key(lines[0])
+    except LogError as error:
+        raise KeyFileError(f"{source} holds no usable key: {error}") from None
