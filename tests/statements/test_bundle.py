@@ -1,0 +1,113 @@
+"""Offline bundles: a good one verifies with no network; each tampering gets its own message."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from firsthand.log.datadir import LogInstance, open_log
+from firsthand.log.note import Signer
+from firsthand.statements.bundle import make_bundle, verify_bundle
+from firsthand.statements.errors import BundleError, KeyFileError
+from firsthand.statements.format import sign_statement
+from firsthand.statements.keys import read_key_file, write_key_file
+
+RANA = Signer.from_seed("rana.example", bytes(range(32)))
+OMID = Signer.from_seed("omid.example", bytes(range(1, 33)))
+
+
+@pytest.fixture(scope="module")
+def log(tmp_path_factory: pytest.TempPathFactory) -> LogInstance:
+    return open_log(tmp_path_factory.mktemp("log"), "bundles.example/log")
+
+
+def publish(log: LogInstance, body: str) -> dict[str, Any]:
+    statement = sign_statement(RANA, body, lang="en")
+    sequencer = log.sequencer()
+    for i in range(300):  # put the statement inside a tree with tiles on two levels
+        sequencer.submit(b"filler %d for %s" % (i, body.encode()))
+    ticket = sequencer.submit(statement.head_bytes)
+    sequencer.run_until_empty()
+    index = ticket.wait().index
+    return make_bundle(log.reader, index=index, head=statement.head_bytes, body=statement.body)
+
+
+def encode(bundle: dict[str, Any]) -> bytes:
+    return json.dumps(bundle).encode()
+
+
+def test_a_bundle_verifies_offline_and_names_author_time_and_index(log: LogInstance) -> None:
+    bundle = publish(log, "I, Rana, left the Circle of Dawn in 2019.\n")
+    verdict = verify_bundle(encode(bundle), log.verifier)
+    assert verdict.author == RANA.verifier()
+    assert verdict.index == bundle["index"]
+    assert verdict.log_origin == "bundles.example/log"
+    assert verdict.as_json()["valid"] is True
+
+
+@pytest.mark.parametrize(
+    ("tamper", "message"),
+    [
+        (lambda b: b.update(body=b["body"].replace("tamper", "improve")), "body was altered"),
+        (
+            lambda b: b.update(head=b["head"].replace("lang en", "lang fr")),
+            "signature does not hold",
+        ),
+        (lambda b: b.update(index=b["index"] - 1), "inclusion proof"),
+        (lambda b: b.update(inclusion_proof=b["inclusion_proof"][:-1]), "inclusion proof"),
+        (
+            lambda b: b.update(checkpoint=b["checkpoint"].replace("\n\n", "\nextra\n\n", 1)),
+            "not signed by the log key",
+        ),
+        (lambda b: b.update(tree_size=b["tree_size"] + 1), "tree size"),
+        (lambda b: b.update(format="something else"), "not a firsthand bundle"),
+        (lambda b: b.update(index="3"), "'index' field"),
+        (lambda b: b.update(body=None), "no body and no withholding notice"),
+    ],
+)
+def test_each_tampering_fails_with_its_own_message(
+    log: LogInstance, tamper: Any, message: str
+) -> None:
+    bundle = publish(log, f"A statement to tamper with: {message}\n")
+    tamper(bundle)
+    with pytest.raises(BundleError, match=message):
+        verify_bundle(encode(bundle), log.verifier)
+
+
+def test_a_bundle_under_another_log_key_fails(log: LogInstance) -> None:
+    bundle = publish(log, "Checked against the wrong log.\n")
+    impostor = Signer.generate("bundles.example/log").verifier()
+    with pytest.raises(BundleError, match="not signed by the log key"):
+        verify_bundle(encode(bundle), impostor)
+
+
+def test_a_withheld_body_still_verifies_its_head(log: LogInstance) -> None:
+    bundle = publish(log, "My address is 12 Example Street.\n")
+    bundle["body"] = None
+    bundle["withheld"] = {"date": "2026-02-01", "reason": "it discloses a home address"}
+    verdict = verify_bundle(encode(bundle), log.verifier)
+    assert verdict.body_withheld and verdict.withheld == bundle["withheld"]
+
+
+def test_garbage_is_not_a_bundle(log: LogInstance) -> None:
+    for data in [b"", b"\xff", b"[]", b'{"format": 1}', b"null"]:
+        with pytest.raises(BundleError):
+            verify_bundle(data, log.verifier)
+
+
+def test_key_files_are_private_and_never_overwritten(tmp_path: Path) -> None:
+    path = tmp_path / "rana.key"
+    write_key_file(path, RANA)
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    assert read_key_file(path).verifier() == RANA.verifier()
+    with pytest.raises(KeyFileError, match="already exists"):
+        write_key_file(path, OMID)
+    os.chmod(path, 0o644)
+    with pytest.raises(KeyFileError, match="chmod 600"):
+        read_key_file(path)
+    with pytest.raises(KeyFileError, match="firsthand keygen"):
+        read_key_file(tmp_path / "missing.key")
