@@ -133,3 +133,16 @@ def test_keys_made_by_go_sign_notes_go_opens_and_we_open(tlogcheck: Path, tmp_pa
     result = run(tlogcheck, "-key", vkey, "-open", str(tmp_path / "note"))
     assert result.returncode == 0, result.stderr
     assert open_note(signed, [Verifier.from_text(vkey)]).text.startswith("a note from Python")
+
+
+def test_go_opens_a_statement_head_given_the_authors_key(tlogcheck: Path, tmp_path: Path) -> None:
+    from firsthand.statements.format import sign_statement
+
+    author = Signer.generate("rana.example")
+    statement = sign_statement(author, "من از حلقه جدا شدم.\nI left the circle.\n", lang="fa")
+    (tmp_path / "head").write_bytes(statement.head_bytes)
+    result = run(tlogcheck, "-key", author.verifier().text(), "-open", str(tmp_path / "head"))
+    assert result.returncode == 0, result.stderr
+    assert "OK note by rana.example" in result.stdout
+    other = Signer.generate("rana.example").verifier().text()
+    assert run(tlogcheck, "-key", other, "-open", str(tmp_path / "head")).returncode != 0
