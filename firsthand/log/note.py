@@ -55,10 +55,15 @@ def key_id(name: str, key_type_and_public: bytes) -> bytes:
     return hashlib.sha256(name.encode("utf-8") + b"\n" + key_type_and_public).digest()[:KEY_ID_SIZE]
 
 
+_PLAIN_NAME = re.compile(r"[!-*,-~]+")
+
+
 def check_key_name(name: str) -> None:
     """Key names are non-empty, with no Unicode space and no '+' (spec, "Format")."""
     if not name:
         raise MalformedNote("a key name cannot be empty")
+    if _PLAIN_NAME.fullmatch(name):
+        return  # printable ASCII without space or '+': the common case, checked in C
     for ch in name:
         if ch == "+":
             raise MalformedNote(f"the key name {name!r} contains '+', which separates key fields")
@@ -320,6 +325,11 @@ def _label(name: str, kid: bytes) -> str:
 
 def open_note(data: bytes, verifiers: Iterable[Verifier]) -> Note:
     """Parse a note and verify it against trusted keys; see the module docstring for the rules."""
+    return verify_note(parse_note(data), verifiers)
+
+
+def verify_note(note: Note, verifiers: Iterable[Verifier]) -> Note:
+    """Verify an already parsed note against trusted keys (open_note without the parsing)."""
     known: dict[tuple[str, bytes], Verifier] = {}
     for v in verifiers:
         other = known.setdefault((v.name, v.key_id), v)
@@ -328,7 +338,6 @@ def open_note(data: bytes, verifiers: Iterable[Verifier]) -> Note:
             raise AmbiguousKey(
                 f"two trusted keys share the name and key ID {_label(v.name, v.key_id)}"
             )
-    note = parse_note(data)
     message = note.text.encode("utf-8")
     verified: list[Verifier] = []
     for sig in note.signatures:

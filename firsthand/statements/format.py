@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 
 from firsthand.log.errors import LogError
 from firsthand.log.merkle import leaf_hash
-from firsthand.log.note import Note, Signer, Verifier, open_note, parse_note, sign_note
+from firsthand.log.note import Note, Signer, Verifier, parse_note, sign_note, verify_note
 from firsthand.log.tiles import MAX_ENTRY_SIZE
 from firsthand.statements.errors import (
     BodyMismatch,
@@ -62,6 +62,7 @@ _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 _LANG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 _BODY = re.compile(rf"sha256:({_HEX64}) (0|[1-9][0-9]*)")
 _MEDIA = re.compile(rf"sha256:({_HEX64}) ([a-z]+/[a-z0-9.+-]+) (0|[1-9][0-9]*)")
+_BODY_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _REFERS = re.compile(rf"(leaf|text):({_HEX64})")
 
 
@@ -153,9 +154,11 @@ def check_body(body: str, max_body: int = DEFAULT_MAX_BODY) -> None:
     size = len(body.encode("utf-8"))
     if size > max_body:
         raise BodyTooLarge(f"the body is {size:,} bytes; this server accepts at most {max_body:,}")
-    for ch in body:
-        if ch not in "\n\t" and (ord(ch) < 0x20 or ord(ch) == 0x7F):
-            raise MalformedStatement(f"the body holds the control character U+{ord(ch):04X}")
+    bad = _BODY_CONTROL.search(body)
+    if bad is not None:
+        raise MalformedStatement(
+            f"the body holds the control character U+{ord(bad.group()):04X}"
+        )
 
 
 def _free_text(value: str, what: str) -> str:
@@ -251,7 +254,7 @@ def parse_head_text(text: str) -> Head:
             "the time must be RFC 3339 UTC to the second, like 2026-01-31T09:30:00Z"
         )
     try:
-        time = datetime.strptime(one("time"), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        time = datetime.fromisoformat(one("time"))  # the regex above pinned the form
     except ValueError:
         raise MalformedStatement(f"the time {one('time')!r} is not a real date") from None
     if not _LANG.fullmatch(one("lang")):
@@ -318,7 +321,7 @@ def open_head(
         raise MalformedStatement(f"the head is not a signed note: {error}") from None
     head = parse_head_text(unverified.text)
     try:
-        note = open_note(head_bytes, [head.author])
+        note = verify_note(unverified, [head.author])
     except LogError as error:
         raise WrongAuthor(
             f"the head is not validly signed by its author {head.author.name}: {error}"
