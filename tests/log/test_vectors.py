@@ -28,7 +28,7 @@ def b64(text: str | None) -> bytes:
     return base64.b64decode(text or "")
 
 
-CONSTANTS = load("transparency_dev_constants.json")
+CONSTANTS = load("merkle_constants.json")
 INCLUSION = load("transparency_dev_inclusion.json")["cases"]
 CONSISTENCY = load("transparency_dev_consistency.json")["cases"]
 NOTE = load("golang_mod_note.json")
@@ -142,3 +142,75 @@ def test_gos_malformed_notes_are_refused(message: str | None) -> None:
     )
     with pytest.raises(MalformedNote):
         open_note(data, [peter])
+
+
+SIGNED_NOTE = load("signed_note.json")
+TLOG = load("tlog_record_hash.json")
+TILES = load("tlog_tiles.json")
+
+
+def test_transparency_dev_reference_proofs_are_the_proofs_we_generate_and_verify() -> None:
+    leaves = [bytes.fromhex(h) for h in CONSTANTS["leaf_hashes_hex"]]
+    roots = [bytes.fromhex(h) for h in CONSTANTS["root_hashes_hex_by_size"]]
+    reader = merkle.memory_node_reader(leaves)
+    for case in CONSTANTS["inclusion_proofs"]:
+        index, size = case["leaf_index"], case["tree_size"]
+        proof = [bytes.fromhex(h) for h in case["proof_hex"]]
+        assert merkle.inclusion_proof(index, size, reader) == proof
+        merkle.verify_inclusion(index, size, leaves[index], proof, roots[size])
+    for case in CONSTANTS["consistency_proofs"]:
+        old, new = case["size1"], case["size2"]
+        proof = [bytes.fromhex(h) for h in case["proof_hex"]]
+        assert merkle.consistency_proof(old, new, reader) == proof
+        merkle.verify_consistency(old, new, roots[old], roots[new], proof)
+
+
+def test_the_c2sp_signed_note_example_verifies() -> None:
+    example = SIGNED_NOTE["c2sp_example"]
+    key = Verifier.from_text(example["verifier_key"])
+    assert open_note(example["signed_note"].encode(), [key]).text == example["text"]
+
+
+def test_the_c2sp_intro_note_splits_at_its_last_blank_line() -> None:
+    intro = SIGNED_NOTE["c2sp_intro_note"]
+    note = parse_note(intro["signed_note"].encode())
+    assert note.text == intro["text"]
+    assert "\n\n" in note.text
+
+
+def test_the_tlog_checkpoint_example_parses() -> None:
+    from firsthand.log.checkpoint import Checkpoint
+
+    example = TILES["checkpoint_example"]
+    checkpoint = Checkpoint.from_body(parse_note(example["signed_note"].encode()).text)
+    assert checkpoint.origin == example["origin"]
+    assert checkpoint.size == example["tree_size"]
+    assert checkpoint.root_hash.hex() == example["root_hash_hex"]
+
+
+def test_gos_record_hash_of_hello_world_is_our_leaf_hash() -> None:
+    case = TLOG["record_hash"]
+    assert merkle.leaf_hash(case["input"].encode()).hex() == case["want_hex"]
+
+
+def test_gos_tile_paths_without_the_height_parse_as_c2sp_paths() -> None:
+    from firsthand.log.tiles import TileID, parse_tile_path
+
+    for case in TLOG["tile_paths"]["cases"]:
+        if not case["valid"] or case["L"] < 0:
+            continue
+        request = parse_tile_path(case["path_without_height"])
+        assert request.tile == TileID(case["L"], case["N"])
+        # Go's heights differ from 8, so only partial widths carry over as they are.
+        if not case["full"]:
+            assert request.width == case["W"]
+
+
+def test_the_tlog_tiles_spec_size_examples_give_its_tile_counts() -> None:
+    from firsthand.log.tiles import partial_width
+
+    for example in TILES["tree_sizes"]:
+        for level in example["per_level"]:
+            size = example["size"]
+            assert size >> (8 * (level["level"] + 1)) == level["full_tiles"]
+            assert partial_width(level["level"], size) == level["partial_width"]
