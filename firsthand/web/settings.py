@@ -4,6 +4,8 @@ FIRSTHAND_DATA     the data directory (database, keys, media); created on first 
 FIRSTHAND_ORIGIN   the log's origin, used only when the data directory is new
 FIRSTHAND_DEBUG    "1" for Django's debug pages (never in production)
 FIRSTHAND_HOSTS    comma-separated host names the site answers to
+FIRSTHAND_MAX_REQUEST_BYTES     the largest statement file the API accepts (default 1,100,000)
+FIRSTHAND_POST_RATE_PER_MINUTE  statements one client may POST per minute (default 30)
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from firsthand.log.datadir import DATABASE_NAME, ensure_data_dir, write_private_
 
 DATA_DIR = ensure_data_dir(os.environ.get("FIRSTHAND_DATA", "data"))
 LOG_ORIGIN = os.environ.get("FIRSTHAND_ORIGIN") or None
+FIRSTHAND_MAX_REQUEST_BYTES = int(os.environ.get("FIRSTHAND_MAX_REQUEST_BYTES", "1100000"))
+FIRSTHAND_POST_RATE_PER_MINUTE = int(os.environ.get("FIRSTHAND_POST_RATE_PER_MINUTE", "30"))
 
 
 def _secret_key(directory: Path) -> str:
@@ -40,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.staticfiles",
     "firsthand.web.tlog",
+    "firsthand.web.api",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,240 @@
+"""The API described by hand as an OpenAPI 3.1 document, served at /api/v1/openapi.json.
+
+Written out rather than generated, so it says what the API promises and not
+merely what the code happens to do; tests/web/test_api.py checks that every
+route is described.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+HEX64 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+KEY_ID = {"type": "string", "pattern": "^[0-9a-f]{8}$", "description": "signed-note key ID"}
+TIME = {"type": "string", "format": "date-time", "description": "RFC 3339 UTC, as signed"}
+REFERS = {
+    "type": "array",
+    "items": {"type": "string", "pattern": "^(leaf|text):[0-9a-f]{64}$"},
+    "description": "an earlier statement by leaf hash, or an outside text by its hash",
+}
+KIND = {
+    "type": "string",
+    "enum": [
+        "declaration", "testimony", "denial", "correction",
+        "retraction", "vouch", "key-rotation", "withholding",
+    ],
+}  # fmt: skip
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json(_ref("Error"), description)
+
+
+RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait"}}
+INDEX = {"name": "index", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {"type": "string", "description": "what to do about it"}},
+    },
+    "Published": {
+        "type": "object",
+        "required": ["index", "leaf_hash", "checkpoint", "bundle_url"],
+        "properties": {
+            "index": {"type": "integer", "minimum": 0},
+            "leaf_hash": HEX64,
+            "checkpoint": {
+                "type": "string",
+                "description": "the log's signed checkpoint (C2SP tlog-checkpoint), covering index",
+            },
+            "bundle_url": {"type": "string"},
+        },
+    },
+    "Media": {
+        "type": "object",
+        "required": ["sha256", "type", "size"],
+        "properties": {"sha256": HEX64, "type": {"type": "string"}, "size": {"type": "integer"}},
+    },
+    "Statement": {
+        "type": "object",
+        "required": [
+            "index",
+            "leaf_hash",
+            "author",
+            "kind",
+            "lang",
+            "time",
+            "body",
+            "refers",
+            "media",
+            "head",
+        ],
+        "properties": {
+            "index": {"type": "integer"},
+            "leaf_hash": HEX64,
+            "author": {
+                "type": "object",
+                "required": ["key", "key_id", "name"],
+                "properties": {
+                    "key": {"type": "string", "description": "verifier key name+id+base64"},
+                    "key_id": KEY_ID,
+                    "name": {"type": "string"},
+                },
+            },
+            "kind": KIND,
+            "lang": {"type": "string", "description": "BCP 47 tag"},
+            "time": TIME,
+            "body": {"type": "string", "description": "the author's text, as signed; not HTML"},
+            "refers": REFERS,
+            "media": {"type": "array", "items": _ref("Media")},
+            "head": {"type": "string", "description": "the signed head: the log entry"},
+        },
+    },
+    "Summary": {
+        "type": "object",
+        "required": ["index", "leaf_hash", "kind", "lang", "time", "refers"],
+        "properties": {
+            "index": {"type": "integer"},
+            "leaf_hash": HEX64,
+            "kind": KIND,
+            "lang": {"type": "string"},
+            "time": TIME,
+            "refers": REFERS,
+            "new_key": {"type": ["string", "null"], "description": "key rotations only"},
+            "author_key": {"type": "string", "description": "vouches received only"},
+        },
+    },
+    "Author": {
+        "type": "object",
+        "required": ["key_id", "keys", "statements", "denials", "vouches_received", "rotations"],
+        "properties": {
+            "key_id": KEY_ID,
+            "keys": {"type": "array", "items": {"type": "string"}},
+            "statements": {
+                "type": "array",
+                "items": _ref("Summary"),
+                "description": "newest first",
+            },
+            "denials": {"type": "array", "items": _ref("Summary")},
+            "vouches_received": {"type": "array", "items": _ref("Summary")},
+            "rotations": {"type": "array", "items": _ref("Summary")},
+        },
+    },
+    "Bundle": {
+        "type": "object",
+        "description": "an offline proof bundle (docs/bundle-format.md)",
+        "required": [
+            "format",
+            "index",
+            "head",
+            "body",
+            "tree_size",
+            "inclusion_proof",
+            "checkpoint",
+        ],
+        "properties": {
+            "format": {"const": "firsthand-bundle/v1"},
+            "index": {"type": "integer"},
+            "head": {"type": "string"},
+            "body": {"type": ["string", "null"]},
+            "withheld": {"type": ["object", "null"]},
+            "tree_size": {"type": "integer"},
+            "inclusion_proof": {"type": "array", "items": {"type": "string", "format": "byte"}},
+            "checkpoint": {"type": "string"},
+        },
+    },
+}
+
+PATHS: dict[str, Any] = {
+    "/api/v1/statements": {
+        "post": {
+            "summary": "Publish a signed statement",
+            "description": (
+                "The body is a statement file (docs/statement-format.md): the signed head, a "
+                "blank line, the body. The answer comes once the log has durably sequenced the "
+                "head. Sending the same statement again answers 200 with the first index. "
+                "Withholding notices are not accepted here. Limited per client per minute."
+            ),
+            "requestBody": {
+                "required": True,
+                "content": {"text/plain; charset=utf-8": {"schema": {"type": "string"}}},
+            },
+            "responses": {
+                "201": _json(_ref("Published"), "logged now"),
+                "200": _json(_ref("Published"), "already logged: the first index"),
+                "400": _error("not a statement file (grammar, encoding)"),
+                "413": _error("the request or the body is larger than the server accepts"),
+                "415": _error("the content type is not text/plain; charset=utf-8"),
+                "422": _error(
+                    "a well-formed statement refused: bad signature, body not the one signed, "
+                    "dated in the future, a correction of another key's statement, a withholding"
+                ),
+                "429": {**_error("too many statements from this client"), "headers": RETRY_AFTER},
+                "503": {**_error("the log cannot take statements now"), "headers": RETRY_AFTER},
+            },
+        }
+    },
+    "/api/v1/statements/{index}": {
+        "get": {
+            "summary": "A published statement",
+            "parameters": [INDEX],
+            "responses": {
+                "200": _json(_ref("Statement"), "the statement"),
+                "404": _error("no statement at this index"),
+            },
+        }
+    },
+    "/api/v1/statements/{index}/bundle": {
+        "get": {
+            "summary": "An offline proof bundle for a published statement",
+            "parameters": [INDEX],
+            "responses": {
+                "200": {
+                    **_json(_ref("Bundle"), "the bundle, as an attachment"),
+                    "headers": {"Content-Disposition": {"schema": {"type": "string"}}},
+                },
+                "404": _error("no statement at this index"),
+                "500": _error("the log and the statement table disagree"),
+            },
+        }
+    },
+    "/api/v1/authors/{key_id}": {
+        "get": {
+            "summary": "Statements by a key ID, and vouches for it",
+            "parameters": [{"name": "key_id", "in": "path", "required": True, "schema": KEY_ID}],
+            "responses": {
+                "200": _json(_ref("Author"), "what the log holds by or about this key ID"),
+                "404": _error("nothing by or about this key ID"),
+            },
+        }
+    },
+    "/api/v1/openapi.json": {
+        "get": {
+            "summary": "This document",
+            "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1")},
+        }
+    },
+}
+
+
+def document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "firsthand",
+            "version": "1",
+            "description": "Publish first-person statements and fetch their proofs.",
+        },
+        "paths": PATHS,
+        "components": {"schemas": SCHEMAS},
+    }

@@ -1,0 +1,181 @@
+"""POST /api/v1/statements: check a signed statement, keep it, and log its head.
+
+The order of the checks is the order of their cost: the rate limit, the
+declared size, the content type, the bytes read, then the statement's own
+checks (format.read_statement). A row is saved before the head is submitted,
+so the body is never lost for a head the log holds; the row gets its index
+once the sequencer has durably logged the head. Sending the same statement
+again is safe: the log keeps one entry and the answer names the first index.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from firsthand.log.errors import LogError
+from firsthand.log.sequencer import PoolFull, Sequencer
+from firsthand.statements.errors import (
+    BodyMismatch,
+    BodyTooLarge,
+    StatementFromTheFuture,
+    WrongAuthor,
+)
+from firsthand.statements.format import Statement, read_statement
+from firsthand.web import runtime
+from firsthand.web.api import ratelimit
+from firsthand.web.api.errors import ApiError
+from firsthand.web.api.models import PublishedStatement
+
+DEFAULT_MAX_REQUEST_BYTES = 1_100_000
+WAIT_SECONDS = 30.0
+# Parsed and signed, but refused on what it says: 422 rather than 400.
+_UNPROCESSABLE = (WrongAuthor, BodyMismatch, StatementFromTheFuture)
+_UTF8 = ("utf-8", "utf8")
+
+
+@csrf_exempt  # the client is a script or fetch() with a signed statement, not a cookie session
+@require_POST
+def publish(request: HttpRequest) -> JsonResponse:
+    try:
+        return _publish(request)
+    except ApiError as error:
+        return error.response()
+
+
+def _publish(request: HttpRequest) -> JsonResponse:
+    _check_rate(request)
+    data = _read_body(request)
+    statement = _read_statement(data)
+    _check_kind(statement)
+    sequencer = runtime.sequencer()
+    if sequencer is None:
+        raise ApiError(
+            503,
+            "this server process does not run the log's sequencer; "
+            "publish through the server started with `firsthand serve`",
+        )
+    row, _ = PublishedStatement.objects.get_or_create(
+        leaf_hash=statement.leaf_hash.hex(), defaults=_fields(statement)
+    )
+    if row.index is not None:
+        latest = runtime.log().reader.latest()
+        return _answer(row.index, row.leaf_hash, latest.note, status=200)
+    index, checkpoint, duplicate = _sequence(sequencer, statement)
+    PublishedStatement.objects.filter(pk=row.pk, index__isnull=True).update(index=index)
+    return _answer(index, row.leaf_hash, checkpoint, status=200 if duplicate else 201)
+
+
+def _check_rate(request: HttpRequest) -> None:
+    wait = ratelimit.take(request.META.get("REMOTE_ADDR", ""))
+    if wait > 0:
+        seconds = max(1, math.ceil(min(wait, 3600.0)))
+        raise ApiError(
+            429,
+            f"too many statements from this client; try again in {seconds} seconds",
+            retry_after=seconds,
+        )
+
+
+def _read_body(request: HttpRequest) -> bytes:
+    limit = int(getattr(settings, "FIRSTHAND_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES))
+    too_large = ApiError(413, f"a statement file may be at most {limit:,} bytes")
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise ApiError(400, "the Content-Length header is not a number") from None
+    if declared > limit:
+        raise too_large
+    if declared == 0:
+        raise ApiError(400, "the request is empty; send the statement file as its body")
+    charset = (request.content_params or {}).get("charset", "utf-8").lower()
+    if request.content_type != "text/plain" or charset not in _UTF8:
+        raise ApiError(
+            415, "send the statement file as the body, with Content-Type: text/plain; charset=utf-8"
+        )
+    data = request.read(limit + 1)
+    if len(data) > limit:
+        raise too_large
+    return data
+
+
+def _read_statement(data: bytes) -> Statement:
+    try:
+        return read_statement(data)
+    except BodyTooLarge as error:
+        raise ApiError(413, str(error)) from None
+    except _UNPROCESSABLE as error:
+        raise ApiError(422, str(error)) from None
+    except LogError as error:
+        raise ApiError(400, str(error)) from None
+
+
+def _check_kind(statement: Statement) -> None:
+    """Rules that depend on what the log already holds, not on the statement alone."""
+    head = statement.head
+    if head.kind == "withholding":
+        raise ApiError(422, "withholding notices are published with `firsthand withhold`")
+    if head.kind not in ("correction", "retraction"):
+        return
+    leaf = next(r.sha256 for r in head.refers if r.kind == "leaf")  # format checked: one
+    referred = PublishedStatement.objects.filter(leaf_hash=leaf, index__isnull=False).first()
+    if referred is None:
+        raise ApiError(
+            422, f"the {head.kind} refers to leaf:{leaf}, which is not a statement in this log"
+        )
+    if referred.author_key != head.author.text():
+        raise ApiError(
+            422,
+            f"a {head.kind} must be signed by the key that signed the statement it refers to "
+            f"(key ID {referred.author_key_id}), not by key ID {head.author.key_id.hex()}",
+        )
+
+
+def _fields(statement: Statement) -> dict[str, Any]:
+    head = statement.head
+    return {
+        "head": statement.head_bytes.decode("utf-8"),
+        "body": statement.body,
+        "author_key": head.author.text(),
+        "author_key_id": head.author.key_id.hex(),
+        "kind": head.kind,
+        "lang": head.lang,
+        "signed_at": head.time,
+        "refers": [r.line() for r in head.refers],
+        "media": [{"sha256": m.sha256, "type": m.type, "size": m.size} for m in head.media],
+        "subject_key_id": "" if head.subject is None else head.subject.key_id.hex(),
+    }
+
+
+def _sequence(sequencer: Sequencer, statement: Statement) -> tuple[int, bytes, bool]:
+    """Log the head; its index, a checkpoint covering it, and whether it was logged before."""
+    try:
+        result = sequencer.submit(statement.head_bytes).wait(timeout=WAIT_SECONDS)
+    except PoolFull as error:
+        raise ApiError(503, str(error), retry_after=1) from None
+    except TimeoutError:
+        raise ApiError(
+            503,
+            "the log did not take the statement in time; send it again, "
+            "it will not be logged twice",
+            retry_after=5,
+        ) from None
+    except LogError as error:
+        raise ApiError(503, f"the log could not take the statement now: {error}") from None
+    return result.index, result.checkpoint.note, result.duplicate
+
+
+def _answer(index: int, leaf_hash: str, checkpoint: bytes, *, status: int) -> JsonResponse:
+    body = {
+        "index": index,
+        "leaf_hash": leaf_hash,
+        "checkpoint": checkpoint.decode("utf-8"),
+        "bundle_url": reverse("api:statement-bundle", args=[index]),
+    }
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})

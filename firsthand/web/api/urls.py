@@ -1,0 +1,28 @@
+from django.urls import path, register_converter
+
+from firsthand.web.api import publish, views
+
+app_name = "api"
+
+
+class KeyIDConverter:
+    """A signed-note key ID: 4 bytes as 8 hex digits."""
+
+    regex = "[0-9a-fA-F]{8}"
+
+    def to_python(self, value: str) -> str:
+        return value.lower()
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(KeyIDConverter, "keyid")
+
+urlpatterns = [
+    path("statements", publish.publish, name="statements"),
+    path("statements/<int:index>", views.statement, name="statement"),
+    path("statements/<int:index>/bundle", views.bundle, name="statement-bundle"),
+    path("authors/<keyid:key_id>", views.author, name="author"),
+    path("openapi.json", views.openapi, name="openapi"),
+]

@@ -1,0 +1,113 @@
+"""The API's read side: a statement, its offline bundle, an author's page, the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_safe
+
+from firsthand.log.errors import LogError, NotFound
+from firsthand.log.note import Verifier, parse_note
+from firsthand.statements.bundle import make_bundle
+from firsthand.statements.format import parse_head_text
+from firsthand.web import runtime
+from firsthand.web.api.errors import error_response
+from firsthand.web.api.models import PublishedStatement
+from firsthand.web.api.openapi import document
+
+_JSON = {"ensure_ascii": False}
+
+
+def _time(row: PublishedStatement) -> str:
+    return f"{row.signed_at:%Y-%m-%dT%H:%M:%SZ}"
+
+
+def _published(index: int) -> PublishedStatement | None:
+    return PublishedStatement.objects.filter(index=index).first()
+
+
+def _unknown(index: int) -> JsonResponse:
+    return error_response(404, f"this log has no statement {index}; check the number")
+
+
+@require_safe
+def statement(request: HttpRequest, index: int) -> JsonResponse:
+    row = _published(index)
+    if row is None:
+        return _unknown(index)
+    author = Verifier.from_text(row.author_key)
+    data = {
+        "index": row.index,
+        "leaf_hash": row.leaf_hash,
+        "author": {"key": row.author_key, "key_id": row.author_key_id, "name": author.name},
+        "kind": row.kind,
+        "lang": row.lang,
+        "time": _time(row),
+        "body": row.body,
+        "refers": row.refers,
+        "media": row.media,
+        "head": row.head,
+    }
+    return JsonResponse(data, json_dumps_params=_JSON)
+
+
+@require_safe
+def bundle(request: HttpRequest, index: int) -> JsonResponse:
+    row = _published(index)
+    if row is None:
+        return _unknown(index)
+    try:
+        data = make_bundle(
+            runtime.log().reader, index=index, head=row.head.encode("utf-8"), body=row.body
+        )
+    except NotFound as error:
+        return error_response(404, str(error))
+    except LogError as error:
+        # The table and the log disagree: a fault of this server, not of the request.
+        return error_response(500, f"the bundle cannot be made: {error}")
+    response = JsonResponse(data, json_dumps_params=_JSON)
+    response["Content-Disposition"] = f'attachment; filename="statement-{index}.bundle.json"'
+    return response
+
+
+def _summary(row: PublishedStatement) -> dict[str, Any]:
+    summary: dict[str, Any] = {
+        "index": row.index,
+        "leaf_hash": row.leaf_hash,
+        "kind": row.kind,
+        "lang": row.lang,
+        "time": _time(row),
+        "refers": row.refers,
+    }
+    if row.kind == "key-rotation":
+        new_key = parse_head_text(parse_note(row.head.encode("utf-8")).text).new_key
+        summary["new_key"] = None if new_key is None else new_key.text()
+    return summary
+
+
+@require_safe
+def author(request: HttpRequest, key_id: str) -> JsonResponse:
+    key_id = key_id.lower()
+    published = PublishedStatement.objects.filter(index__isnull=False).order_by("-index")
+    # Newest first by log order, which the author cannot backdate.
+    rows = list(published.filter(author_key_id=key_id))
+    vouches = list(published.filter(kind="vouch", subject_key_id=key_id))
+    if not rows and not vouches:
+        return error_response(
+            404, f"no statement in this log is by or about key ID {key_id}; check the key ID"
+        )
+    data = {
+        "key_id": key_id,
+        "keys": sorted({row.author_key for row in rows}),
+        "statements": [_summary(row) for row in rows],
+        "denials": [_summary(row) for row in rows if row.kind == "denial"],
+        "vouches_received": [{**_summary(row), "author_key": row.author_key} for row in vouches],
+        "rotations": [_summary(row) for row in rows if row.kind == "key-rotation"],
+    }
+    return JsonResponse(data, json_dumps_params=_JSON)
+
+
+@require_safe
+def openapi(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(document(), json_dumps_params=_JSON)

@@ -1,0 +1,391 @@
+"""The JSON API through Django's test client, with the real sequencer logging each head."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client, override_settings
+from django.urls import URLPattern
+
+from firsthand.log.checkpoint import open_checkpoint
+from firsthand.log.datadir import open_log
+from firsthand.log.note import Signer
+from firsthand.log.sequencer import PoolFull, Sequencer
+from firsthand.statements.bundle import verify_bundle
+from firsthand.statements.format import Reference, Statement, sign_statement
+from firsthand.web import runtime
+from firsthand.web.api import ratelimit
+from firsthand.web.api.urls import urlpatterns
+
+URL = "/api/v1/statements"
+TEXT = "text/plain; charset=utf-8"
+
+
+@pytest.fixture(scope="module")
+def client(database: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
+    # A log of this module's own, so tests that expect the shared log to start empty still do.
+    log = open_log(tmp_path_factory.mktemp("api-log"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(runtime, "_log", log)
+        runtime.start_sequencer(0.02)
+        yield Client()
+        runtime.stop_sequencer()
+    log.storage.close()
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limit() -> None:
+    ratelimit.reset()
+
+
+@dataclass
+class Answer:
+    status: int
+    json: dict[str, Any]
+    retry_after: str | None
+
+
+def post(
+    client: Client, data: bytes, content_type: str = TEXT, address: str = "127.0.0.1"
+) -> Answer:
+    response = client.post(URL, data=data, content_type=content_type, REMOTE_ADDR=address)
+    return Answer(response.status_code, response.json(), response.get("Retry-After"))
+
+
+def publish(client: Client, statement: Statement) -> dict[str, Any]:
+    answer = post(client, statement.file_bytes())
+    assert answer.status in (200, 201), answer.json
+    return answer.json
+
+
+def signed(text: str, name: str = "alice.example", **kwargs: object) -> Statement:
+    return sign_statement(Signer.generate(name), text, **kwargs)  # type: ignore[arg-type]
+
+
+def test_publishing_answers_201_with_a_signed_checkpoint_that_covers_the_index(
+    client: Client,
+) -> None:
+    statement = signed("I was at the meeting on Tuesday.")
+    answer = post(client, statement.file_bytes())
+    assert answer.status == 201
+    body = answer.json
+    assert body["leaf_hash"] == statement.leaf_hash.hex()
+    assert body["bundle_url"] == f"/api/v1/statements/{body['index']}/bundle"
+    checkpoint, _ = open_checkpoint(body["checkpoint"].encode(), runtime.log().verifier)
+    assert checkpoint.size > body["index"]
+    assert runtime.log().reader.entry(body["index"]) == statement.head_bytes
+
+
+def test_publishing_the_same_statement_twice_answers_200_with_the_first_index(
+    client: Client,
+) -> None:
+    statement = signed("Said once, sent twice.")
+    first = post(client, statement.file_bytes())
+    again = post(client, statement.file_bytes())
+    assert (first.status, again.status) == (201, 200)
+    assert again.json["index"] == first.json["index"]
+    checkpoint, _ = open_checkpoint(again.json["checkpoint"].encode(), runtime.log().verifier)
+    assert checkpoint.size > first.json["index"]
+
+
+def test_a_body_other_than_the_signed_one_is_refused_with_422(client: Client) -> None:
+    statement = signed("I will vote yes.")
+    tampered = statement.head_bytes + b"\nI will vote no."
+    answer = post(client, tampered)
+    assert answer.status == 422
+    assert "not the one the author signed" in answer.json["error"]
+
+
+def test_a_head_whose_signature_does_not_verify_is_refused_with_422(client: Client) -> None:
+    statement = signed("Signed, then altered in transit.")
+    text, _, line = statement.head_bytes[:-1].rpartition(b"\n")
+    prefix, _, encoded = line.rpartition(b" ")
+    raw = bytearray(base64.b64decode(encoded))
+    raw[-1] ^= 1
+    head = text + b"\n" + prefix + b" " + base64.b64encode(bytes(raw)) + b"\n"
+    answer = post(client, head + b"\n" + statement.body.encode())
+    assert answer.status == 422
+    assert "not validly signed" in answer.json["error"]
+
+
+def test_a_statement_dated_in_the_future_is_refused_with_422(client: Client) -> None:
+    future = datetime.now(UTC) + timedelta(days=2)
+    answer = post(client, signed("Tomorrow's news.", time=future).file_bytes())
+    assert answer.status == 422
+    assert "future" in answer.json["error"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"hello, world", b"\xff\xfe\x00garbage\n\n\xff", b"firsthand-statement/v1\n"],
+)
+def test_what_is_not_a_statement_file_is_refused_with_400(client: Client, data: bytes) -> None:
+    answer = post(client, data)
+    assert answer.status == 400
+    assert isinstance(answer.json["error"], str) and answer.json["error"]
+
+
+def test_a_body_that_is_not_utf8_is_refused_with_400(client: Client) -> None:
+    statement = signed("plain")
+    answer = post(client, statement.head_bytes + b"\n\xff\xfe")
+    assert answer.status == 400
+    assert "UTF-8" in answer.json["error"]
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "text/plain; charset=latin-1", "multipart/form-data"]
+)
+def test_a_statement_sent_with_another_content_type_is_refused_with_415(
+    client: Client, content_type: str
+) -> None:
+    response = client.post(URL, data=b"x", content_type=content_type)
+    assert response.status_code == 415
+    assert "text/plain; charset=utf-8" in response.json()["error"]
+
+
+def test_a_request_over_the_size_limit_is_refused_with_413(client: Client) -> None:
+    statement = signed("x" * 5_000)
+    with override_settings(FIRSTHAND_MAX_REQUEST_BYTES=4_000):
+        answer = post(client, statement.file_bytes())
+    assert answer.status == 413
+    assert "4,000 bytes" in answer.json["error"]
+    assert post(client, statement.file_bytes()).status == 201
+
+
+def test_a_request_over_the_default_limit_is_refused_before_it_is_parsed(client: Client) -> None:
+    answer = post(client, b"a" * 1_100_001)
+    assert answer.status == 413
+
+
+def test_a_persian_statement_round_trips_through_get(client: Client) -> None:
+    text = "من آنجا بودم و این را با چشم خودم دیدم.\nامضا: مریم"
+    statement = signed(text, name="maryam.example", lang="fa", kind="testimony")
+    index = publish(client, statement)["index"]
+    response = client.get(f"/api/v1/statements/{index}")
+    assert response.status_code == 200
+    got = response.json()
+    assert got["body"] == text
+    assert got["lang"] == "fa"
+    assert got["kind"] == "testimony"
+    assert got["author"] == {
+        "key": statement.head.author.text(),
+        "key_id": statement.head.author.key_id.hex(),
+        "name": "maryam.example",
+    }
+    assert got["head"].encode() == statement.head_bytes
+    assert got["time"] == statement.head.time.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert got["leaf_hash"] == statement.leaf_hash.hex()
+
+
+def test_an_unknown_statement_is_a_json_404(client: Client) -> None:
+    for path in ("/api/v1/statements/999999", "/api/v1/statements/999999/bundle"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert "999999" in response.json()["error"]
+
+
+def test_the_author_page_lists_statements_newest_first_and_the_denials(client: Client) -> None:
+    signer = Signer.generate("bob.example")
+    said = sign_statement(signer, "I support the plan.")
+    denied = sign_statement(
+        signer,
+        "I never said the quote going round.",
+        kind="denial",
+        refers=[Reference("text", "ab" * 32)],
+        seen_at="a screenshot on a forum",
+    )
+    first = publish(client, said)["index"]
+    second = publish(client, denied)["index"]
+    key_id = signer.key_id.hex()
+    response = client.get(f"/api/v1/authors/{key_id}")
+    assert response.status_code == 200
+    page = response.json()
+    assert page["key_id"] == key_id
+    assert page["keys"] == [signer.verifier().text()]
+    assert [s["index"] for s in page["statements"]] == [second, first]
+    assert [d["index"] for d in page["denials"]] == [second]
+    assert page["denials"][0]["refers"] == ["text:" + "ab" * 32]
+    assert page["vouches_received"] == [] and page["rotations"] == []
+    assert client.get(f"/api/v1/authors/{key_id.upper()}").json() == page
+
+
+def test_the_author_page_lists_vouches_received_and_key_rotations(client: Client) -> None:
+    carol, dave, carol_new = (Signer.generate(n) for n in ("carol.example", "dave.example", "c2"))
+    vouch = sign_statement(dave, "I know Carol.", kind="vouch", subject=carol.verifier())
+    rotation = sign_statement(
+        carol, "My new key.", kind="key-rotation", new_key=carol_new.verifier()
+    )
+    vouch_index = publish(client, vouch)["index"]
+    rotation_index = publish(client, rotation)["index"]
+    page = client.get(f"/api/v1/authors/{carol.key_id.hex()}").json()
+    assert [v["index"] for v in page["vouches_received"]] == [vouch_index]
+    assert page["vouches_received"][0]["author_key"] == dave.verifier().text()
+    assert [r["index"] for r in page["rotations"]] == [rotation_index]
+    assert page["rotations"][0]["new_key"] == carol_new.verifier().text()
+
+
+def test_an_unknown_author_is_a_json_404(client: Client) -> None:
+    response = client.get("/api/v1/authors/00000000")
+    assert response.status_code == 404
+    assert "00000000" in response.json()["error"]
+    assert client.get("/api/v1/authors/xyz").status_code == 404
+
+
+def test_a_correction_by_the_same_key_is_published(client: Client) -> None:
+    signer = Signer.generate("erin.example")
+    original = sign_statement(signer, "The meeting is at 9.")
+    publish(client, original)
+    correction = sign_statement(
+        signer,
+        "The meeting is at 10.",
+        kind="correction",
+        refers=[Reference("leaf", original.leaf_hash.hex())],
+    )
+    assert post(client, correction.file_bytes()).status == 201
+
+
+def test_a_correction_of_another_authors_statement_is_refused_with_422(client: Client) -> None:
+    original = signed("The sky is blue.", name="frank.example")
+    publish(client, original)
+    for kind in ("correction", "retraction"):
+        forged = signed(
+            "Frank now says the sky is green.",
+            name="frank.example",
+            kind=kind,
+            refers=[Reference("leaf", original.leaf_hash.hex())],
+        )
+        answer = post(client, forged.file_bytes())
+        assert answer.status == 422
+        assert "must be signed by the key" in answer.json["error"]
+
+
+def test_a_correction_of_a_statement_not_in_the_log_is_refused_with_422(client: Client) -> None:
+    correction = signed("Fixing nothing.", kind="correction", refers=[Reference("leaf", "cd" * 32)])
+    answer = post(client, correction.file_bytes())
+    assert answer.status == 422
+    assert "not a statement in this log" in answer.json["error"]
+
+
+def test_a_withholding_notice_is_refused_here_with_422(client: Client) -> None:
+    notice = signed(
+        "Withheld.",
+        kind="withholding",
+        refers=[Reference("leaf", "ef" * 32)],
+        reason="a court order",
+    )
+    answer = post(client, notice.file_bytes())
+    assert answer.status == 422
+    assert "firsthand withhold" in answer.json["error"]
+
+
+def test_posts_beyond_the_rate_limit_answer_429_with_retry_after(client: Client) -> None:
+    address = "203.0.113.7"
+    with override_settings(FIRSTHAND_POST_RATE_PER_MINUTE=2):
+        assert [post(client, b"junk", address=address).status for _ in range(2)] == [400, 400]
+        limited = post(client, b"junk", address=address)
+        other_client = post(client, b"junk", address="203.0.113.8")
+    assert limited.status == 429
+    assert int(limited.retry_after or 0) >= 1
+    assert "too many" in limited.json["error"]
+    assert other_client.status == 400
+    assert client.get("/api/v1/openapi.json", REMOTE_ADDR=address).status_code == 200
+
+
+def test_the_rate_limiter_keeps_no_address() -> None:
+    ratelimit.take("198.51.100.23")
+    keys = list(ratelimit._buckets)
+    assert keys == [ratelimit.client_key("198.51.100.23")]
+    assert b"198.51.100.23" not in keys[0] and len(keys[0]) == 32
+
+
+def test_the_rate_limit_refills_over_time() -> None:
+    with override_settings(FIRSTHAND_POST_RATE_PER_MINUTE=60):
+        for _ in range(60):
+            assert ratelimit.take("192.0.2.1", now=1000.0) == 0
+        assert ratelimit.take("192.0.2.1", now=1000.0) == pytest.approx(1.0)
+        assert ratelimit.take("192.0.2.1", now=1001.0) == 0
+
+
+def test_without_a_sequencer_in_this_process_publishing_answers_503(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runtime, "sequencer", lambda: None)
+    answer = post(client, signed("No one is logging.").file_bytes())
+    assert answer.status == 503
+    assert "sequencer" in answer.json["error"]
+
+
+def test_a_full_pool_answers_503_with_retry_after(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(self: Sequencer, entry: bytes) -> None:
+        raise PoolFull("100,000 entries are already waiting to be logged; try again in a second")
+
+    monkeypatch.setattr(Sequencer, "submit", full)
+    answer = post(client, signed("Busy day.").file_bytes())
+    assert answer.status == 503
+    assert answer.retry_after == "1"
+
+
+def test_script_in_a_statement_comes_back_as_json_data_unchanged(client: Client) -> None:
+    text = '<script>alert("x")</script><img src=x onerror=alert(1)> & "quotes"'
+    index = publish(client, signed(text))["index"]
+    response = client.get(f"/api/v1/statements/{index}")
+    assert response["Content-Type"] == "application/json"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response.json()["body"] == text
+
+
+def test_the_bundle_is_an_attachment_that_verifies_offline(client: Client) -> None:
+    statement = signed("Keep this proof.", name="grace.example")
+    index = publish(client, statement)["index"]
+    response = client.get(f"/api/v1/statements/{index}/bundle")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert (
+        response["Content-Disposition"] == f'attachment; filename="statement-{index}.bundle.json"'
+    )
+    assert response.json()["body"] == statement.body
+    verdict = verify_bundle(response.content, runtime.log().verifier)
+    assert (verdict.index, verdict.author, verdict.body_withheld) == (
+        index,
+        statement.head.author,
+        False,
+    )
+
+
+def test_the_openapi_document_is_json_and_describes_every_route(client: Client) -> None:
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    document = json.loads(response.content)
+    assert document["openapi"].startswith("3.1")
+    routes = {
+        "/api/v1/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(p.pattern))
+        for p in urlpatterns
+        if isinstance(p, URLPattern)
+    }
+    assert set(document["paths"]) == routes
+    refs = set(re.findall(r'"#/components/schemas/(\w+)"', response.content.decode()))
+    assert refs <= set(document["components"]["schemas"])
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            assert "200" in operation["responses"] or "201" in operation["responses"]
+
+
+def test_the_migrations_match_the_model() -> None:
+    call_command("makemigrations", "api", "--check", "--dry-run", stdout=StringIO())
+
+
+def test_publishing_needs_no_csrf_cookie(client: Client) -> None:
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(URL, data=signed("From a script.").file_bytes(), content_type=TEXT)
+    assert response.status_code == 201
