@@ -1,0 +1,126 @@
+"""The CLI end to end: keygen, sign, publish to `firsthand serve`, fetch and verify bundles."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def firsthand(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "firsthand.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    data = tmp_path_factory.mktemp("data")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "firsthand.cli",
+            "serve",
+            "--data",
+            str(data),
+            "--port",
+            str(port),
+            "--period",
+            "0.05",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(url + "/checkpoint", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        key = firsthand("log-key", "--data", str(data), cwd=data).stdout.strip()
+        yield url, key
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_an_author_publishes_and_anyone_verifies_offline(
+    server: tuple[str, str], tmp_path: Path
+) -> None:
+    url, log_key = server
+    keygen = firsthand("keygen", "--name", "nasrin.example", "--out", "nasrin.key", cwd=tmp_path)
+    assert keygen.returncode == 0, keygen.stderr
+    (tmp_path / "text.txt").write_text(
+        "من، نسرین، در سال ۱۳۹۸ از حلقه جدا شدم.\n", encoding="utf-8"
+    )
+    signed = firsthand("sign", "--key", "nasrin.key", "--lang", "fa", "text.txt", cwd=tmp_path)
+    assert signed.returncode == 0, signed.stderr
+    (tmp_path / "statement.txt").write_text(signed.stdout, encoding="utf-8")
+    published = firsthand(
+        "publish", "--server", url, "--bundle-dir", "bundles", "statement.txt", cwd=tmp_path
+    )
+    assert published.returncode == 0, published.stderr
+    bundles = list((tmp_path / "bundles").glob("*.json"))
+    assert len(bundles) == 1
+    verified = firsthand("verify", "--log-key", log_key, "--json", str(bundles[0]), cwd=tmp_path)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    verdict = json.loads(verified.stdout)
+    assert verdict["valid"] and verdict["author"]["name"] == "nasrin.example"
+    index = verdict["index"]
+    fetched = firsthand("bundle", "--server", url, str(index), cwd=tmp_path)
+    assert fetched.returncode == 0 and json.loads(fetched.stdout)["index"] == index
+
+
+def test_a_tampered_bundle_fails_with_one_clear_line(
+    server: tuple[str, str], tmp_path: Path
+) -> None:
+    url, log_key = server
+    firsthand("keygen", "--name", "omid.example", "--out", "omid.key", cwd=tmp_path)
+    (tmp_path / "t.txt").write_text("I saw the retreat of 2019.\n", encoding="utf-8")
+    (tmp_path / "s.txt").write_text(
+        firsthand("sign", "--key", "omid.key", "t.txt", cwd=tmp_path).stdout, encoding="utf-8"
+    )
+    firsthand("publish", "--server", url, "--bundle-dir", "b", "s.txt", cwd=tmp_path)
+    path = next((tmp_path / "b").glob("*.json"))
+    bundle = json.loads(path.read_text(encoding="utf-8"))
+    bundle["body"] = bundle["body"].replace("saw", "never saw")
+    path.write_text(json.dumps(bundle), encoding="utf-8")
+    result = firsthand("verify", "--log-key", log_key, str(path), cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0
+    assert "body was altered" in result.stderr
+
+
+def test_publishing_to_an_unreachable_server_says_so(tmp_path: Path) -> None:
+    firsthand("keygen", "--name", "x.example", "--out", "x.key", cwd=tmp_path)
+    (tmp_path / "t.txt").write_text("hello\n", encoding="utf-8")
+    (tmp_path / "s.txt").write_text(
+        firsthand("sign", "--key", "x.key", "t.txt", cwd=tmp_path).stdout, encoding="utf-8"
+    )
+    result = firsthand("publish", "--server", "http://127.0.0.1:9", "s.txt", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "cannot reach" in result.stderr
