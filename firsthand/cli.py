@@ -99,11 +99,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    _setup_django(args)
     from firsthand.demo import load_demo
 
-    _setup_django(args)
     count = load_demo()
-    print(f"demo loaded: {count} new entries")
+    print(f"demo loaded: {count} new fictional statements")
     return 0
 
 

@@ -61,15 +61,25 @@ def _publish(request: HttpRequest) -> JsonResponse:
             "this server process does not run the log's sequencer; "
             "publish through the server started with `firsthand serve`",
         )
+    index, checkpoint, new = record_statement(statement, sequencer)
+    return _answer(index, statement.leaf_hash.hex(), checkpoint, status=201 if new else 200)
+
+
+def record_statement(statement: Statement, sequencer: Sequencer) -> tuple[int, bytes, bool]:
+    """Store a verified statement and log its head: (index, checkpoint note, whether new).
+
+    The row is stored by leaf hash before the head is logged, so a crash in
+    between loses nothing: the author's retry finds the row and the log's
+    first index. Raises ApiError when the log cannot take it now.
+    """
     row, _ = PublishedStatement.objects.get_or_create(
         leaf_hash=statement.leaf_hash.hex(), defaults=_fields(statement)
     )
     if row.index is not None:
-        latest = runtime.log().reader.latest()
-        return _answer(row.index, row.leaf_hash, latest.note, status=200)
+        return row.index, runtime.log().reader.latest().note, False
     index, checkpoint, duplicate = _sequence(sequencer, statement)
     PublishedStatement.objects.filter(pk=row.pk, index__isnull=True).update(index=index)
-    return _answer(index, row.leaf_hash, checkpoint, status=200 if duplicate else 201)
+    return index, checkpoint, not duplicate
 
 
 def _check_rate(request: HttpRequest) -> None:
