@@ -10,11 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +18,7 @@ import pytest
 
 from firsthand.log.datadir import open_log
 from firsthand.log.note import Signer, Verifier, open_note, sign_note
+from tests.serving import running_server
 
 pytestmark = pytest.mark.interop
 
@@ -49,12 +46,6 @@ def tlogcheck(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, str]]:
     """70,000 entries (three tile levels, partial tiles everywhere) behind `firsthand serve`."""
@@ -70,24 +61,8 @@ def served_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
         sequencer.submit(b"interop entry %d" % i)
     sequencer.run_until_empty()
     log.storage.close()
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "firsthand.cli", "serve", "--data", str(data), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(url + "/checkpoint", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+    with running_server(data) as url:
         yield url, old_checkpoint, log.verifier.text()
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def run(tool: Path, *args: str) -> subprocess.CompletedProcess[str]:

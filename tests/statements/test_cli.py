@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.serving import ROOT, running_server
 
 
 def firsthand(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -32,40 +29,9 @@ def firsthand(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     data = tmp_path_factory.mktemp("data")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "firsthand.cli",
-            "serve",
-            "--data",
-            str(data),
-            "--port",
-            str(port),
-            "--period",
-            "0.05",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(url + "/checkpoint", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+    with running_server(data, "--period", "0.05") as url:
         key = firsthand("log-key", "--data", str(data), cwd=data).stdout.strip()
         yield url, key
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def test_an_author_publishes_and_anyone_verifies_offline(
