@@ -98,6 +98,41 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_operator_key(args: argparse.Namespace) -> int:
+    from firsthand.log.datadir import open_log
+    from firsthand.statements.keys import load_or_create_operator_key
+
+    instance = open_log(args.data, args.origin)
+    print(load_or_create_operator_key(instance.directory, instance.signer.name).verifier().text())
+    return 0
+
+
+def cmd_withhold(args: argparse.Namespace) -> int:
+    """Sign a withholding notice with the operator key and publish it through the server."""
+    from firsthand.cli_statements import server_request
+    from firsthand.log.datadir import open_log
+    from firsthand.statements.format import Reference, sign_statement
+    from firsthand.statements.keys import load_or_create_operator_key
+
+    instance = open_log(args.data, args.origin)
+    operator = load_or_create_operator_key(instance.directory, instance.signer.name)
+    server = args.server.rstrip("/")
+    _, target = server_request(f"{server}/api/v1/statements/{args.index}")
+    if target.get("withheld"):
+        raise CommandError(f"statement {args.index} is already {target['withheld']['message']}")
+    notice = sign_statement(
+        operator,
+        args.explanation or args.reason,
+        kind="withholding",
+        lang=args.lang,
+        refers=[Reference("leaf", target["leaf_hash"])],
+        reason=args.reason,
+    )
+    _, reply = server_request(f"{server}/api/v1/statements", notice.file_bytes())
+    print(f"statement {args.index} is withheld; the notice is entry {reply['index']} of the log")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     _setup_django(args)
     from firsthand.demo import load_demo
@@ -148,6 +183,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_migrate)
 
     add_statement_commands(commands)
+
+    p = commands.add_parser("operator-key", help="print the operator's verifier key")
+    _add_data(p)
+    p.set_defaults(func=cmd_operator_key)
+
+    p = commands.add_parser(
+        "withhold",
+        help="stop serving a statement's body, with a signed and logged notice",
+        description="Withhold the body of log entry INDEX (doxxing, a court order). The head "
+        "stays in the log; a notice signed by the operator key (in --data) gives the date "
+        "and the reason, and is itself logged. Run it where the data directory is, "
+        "with the server running.",
+    )
+    _add_data(p)
+    p.add_argument("--server", default="http://127.0.0.1:8000", help="the running server")
+    p.add_argument("--reason", required=True, help="shown to readers in place of the text")
+    p.add_argument("--explanation", help="a longer text for the notice's body (default: reason)")
+    p.add_argument("--lang", default="en", help="the language of the reason (BCP 47)")
+    p.add_argument("index", type=int)
+    p.set_defaults(func=cmd_withhold)
 
     p = commands.add_parser("demo", help="load the small fictional demo")
     _add_data(p)

@@ -93,6 +93,11 @@ def cmd_sign(args: argparse.Namespace) -> int:
     return 0
 
 
+def server_request(url: str, data: bytes | None = None) -> tuple[int, Any]:
+    """A JSON request to a firsthand server; ServerError carries its reason."""
+    return _request(url, data)
+
+
 def _publish_one(server: str, data: bytes, bundle_dir: Path | None) -> dict[str, Any]:
     read_statement(data)  # refuse locally what the server would refuse
     _, reply = _request(server.rstrip("/") + "/api/v1/statements", data)
@@ -123,7 +128,8 @@ def cmd_bundle(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     data = Path(args.bundlefile).read_bytes()
     try:
-        verdict = verify_bundle(data, _verifier_arg(args.log_key))
+        operator = _verifier_arg(args.operator_key) if args.operator_key else None
+        verdict = verify_bundle(data, _verifier_arg(args.log_key), operator_key=operator)
     except LogError as error:
         if args.json:
             print(json.dumps({"valid": False, "error": str(error)}, ensure_ascii=False))
@@ -138,8 +144,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
             f"signed {when}, entry {verdict.index} of {verdict.log_origin} "
             f"(checkpoint of {verdict.tree_size} entries)."
         )
-        if verdict.body_withheld:
-            print(f"The body is withheld by the operator: {verdict.withheld}")
+        if verdict.withheld is not None:
+            print(f"The body is {verdict.withheld.message()}")
+            print(
+                f"(notice at entry {verdict.withheld.notice_index}, signed by "
+                f"{verdict.withheld.operator.text()})"
+            )
     return 0
 
 
@@ -190,6 +200,9 @@ def add_commands(commands: Any) -> None:
     p = commands.add_parser("verify", help="check an offline bundle, with no network")
     p.add_argument("--log-key", required=True, help="the log's verifier key, or a file holding it")
     p.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    p.add_argument(
+        "--operator-key", help="demand that a withholding notice is signed by this key (or file)"
+    )
     p.add_argument("bundlefile")
     p.set_defaults(func=cmd_verify)
 

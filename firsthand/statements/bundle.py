@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from firsthand.log import merkle
-from firsthand.log.checkpoint import open_checkpoint
+from firsthand.log.checkpoint import Checkpoint, open_checkpoint
 from firsthand.log.errors import InvalidProof, LogError
 from firsthand.log.note import Verifier
 from firsthand.log.reader import LogReader
@@ -29,27 +29,64 @@ from firsthand.statements.format import open_head, verify_body
 FORMAT = "firsthand-bundle/v1"
 
 
+@dataclass(frozen=True)
+class WithholdingNotice:
+    """The operator's logged notice that withholds a statement's body: its index and head."""
+
+    index: int
+    head: bytes
+
+
+@dataclass(frozen=True)
+class Withholding:
+    """A verified withholding notice: in the same tree, naming this statement."""
+
+    operator: Verifier
+    date: datetime
+    reason: str
+    notice_index: int
+
+    def message(self) -> str:
+        return f"withheld by the operator on {self.date:%Y-%m-%d}: {self.reason}"
+
+
+def _proof_text(proof: list[bytes]) -> list[str]:
+    return [base64.b64encode(h).decode() for h in proof]
+
+
 def make_bundle(
     reader: LogReader,
     *,
     index: int,
     head: bytes,
     body: str | None,
-    withheld: dict[str, str] | None = None,
+    withheld: WithholdingNotice | None = None,
 ) -> dict[str, Any]:
-    """A bundle proving entry ``index`` (whose bytes are ``head``) in the latest checkpoint."""
+    """A bundle proving entry ``index`` (whose bytes are ``head``) in the latest checkpoint.
+
+    A withheld statement's bundle carries the operator's notice in place of
+    the body, with its own inclusion proof in the same tree.
+    """
     if reader.entry(index) != head:
         raise BundleError(f"entry {index} of the log is not this statement's head")
     latest = reader.latest()
-    proof = reader.inclusion_proof(index, latest.size)
+    notice: dict[str, Any] | None = None
+    if withheld is not None:
+        if reader.entry(withheld.index) != withheld.head:
+            raise BundleError(f"entry {withheld.index} of the log is not the withholding notice")
+        notice = {
+            "index": withheld.index,
+            "head": withheld.head.decode("utf-8"),
+            "inclusion_proof": _proof_text(reader.inclusion_proof(withheld.index, latest.size)),
+        }
     return {
         "format": FORMAT,
         "index": index,
         "head": head.decode("utf-8"),
         "body": body,
-        "withheld": withheld,
+        "withheld": notice,
         "tree_size": latest.size,
-        "inclusion_proof": [base64.b64encode(h).decode() for h in proof],
+        "inclusion_proof": _proof_text(reader.inclusion_proof(index, latest.size)),
         "checkpoint": latest.note.decode("utf-8"),
     }
 
@@ -66,7 +103,7 @@ class Verdict:
     tree_size: int
     log_origin: str
     body_withheld: bool
-    withheld: dict[str, str] | None
+    withheld: Withholding | None
     other_signatures: tuple[str, ...]
 
     def as_json(self) -> dict[str, Any]:
@@ -80,7 +117,15 @@ class Verdict:
             "tree_size": self.tree_size,
             "log": self.log_origin,
             "body_withheld": self.body_withheld,
-            "withheld": self.withheld,
+            "withheld": None
+            if self.withheld is None
+            else {
+                "operator_key": self.withheld.operator.text(),
+                "date": f"{self.withheld.date:%Y-%m-%d}",
+                "reason": self.withheld.reason,
+                "notice_index": self.withheld.notice_index,
+                "message": self.withheld.message(),
+            },
             "other_checkpoint_signatures": list(self.other_signatures),
         }
 
@@ -102,8 +147,58 @@ def load_bundle(data: bytes) -> dict[str, Any]:
     return bundle
 
 
-def verify_bundle(data: bytes, log_key: Verifier) -> Verdict:
+def _verify_inclusion(
+    what: str, index: int, head_bytes: bytes, proof_texts: Any, checkpoint: Checkpoint
+) -> None:
+    try:
+        if not isinstance(proof_texts, list):
+            raise ValueError("the proof is not a list")
+        proof = [base64.b64decode(p, validate=True) for p in proof_texts]
+        merkle.verify_inclusion(
+            index, checkpoint.size, merkle.leaf_hash(head_bytes), proof, checkpoint.root_hash
+        )
+    except (binascii.Error, TypeError, ValueError, InvalidProof) as error:
+        raise BundleError(
+            f"the inclusion proof does not put {what} at index {index} of the log: {error}"
+        ) from None
+
+
+def _verify_withholding(
+    notice: Any, head_bytes: bytes, checkpoint: Checkpoint, operator_key: Verifier | None
+) -> Withholding:
+    """The notice must be a logged withholding, by the operator, naming this very head."""
+    if not isinstance(notice, dict):
+        raise BundleError("the bundle's withholding notice is not an object")
+    index, notice_text = notice.get("index"), notice.get("head")
+    if not isinstance(index, int) or isinstance(index, bool) or not isinstance(notice_text, str):
+        raise BundleError("the bundle's withholding notice lacks its index or its signed head")
+    notice_bytes = notice_text.encode("utf-8")
+    try:
+        head, _ = open_head(notice_bytes, check_time=False)
+    except LogError as error:
+        raise BundleError(f"the withholding notice's signature does not hold: {error}") from None
+    own_leaf = merkle.leaf_hash(head_bytes).hex()
+    if head.kind != "withholding" or [r.sha256 for r in head.refers] != [own_leaf]:
+        raise BundleError("the withholding notice does not name this statement")
+    if operator_key is not None and head.author != operator_key:
+        raise BundleError(
+            f"the withholding notice is signed by {head.author.name}, not by the operator key "
+            f"{operator_key.name}"
+        )
+    _verify_inclusion(
+        "the withholding notice", index, notice_bytes, notice.get("inclusion_proof"), checkpoint
+    )
+    assert head.reason is not None  # the format requires it of a withholding
+    return Withholding(operator=head.author, date=head.time, reason=head.reason, notice_index=index)
+
+
+def verify_bundle(
+    data: bytes, log_key: Verifier, *, operator_key: Verifier | None = None
+) -> Verdict:
     """Check everything in the bundle; BundleError names the first check that failed.
+
+    A withholding notice, if any, must be logged in the same tree and name
+    this statement; with ``operator_key`` it must also be signed by it.
 
     Witness cosignatures (tlog-cosignature, type 0x04) travel in the checkpoint
     note and are kept, unjudged; demanding a quorum of them comes with witnesses.
@@ -132,9 +227,12 @@ def verify_bundle(data: bytes, log_key: Verifier) -> Verdict:
         raise BundleError(f"the statement's signature does not hold: {error}") from None
 
     body = bundle.get("body")
-    withheld = bundle.get("withheld")
+    notice = bundle.get("withheld")
+    withheld = None
+    if notice is not None:
+        withheld = _verify_withholding(notice, head_bytes, checkpoint, operator_key)
     if body is None:
-        if not isinstance(withheld, dict):
+        if withheld is None:
             raise BundleError("the bundle has no body and no withholding notice")
     else:
         if not isinstance(body, str):
@@ -148,15 +246,7 @@ def verify_bundle(data: bytes, log_key: Verifier) -> Verdict:
         except LogError as error:
             raise BundleError(f"the body is not acceptable: {error}") from None
 
-    try:
-        proof = [base64.b64decode(p, validate=True) for p in proof_texts]
-        merkle.verify_inclusion(
-            index, tree_size, merkle.leaf_hash(head_bytes), proof, checkpoint.root_hash
-        )
-    except (binascii.Error, TypeError, ValueError, InvalidProof) as error:
-        raise BundleError(
-            f"the inclusion proof does not put this statement at index {index} of the log: {error}"
-        ) from None
+    _verify_inclusion("this statement", index, head_bytes, proof_texts, checkpoint)
     return Verdict(
         author=head.author,
         time=head.time,
@@ -166,6 +256,6 @@ def verify_bundle(data: bytes, log_key: Verifier) -> Verdict:
         tree_size=tree_size,
         log_origin=checkpoint.origin,
         body_withheld=body is None,
-        withheld=withheld if isinstance(withheld, dict) else None,
+        withheld=withheld,
         other_signatures=tuple(sig.name for sig in note.signatures if sig.name != log_key.name),
     )

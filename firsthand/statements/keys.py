@@ -61,3 +61,28 @@ def read_key_file(path: str | os.PathLike[str]) -> Signer:
         return Signer.from_private_key(lines[0])
     except LogError as error:
         raise KeyFileError(f"{source} holds no usable key: {error}") from None
+
+
+OPERATOR_KEY_FILE = "operator.key"
+
+
+def operator_key_name(origin: str) -> str:
+    """Named after the log, so a notice says which log's operator signed it."""
+    return f"{origin}/operator"
+
+
+def load_or_create_operator_key(directory: str | os.PathLike[str], origin: str) -> Signer:
+    """The operator's key in the data directory, made on first use.
+
+    It signs withholding notices only. It is not the log key: a leaked
+    operator key can withhold texts (loudly, in the log) but cannot sign a
+    checkpoint, and the log key never signs anything a person wrote.
+    """
+    path = Path(directory) / OPERATOR_KEY_FILE
+    if not path.exists():
+        try:
+            write_key_file(path, Signer.generate(operator_key_name(origin)))
+        except KeyFileError:
+            if not path.exists():  # another process made it first: use theirs
+                raise
+    return read_key_file(path)

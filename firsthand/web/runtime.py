@@ -11,11 +11,14 @@ import threading
 from django.conf import settings
 
 from firsthand.log.datadir import LogInstance, open_log
+from firsthand.log.note import Signer
 from firsthand.log.sequencer import Sequencer
+from firsthand.statements.keys import load_or_create_operator_key
 
 _lock = threading.Lock()
 _log: LogInstance | None = None
 _sequencer: Sequencer | None = None
+_operator: Signer | None = None
 
 
 def log() -> LogInstance:
@@ -24,6 +27,16 @@ def log() -> LogInstance:
         if _log is None:
             _log = open_log(settings.DATA_DIR, settings.LOG_ORIGIN)
         return _log
+
+
+def operator() -> Signer:
+    """The operator's key (data dir ``operator.key``): it signs withholding notices only."""
+    global _operator
+    instance = log()
+    with _lock:
+        if _operator is None:
+            _operator = load_or_create_operator_key(instance.directory, instance.signer.name)
+        return _operator
 
 
 def start_sequencer(period: float) -> Sequencer:

@@ -11,9 +11,9 @@ import pytest
 
 from firsthand.log.datadir import LogInstance, open_log
 from firsthand.log.note import Signer
-from firsthand.statements.bundle import make_bundle, verify_bundle
+from firsthand.statements.bundle import WithholdingNotice, make_bundle, verify_bundle
 from firsthand.statements.errors import BundleError, KeyFileError
-from firsthand.statements.format import sign_statement
+from firsthand.statements.format import Reference, sign_statement
 from firsthand.statements.keys import read_key_file, write_key_file
 
 RANA = Signer.from_seed("rana.example", bytes(range(32)))
@@ -85,12 +85,46 @@ def test_a_bundle_under_another_log_key_fails(log: LogInstance) -> None:
         verify_bundle(encode(bundle), impostor)
 
 
-def test_a_withheld_body_still_verifies_its_head(log: LogInstance) -> None:
-    bundle = publish(log, "My address is 12 Example Street.\n")
-    bundle["body"] = None
+def test_a_withheld_body_still_verifies_its_head_and_the_operators_notice(
+    log: LogInstance,
+) -> None:
+    statement = sign_statement(RANA, "My address is 12 Example Street.\n")
+    operator = Signer.from_seed("bundles.example/log/operator", bytes(32))
+    notice = sign_statement(
+        operator,
+        "Withheld: it discloses a home address.",
+        kind="withholding",
+        refers=[Reference("leaf", statement.leaf_hash.hex())],
+        reason="it discloses a home address",
+    )
+    sequencer = log.sequencer()
+    tickets = [sequencer.submit(statement.head_bytes), sequencer.submit(notice.head_bytes)]
+    sequencer.run_until_empty()
+    index, notice_index = (t.wait().index for t in tickets)
+    bundle = make_bundle(
+        log.reader,
+        index=index,
+        head=statement.head_bytes,
+        body=None,
+        withheld=WithholdingNotice(notice_index, notice.head_bytes),
+    )
+    verdict = verify_bundle(encode(bundle), log.verifier, operator_key=operator.verifier())
+    assert verdict.body_withheld and verdict.withheld is not None
+    assert verdict.withheld.message().endswith(": it discloses a home address")
+    assert verdict.as_json()["withheld"]["notice_index"] == notice_index
+
+    # An unsigned claim of withholding is not a notice.
     bundle["withheld"] = {"date": "2026-02-01", "reason": "it discloses a home address"}
-    verdict = verify_bundle(encode(bundle), log.verifier)
-    assert verdict.body_withheld and verdict.withheld == bundle["withheld"]
+    with pytest.raises(BundleError, match="lacks its index or its signed head"):
+        verify_bundle(encode(bundle), log.verifier)
+    # Nor is a notice whose proof does not hold.
+    bundle["withheld"] = {
+        "index": notice_index + 1,
+        "head": notice.head_bytes.decode(),
+        "inclusion_proof": [],
+    }
+    with pytest.raises(BundleError, match="does not put the withholding notice"):
+        verify_bundle(encode(bundle), log.verifier)
 
 
 def test_garbage_is_not_a_bundle(log: LogInstance) -> None:

@@ -31,13 +31,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     data = tmp_path_factory.mktemp("data")
     with running_server(data, "--period", "0.05") as url:
         key = firsthand("log-key", "--data", str(data), cwd=data).stdout.strip()
-        yield url, key
+        yield url, key, data
 
 
 def test_an_author_publishes_and_anyone_verifies_offline(
-    server: tuple[str, str], tmp_path: Path
+    server: tuple[str, str, Path], tmp_path: Path
 ) -> None:
-    url, log_key = server
+    url, log_key, _ = server
     keygen = firsthand("keygen", "--name", "nasrin.example", "--out", "nasrin.key", cwd=tmp_path)
     assert keygen.returncode == 0, keygen.stderr
     (tmp_path / "text.txt").write_text(
@@ -62,9 +62,9 @@ def test_an_author_publishes_and_anyone_verifies_offline(
 
 
 def test_a_tampered_bundle_fails_with_one_clear_line(
-    server: tuple[str, str], tmp_path: Path
+    server: tuple[str, str, Path], tmp_path: Path
 ) -> None:
-    url, log_key = server
+    url, log_key, _ = server
     firsthand("keygen", "--name", "omid.example", "--out", "omid.key", cwd=tmp_path)
     (tmp_path / "t.txt").write_text("I saw the retreat of 2019.\n", encoding="utf-8")
     (tmp_path / "s.txt").write_text(
@@ -90,3 +90,45 @@ def test_publishing_to_an_unreachable_server_says_so(tmp_path: Path) -> None:
     result = firsthand("publish", "--server", "http://127.0.0.1:9", "s.txt", cwd=tmp_path)
     assert result.returncode == 1
     assert "cannot reach" in result.stderr
+
+
+def test_the_operator_withholds_with_the_cli_and_the_bundle_shows_the_notice(
+    server: tuple[str, str, Path], tmp_path: Path
+) -> None:
+    url, log_key, data = server
+    firsthand("keygen", "--name", "leila.example", "--out", "leila.key", cwd=tmp_path)
+    (tmp_path / "t.txt").write_text("His home is 7 Imaginary Street.\n", encoding="utf-8")
+    (tmp_path / "s.txt").write_text(
+        firsthand("sign", "--key", "leila.key", "t.txt", cwd=tmp_path).stdout, encoding="utf-8"
+    )
+    published = firsthand("publish", "--server", url, "s.txt", cwd=tmp_path)
+    index = published.stdout.split("index ")[-1].strip()
+
+    withheld = firsthand(
+        "withhold",
+        "--data",
+        str(data),
+        "--server",
+        url,
+        "--reason",
+        "a private address",
+        index,
+        cwd=tmp_path,
+    )
+    assert withheld.returncode == 0, withheld.stderr
+    assert f"statement {index} is withheld" in withheld.stdout
+    again = firsthand(
+        "withhold", "--data", str(data), "--server", url, "--reason", "again", index, cwd=tmp_path
+    )
+    assert again.returncode == 1 and "already withheld by the operator" in again.stderr
+
+    (tmp_path / "b.json").write_text(
+        firsthand("bundle", "--server", url, index, cwd=tmp_path).stdout, encoding="utf-8"
+    )
+    operator = firsthand("operator-key", "--data", str(data), cwd=tmp_path).stdout.strip()
+    verified = firsthand(
+        "verify", "--log-key", log_key, "--operator-key", operator, "b.json", cwd=tmp_path
+    )
+    assert verified.returncode == 0, verified.stderr
+    assert "withheld by the operator on 20" in verified.stdout
+    assert ": a private address" in verified.stdout

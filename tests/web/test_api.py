@@ -25,6 +25,7 @@ from firsthand.statements.format import Reference, Statement, sign_statement
 from firsthand.web import runtime
 from firsthand.web.api import ratelimit
 from firsthand.web.api.urls import urlpatterns
+from tests.web.conftest import forget_published_rows
 
 URL = "/api/v1/statements"
 TEXT = "text/plain; charset=utf-8"
@@ -34,6 +35,7 @@ TEXT = "text/plain; charset=utf-8"
 def client(database: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
     # A log of this module's own, so tests that expect the shared log to start empty still do.
     log = open_log(tmp_path_factory.mktemp("api-log"))
+    forget_published_rows()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(runtime, "_log", log)
         runtime.start_sequencer(0.02)
@@ -273,18 +275,6 @@ def test_a_correction_of_a_statement_not_in_the_log_is_refused_with_422(client: 
     answer = post(client, correction.file_bytes())
     assert answer.status == 422
     assert "not a statement in this log" in answer.json["error"]
-
-
-def test_a_withholding_notice_is_refused_here_with_422(client: Client) -> None:
-    notice = signed(
-        "Withheld.",
-        kind="withholding",
-        refers=[Reference("leaf", "ef" * 32)],
-        reason="a court order",
-    )
-    answer = post(client, notice.file_bytes())
-    assert answer.status == 422
-    assert "firsthand withhold" in answer.json["error"]
 
 
 def test_posts_beyond_the_rate_limit_answer_429_with_retry_after(client: Client) -> None:

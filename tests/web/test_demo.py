@@ -11,14 +11,13 @@ from firsthand.log.datadir import LogInstance, open_log
 from firsthand.statements.bundle import make_bundle, verify_bundle
 from firsthand.web import runtime
 from firsthand.web.api.models import PublishedStatement
+from tests.web.conftest import forget_published_rows
 
 
 @pytest.fixture
 def log(database: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LogInstance]:
     instance = open_log(tmp_path_factory.mktemp("demo-log"))
-    # The database is shared by the web tests, but the rows of other tests' logs
-    # mean nothing against this fresh log (and would collide on index).
-    PublishedStatement.objects.all().delete()
+    forget_published_rows()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(runtime, "_log", instance)
         yield instance

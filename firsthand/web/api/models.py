@@ -39,6 +39,11 @@ class PublishedStatement(models.Model):
         max_length=8, blank=True, default="", db_index=True
     )
     received_at: models.DateTimeField[datetime, datetime] = models.DateTimeField(auto_now_add=True)
+    # The operator's logged withholding notice for this statement, if any. Its body
+    # is then erased here and never served; the head stays in the log.
+    withheld_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="withholds"
+    )
 
     def __str__(self) -> str:
         return f"statement {self.index} ({self.kind}) by {self.author_key_id}"

@@ -94,10 +94,29 @@ SCHEMAS: dict[str, Any] = {
             "kind": KIND,
             "lang": {"type": "string", "description": "BCP 47 tag"},
             "time": TIME,
-            "body": {"type": "string", "description": "the author's text, as signed; not HTML"},
+            "body": {
+                "type": ["string", "null"],
+                "description": "the author's text, as signed; not HTML. null when withheld",
+            },
+            "withheld": {
+                "oneOf": [{"type": "null"}, _ref("Withholding")],
+                "description": "the operator's logged notice, shown in place of the body",
+            },
             "refers": REFERS,
             "media": {"type": "array", "items": _ref("Media")},
             "head": {"type": "string", "description": "the signed head: the log entry"},
+        },
+    },
+    "Withholding": {
+        "type": "object",
+        "required": ["date", "reason", "notice_index", "notice_leaf_hash", "operator_key"],
+        "properties": {
+            "date": {"type": "string", "format": "date"},
+            "reason": {"type": "string"},
+            "notice_index": {"type": "integer", "description": "the notice's own log index"},
+            "notice_leaf_hash": HEX64,
+            "operator_key": {"type": "string", "description": "the operator's verifier key"},
+            "message": {"type": "string", "description": "withheld by the operator on ...: ..."},
         },
     },
     "Summary": {
@@ -147,7 +166,18 @@ SCHEMAS: dict[str, Any] = {
             "index": {"type": "integer"},
             "head": {"type": "string"},
             "body": {"type": ["string", "null"]},
-            "withheld": {"type": ["object", "null"]},
+            "withheld": {
+                "type": ["object", "null"],
+                "description": "the operator's notice: its index, signed head, inclusion proof",
+                "properties": {
+                    "index": {"type": "integer"},
+                    "head": {"type": "string"},
+                    "inclusion_proof": {
+                        "type": "array",
+                        "items": {"type": "string", "format": "byte"},
+                    },
+                },
+            },
             "tree_size": {"type": "integer"},
             "inclusion_proof": {"type": "array", "items": {"type": "string", "format": "byte"}},
             "checkpoint": {"type": "string"},
@@ -163,7 +193,8 @@ PATHS: dict[str, Any] = {
                 "The body is a statement file (docs/statement-format.md): the signed head, a "
                 "blank line, the body. The answer comes once the log has durably sequenced the "
                 "head. Sending the same statement again answers 200 with the first index. "
-                "Withholding notices are not accepted here. Limited per client per minute."
+                "A withholding notice is accepted only when signed by the operator key "
+                "(`firsthand withhold`). Limited per client per minute."
             ),
             "requestBody": {
                 "required": True,
@@ -175,9 +206,12 @@ PATHS: dict[str, Any] = {
                 "400": _error("not a statement file (grammar, encoding)"),
                 "413": _error("the request or the body is larger than the server accepts"),
                 "415": _error("the content type is not text/plain; charset=utf-8"),
+                "403": _error("a withholding notice not signed by the operator key"),
+                "409": _error("the statement is already withheld by another notice"),
                 "422": _error(
                     "a well-formed statement refused: bad signature, body not the one signed, "
-                    "dated in the future, a correction of another key's statement, a withholding"
+                    "dated in the future, a correction of another key's statement, "
+                    "a reference to a statement not in this log"
                 ),
                 "429": {**_error("too many statements from this client"), "headers": RETRY_AFTER},
                 "503": {**_error("the log cannot take statements now"), "headers": RETRY_AFTER},

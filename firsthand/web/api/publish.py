@@ -79,7 +79,21 @@ def record_statement(statement: Statement, sequencer: Sequencer) -> tuple[int, b
         return row.index, runtime.log().reader.latest().note, False
     index, checkpoint, duplicate = _sequence(sequencer, statement)
     PublishedStatement.objects.filter(pk=row.pk, index__isnull=True).update(index=index)
+    if statement.head.kind == "withholding":
+        _withhold(statement, row)
     return index, checkpoint, not duplicate
+
+
+def _withhold(notice: Statement, row: PublishedStatement) -> None:
+    """Stop serving the body the logged notice names, and erase it here.
+
+    Only after the notice is in the log: a withholding is never silent. The
+    head stays in the log, so a copy of the body kept elsewhere still verifies.
+    """
+    leaf = next(r.sha256 for r in notice.head.refers if r.kind == "leaf")
+    PublishedStatement.objects.filter(leaf_hash=leaf, withheld_by__isnull=True).update(
+        withheld_by=row, body=""
+    )
 
 
 def _check_rate(request: HttpRequest) -> None:
@@ -129,9 +143,7 @@ def _read_statement(data: bytes) -> Statement:
 def _check_kind(statement: Statement) -> None:
     """Rules that depend on what the log already holds, not on the statement alone."""
     head = statement.head
-    if head.kind == "withholding":
-        raise ApiError(422, "withholding notices are published with `firsthand withhold`")
-    if head.kind not in ("correction", "retraction"):
+    if head.kind not in ("correction", "retraction", "withholding"):
         return
     leaf = next(r.sha256 for r in head.refers if r.kind == "leaf")  # format checked: one
     referred = PublishedStatement.objects.filter(leaf_hash=leaf, index__isnull=False).first()
@@ -139,11 +151,33 @@ def _check_kind(statement: Statement) -> None:
         raise ApiError(
             422, f"the {head.kind} refers to leaf:{leaf}, which is not a statement in this log"
         )
+    if head.kind == "withholding":
+        _check_withholding(statement, referred)
+        return
     if referred.author_key != head.author.text():
         raise ApiError(
             422,
             f"a {head.kind} must be signed by the key that signed the statement it refers to "
             f"(key ID {referred.author_key_id}), not by key ID {head.author.key_id.hex()}",
+        )
+
+
+def _check_withholding(notice: Statement, referred: PublishedStatement) -> None:
+    operator = runtime.operator().verifier()
+    if notice.head.author != operator:
+        raise ApiError(
+            403,
+            "only this log's operator key may withhold a statement "
+            f"(key ID {operator.key_id.hex()}); the operator uses `firsthand withhold`",
+        )
+    if referred.kind == "withholding":
+        raise ApiError(422, "a withholding notice cannot itself be withheld")
+    if referred.withheld_by_id is not None and referred.withheld_by.leaf_hash != (
+        notice.leaf_hash.hex()
+    ):
+        raise ApiError(
+            409, f"statement {referred.index} is already withheld by notice "
+            f"{referred.withheld_by.index}"
         )
 
 

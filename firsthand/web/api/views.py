@@ -9,7 +9,7 @@ from django.views.decorators.http import require_safe
 
 from firsthand.log.errors import LogError, NotFound
 from firsthand.log.note import Verifier, parse_note
-from firsthand.statements.bundle import make_bundle
+from firsthand.statements.bundle import WithholdingNotice, make_bundle
 from firsthand.statements.format import parse_head_text
 from firsthand.web import runtime
 from firsthand.web.api.errors import error_response
@@ -37,6 +37,7 @@ def statement(request: HttpRequest, index: int) -> JsonResponse:
     if row is None:
         return _unknown(index)
     author = Verifier.from_text(row.author_key)
+    notice = row.withheld_by
     data = {
         "index": row.index,
         "leaf_hash": row.leaf_hash,
@@ -44,7 +45,8 @@ def statement(request: HttpRequest, index: int) -> JsonResponse:
         "kind": row.kind,
         "lang": row.lang,
         "time": _time(row),
-        "body": row.body,
+        "body": None if notice else row.body,
+        "withheld": None if notice is None else withholding_summary(notice),
         "refers": row.refers,
         "media": row.media,
         "head": row.head,
@@ -52,14 +54,35 @@ def statement(request: HttpRequest, index: int) -> JsonResponse:
     return JsonResponse(data, json_dumps_params=_JSON)
 
 
+def withholding_summary(notice: PublishedStatement) -> dict[str, Any]:
+    """What readers see in place of a withheld body: who, when, why, and where it is logged."""
+    head = parse_head_text(parse_note(notice.head.encode("utf-8")).text)
+    date = f"{notice.signed_at:%Y-%m-%d}"
+    return {
+        "date": date,
+        "reason": head.reason,
+        "notice_index": notice.index,
+        "notice_leaf_hash": notice.leaf_hash,
+        "operator_key": notice.author_key,
+        "message": f"withheld by the operator on {date}: {head.reason}",
+    }
+
+
 @require_safe
 def bundle(request: HttpRequest, index: int) -> JsonResponse:
     row = _published(index)
     if row is None:
         return _unknown(index)
+    notice = row.withheld_by
     try:
         data = make_bundle(
-            runtime.log().reader, index=index, head=row.head.encode("utf-8"), body=row.body
+            runtime.log().reader,
+            index=index,
+            head=row.head.encode("utf-8"),
+            body=None if notice else row.body,
+            withheld=None
+            if notice is None or notice.index is None
+            else WithholdingNotice(notice.index, notice.head.encode("utf-8")),
         )
     except NotFound as error:
         return error_response(404, str(error))
