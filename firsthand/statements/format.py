@@ -56,6 +56,28 @@ DEFAULT_MAX_BODY = 1_000_000
 MAX_CLOCK_SKEW = timedelta(minutes=10)
 MAX_FREE_TEXT = 500
 
+# The header lines in their one allowed order (docs/statement-format.md).
+_HEADER_POSITION = {
+    name: i
+    for i, name in enumerate(
+        (
+            "author",
+            "time",
+            "lang",
+            "kind",
+            "body",
+            "media",
+            "refers",
+            "subject",
+            "new-key",
+            "seen-at",
+            "reason",
+        )
+    )
+}
+_REQUIRED = ("author", "time", "lang", "kind", "body")
+_REPEATABLE = frozenset({"media", "refers"})
+
 _HEX64 = r"[0-9a-f]{64}"
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 # BCP 47, as far as a header needs: a 2-3 letter language, then subtags of 1-8 alphanumerics.
@@ -205,42 +227,32 @@ def parse_head_text(text: str) -> Head:
         raise MalformedStatement(
             f"unknown statement version {lines[0][:60]!r}; this server reads {VERSION}"
         )
-    pairs: list[tuple[str, str]] = []
+    values: dict[str, list[str]] = {}
+    position = 0
     for line in lines[1:]:
         name, space, value = line.partition(" ")
         if not space or not value:
             raise MalformedStatement(f"the header line {line[:60]!r} has no value")
-        pairs.append((name, value))
-    values: dict[str, list[str]] = {}
-    order = [
-        "author",
-        "time",
-        "lang",
-        "kind",
-        "body",
-        "media",
-        "refers",
-        "subject",
-        "new-key",
-        "seen-at",
-        "reason",
-    ]
-    position = 0
-    for name, value in pairs:
-        if name not in order:
+        here = _HEADER_POSITION.get(name)
+        if here is None:
             raise MalformedStatement(f"unknown header {name!r}")
-        if order.index(name) < position:
+        if here < position:
             raise MalformedStatement(f"the header {name!r} is out of order")
-        position = order.index(name)
-        values.setdefault(name, []).append(value)
-    for name in order:
-        count = len(values.get(name, []))
-        if name in ("author", "time", "lang", "kind", "body") and count != 1:
+        position = here
+        found = values.get(name)
+        if found is None:
+            values[name] = [value]
+        elif name in _REPEATABLE:
+            found.append(value)
+        elif name in _REQUIRED:
             raise MalformedStatement(
-                f"the header {name!r} must appear exactly once, not {count} times"
+                f"the header {name!r} must appear exactly once, not {len(found) + 1} times"
             )
-        if name in ("subject", "new-key", "seen-at", "reason") and count > 1:
-            raise MalformedStatement(f"the header {name!r} appears {count} times")
+        else:
+            raise MalformedStatement(f"the header {name!r} appears {len(found) + 1} times")
+    for name in _REQUIRED:
+        if name not in values:
+            raise MalformedStatement(f"the header {name!r} must appear exactly once, not 0 times")
 
     def one(name: str) -> str:
         return values[name][0]
