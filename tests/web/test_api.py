@@ -235,6 +235,46 @@ def test_the_author_page_lists_vouches_received_and_key_rotations(client: Client
     assert page["rotations"][0]["new_key"] == carol_new.verifier().text()
 
 
+def test_a_key_rotation_merges_the_new_keys_later_statements_into_the_authors_page(
+    client: Client,
+) -> None:
+    old, new, newer = (Signer.generate(n) for n in ("farah.example", "farah2", "farah3"))
+    before = publish(client, signed_by(old, "Written with my first key."))["index"]
+    first = publish(client, rotate(old, new))["index"]
+    after = publish(client, signed_by(new, "Written with my second key."))["index"]
+    second = publish(client, rotate(new, newer))["index"]
+    latest = publish(client, signed_by(newer, "Written with my third key."))["index"]
+
+    page = client.get(f"/api/v1/authors/{old.key_id.hex()}").json()
+    assert page["successor_key_ids"] == [new.key_id.hex(), newer.key_id.hex()]
+    assert [s["index"] for s in page["statements"]] == [latest, second, after, first, before]
+
+
+def test_a_rotation_naming_someone_elses_key_is_listed_but_never_merged(client: Client) -> None:
+    victim, impostor = Signer.generate("victim.example"), Signer.generate("impostor.example")
+    victims = publish(client, signed_by(victim, "My own words."))["index"]
+    fake = publish(client, signed_by(impostor, "A fabricated confession."))["index"]
+    claim = publish(client, rotate(impostor, victim))["index"]
+
+    page = client.get(f"/api/v1/authors/{victim.key_id.hex()}").json()
+    assert [s["index"] for s in page["statements"]] == [victims]
+    assert [r["index"] for r in page["rotations_received"]] == [claim]
+    assert page["rotations_received"][0]["author_key"] == impostor.verifier().text()
+    # The impostor's own page does follow its rotation: that is its claim, not the victim's.
+    assert fake in [
+        s["index"]
+        for s in client.get(f"/api/v1/authors/{impostor.key_id.hex()}").json()["statements"]
+    ]
+
+
+def signed_by(signer: Signer, text: str) -> Statement:
+    return sign_statement(signer, text)
+
+
+def rotate(old: Signer, new: Signer) -> Statement:
+    return sign_statement(old, "My new key.", kind="key-rotation", new_key=new.verifier())
+
+
 def test_an_unknown_author_is_a_json_404(client: Client) -> None:
     response = client.get("/api/v1/authors/00000000")
     assert response.status_code == 404

@@ -135,7 +135,16 @@ SCHEMAS: dict[str, Any] = {
     },
     "Author": {
         "type": "object",
-        "required": ["key_id", "keys", "statements", "denials", "vouches_received", "rotations"],
+        "required": [
+            "key_id",
+            "keys",
+            "statements",
+            "denials",
+            "vouches_received",
+            "rotations",
+            "successor_key_ids",
+            "rotations_received",
+        ],
         "properties": {
             "key_id": KEY_ID,
             "keys": {"type": "array", "items": {"type": "string"}},
@@ -147,6 +156,17 @@ SCHEMAS: dict[str, Any] = {
             "denials": {"type": "array", "items": _ref("Summary")},
             "vouches_received": {"type": "array", "items": _ref("Summary")},
             "rotations": {"type": "array", "items": _ref("Summary")},
+            "successor_key_ids": {
+                "type": "array",
+                "items": KEY_ID,
+                "description": "keys this key rotated to, in order; their later statements "
+                "are merged into this page",
+            },
+            "rotations_received": {
+                "type": "array",
+                "items": _ref("Summary"),
+                "description": "rotations by other keys naming this key: claims, never merged",
+            },
         },
     },
     "Bundle": {

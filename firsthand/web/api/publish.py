@@ -176,8 +176,9 @@ def _check_withholding(notice: Statement, referred: PublishedStatement) -> None:
         notice.leaf_hash.hex()
     ):
         raise ApiError(
-            409, f"statement {referred.index} is already withheld by notice "
-            f"{referred.withheld_by.index}"
+            409,
+            f"statement {referred.index} is already withheld by notice "
+            f"{referred.withheld_by.index}",
         )
 
 
@@ -193,7 +194,10 @@ def _fields(statement: Statement) -> dict[str, Any]:
         "signed_at": head.time,
         "refers": [r.line() for r in head.refers],
         "media": [{"sha256": m.sha256, "type": m.type, "size": m.size} for m in head.media],
-        "subject_key_id": "" if head.subject is None else head.subject.key_id.hex(),
+        # A vouch's subject, or a rotation's new key: the key this statement is about.
+        "subject_key_id": next(
+            (k.key_id.hex() for k in (head.subject, head.new_key) if k is not None), ""
+        ),
     }
 
 

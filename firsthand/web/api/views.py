@@ -109,24 +109,60 @@ def _summary(row: PublishedStatement) -> dict[str, Any]:
     return summary
 
 
+def key_chain(key_id: str) -> list[tuple[str, int]]:
+    """The key and its successors: (key ID, log index from which its statements count).
+
+    A rotation is signed by the old key, so following it forward is the author's
+    own word. Backward is not: anyone can sign "my key rotates to yours", so a
+    rotation naming this key as new is listed, never merged. Nor is a rotation to
+    a key that had signed in this log before it: a real rotation names a fresh key,
+    while an impostor can only name keys it has seen, and would thereby claim
+    another person's words as its own. Each key's first logged rotation is the
+    one that counts; a later one (from a stolen old key?) is shown, not followed.
+    """
+    chain = [(key_id, 0)]
+    seen = {key_id}
+    logged = PublishedStatement.objects.filter(index__isnull=False)
+    while True:
+        first = (
+            logged.filter(kind="key-rotation", author_key_id=chain[-1][0]).order_by("index").first()
+        )
+        if first is None or first.index is None or first.subject_key_id in seen:
+            return chain
+        if logged.filter(author_key_id=first.subject_key_id, index__lt=first.index).exists():
+            return chain
+        chain.append((first.subject_key_id, first.index + 1))
+        seen.add(first.subject_key_id)
+
+
 @require_safe
 def author(request: HttpRequest, key_id: str) -> JsonResponse:
     key_id = key_id.lower()
     published = PublishedStatement.objects.filter(index__isnull=False).order_by("-index")
-    # Newest first by log order, which the author cannot backdate.
-    rows = list(published.filter(author_key_id=key_id))
+    chain = key_chain(key_id)
+    # Newest first by log order, which the author cannot backdate. A successor key's
+    # statements count from its rotation on.
+    rows = [
+        row
+        for successor, since in chain
+        for row in published.filter(author_key_id=successor, index__gte=since)
+    ]
+    rows.sort(key=lambda row: -(row.index or 0))
     vouches = list(published.filter(kind="vouch", subject_key_id=key_id))
-    if not rows and not vouches:
+    claimed = list(published.filter(kind="key-rotation", subject_key_id=key_id))
+    if not rows and not vouches and not claimed:
         return error_response(
             404, f"no statement in this log is by or about key ID {key_id}; check the key ID"
         )
     data = {
         "key_id": key_id,
         "keys": sorted({row.author_key for row in rows}),
+        "successor_key_ids": [successor for successor, _ in chain[1:]],
         "statements": [_summary(row) for row in rows],
         "denials": [_summary(row) for row in rows if row.kind == "denial"],
         "vouches_received": [{**_summary(row), "author_key": row.author_key} for row in vouches],
         "rotations": [_summary(row) for row in rows if row.kind == "key-rotation"],
+        "rotations_received": [{**_summary(row), "author_key": row.author_key} for row in claimed],
     }
     return JsonResponse(data, json_dumps_params=_JSON)
 
