@@ -1,6 +1,10 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 
+# The log's endpoints and the API have one address each, whatever the language;
+# pages are at / in English and at /fa/ in Persian, so a shared link keeps its language.
 urlpatterns = [
     path("api/v1/", include("firsthand.web.api.urls")),
     path("", include("firsthand.web.tlog.urls")),
+    *i18n_patterns(path("", include("firsthand.web.pages.urls")), prefix_default_language=False),
 ]

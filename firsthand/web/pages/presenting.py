@@ -1,0 +1,130 @@
+"""What a page shows of a published statement: its row, the server's verdict, its neighbours.
+
+The server checks each statement it shows exactly as an offline reader
+would (statements.bundle.verify_bundle on the bundle it serves), so the
+badge on the page is a verdict, not a label. Verdicts are kept per tree
+size: a bundle against the same checkpoint gives the same answer.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from firsthand.log.errors import LogError
+from firsthand.log.note import Verifier, parse_note
+from firsthand.statements.bundle import Verdict, WithholdingNotice, make_bundle, verify_bundle
+from firsthand.statements.format import Head, parse_head_text
+from firsthand.web import runtime
+from firsthand.web.api.models import PublishedStatement
+
+KIND_LABELS = {
+    "declaration": _("Declaration"),
+    "testimony": _("Testimony"),
+    "denial": _("Denial"),
+    "correction": _("Correction"),
+    "retraction": _("Retraction"),
+    "vouch": _("Vouch"),
+    "key-rotation": _("Key rotation"),
+    "withholding": _("Withholding notice"),
+}
+_CACHED_VERDICTS = 2048
+
+
+@dataclass
+class Shown:
+    """One statement as pages show it."""
+
+    row: PublishedStatement
+    head: Head
+    author: Verifier
+    kind_label: str
+    withheld_reason: str | None = None
+    withheld_on: Any = None
+    refers_to: list[PublishedStatement] = field(default_factory=list)
+    denied_texts: list[str] = field(default_factory=list)
+
+    @property
+    def index(self) -> int:
+        return self.row.index or 0
+
+    @property
+    def excerpt(self) -> str:
+        body = self.row.body
+        return body if len(body) <= 280 else body[:277].rstrip() + "…"
+
+
+def show(row: PublishedStatement) -> Shown:
+    head = parse_head_text(parse_note(row.head.encode("utf-8")).text)
+    shown = Shown(row, head, head.author, str(KIND_LABELS.get(head.kind, head.kind)))
+    notice = row.withheld_by
+    if notice is not None:
+        notice_head = parse_head_text(parse_note(notice.head.encode("utf-8")).text)
+        shown.withheld_reason = notice_head.reason
+        shown.withheld_on = notice_head.time
+    leaves = [r.sha256 for r in head.refers if r.kind == "leaf"]
+    if leaves:
+        shown.refers_to = list(PublishedStatement.objects.filter(leaf_hash__in=leaves))
+    shown.denied_texts = [r.sha256 for r in head.refers if r.kind == "text"]
+    return shown
+
+
+def show_all(rows: list[PublishedStatement]) -> list[Shown]:
+    return [show(row) for row in rows]
+
+
+def responses_to(row: PublishedStatement) -> list[Shown]:
+    """Later statements that refer to this one: corrections, retractions, withholdings."""
+    rows = PublishedStatement.objects.filter(
+        index__isnull=False, refers__icontains=row.leaf_hash
+    ).order_by("index")
+    return show_all([r for r in rows if f"leaf:{row.leaf_hash}" in r.refers])
+
+
+@dataclass(frozen=True)
+class Checked:
+    bundle: dict[str, Any]
+    verdict: Verdict | None
+    problem: str | None
+
+
+_lock = threading.Lock()
+_verdicts: OrderedDict[tuple[int, int], Checked] = OrderedDict()
+
+
+def checked(row: PublishedStatement) -> Checked:
+    """The bundle this server serves for the row, and what verifying it says."""
+    assert row.index is not None
+    reader = runtime.log().reader
+    size = reader.latest().size
+    key = (row.index, size)
+    with _lock:
+        found = _verdicts.get(key)
+        if found is not None:
+            _verdicts.move_to_end(key)
+            return found
+    notice = row.withheld_by
+    try:
+        bundle = make_bundle(
+            reader,
+            index=row.index,
+            head=row.head.encode("utf-8"),
+            body=None if notice else row.body,
+            withheld=None
+            if notice is None or notice.index is None
+            else WithholdingNotice(notice.index, notice.head.encode("utf-8")),
+        )
+        data = json.dumps(bundle, ensure_ascii=False).encode("utf-8")
+        result = Checked(bundle, verify_bundle(data, runtime.log().verifier), None)
+    except LogError as error:
+        result = Checked({}, None, str(error))
+    with _lock:
+        _verdicts[key] = result
+        while len(_verdicts) > _CACHED_VERDICTS:
+            _verdicts.popitem(last=False)
+    return result

@@ -1,0 +1,142 @@
+"""The website's pages: rendered on the server, readable with JavaScript off.
+
+Every page works without JavaScript except writing and signing, which need
+the browser's WebCrypto (the key never leaves the device); those pages say
+so in a <noscript>. Scripts only add to what the server rendered.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from firsthand.log.merkle import leaf_hash
+from firsthand.web import runtime
+from firsthand.web.api.models import PublishedStatement
+from firsthand.web.api.views import key_chain
+from firsthand.web.pages import search as full_text
+from firsthand.web.pages.presenting import checked, responses_to, show, show_all
+from firsthand.web.pages.proof import proof_picture
+
+PAGE_SIZE = 20
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    rows = PublishedStatement.objects.filter(index__isnull=False).select_related("withheld_by")
+    page = Paginator(rows.exclude(kind="withholding").order_by("-index"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    latest = runtime.log().reader.latest()
+    return render(
+        request,
+        "pages/home.html",
+        {"page": page, "statements": show_all(list(page)), "log_size": latest.size},
+    )
+
+
+@require_safe
+def statement(request: HttpRequest, index: int) -> HttpResponse:
+    row = (
+        PublishedStatement.objects.select_related("withheld_by").filter(index=index).first()
+    )
+    if row is None:
+        raise Http404(f"statement {index}")
+    shown = show(row)
+    result = checked(row)
+    picture = None
+    if result.verdict is not None:
+        picture = proof_picture(
+            index,
+            result.bundle["tree_size"],
+            leaf_hash(row.head.encode("utf-8")),
+            [base64.b64decode(p) for p in result.bundle["inclusion_proof"]],
+        )
+    return render(
+        request,
+        "pages/statement.html",
+        {
+            "s": shown,
+            "result": result,
+            "picture": picture,
+            "responses": responses_to(row),
+            "log_key": runtime.log().verifier.text(),
+            "operator_key": runtime.operator().verifier().text(),
+        },
+    )
+
+
+@require_safe
+def author(request: HttpRequest, key_id: str) -> HttpResponse:
+    key_id = key_id.lower()
+    chain = key_chain(key_id)
+    rows = [
+        row
+        for successor, since in chain
+        for row in PublishedStatement.objects.filter(
+            author_key_id=successor, index__gte=since
+        ).select_related("withheld_by")
+    ]
+    rows.sort(key=lambda row: -(row.index or 0))
+    vouches = show_all(
+        list(
+            PublishedStatement.objects.filter(
+                index__isnull=False, kind="vouch", subject_key_id=key_id
+            ).order_by("-index")
+        )
+    )
+    if not rows and not vouches:
+        raise Http404(f"author {key_id}")
+    statements = show_all(rows)
+    names = sorted({s.author.name for s in statements})
+    return render(
+        request,
+        "pages/author.html",
+        {
+            "key_id": key_id,
+            "names": names,
+            "keys": sorted({s.author.text() for s in statements}),
+            "statements": statements,
+            "vouches": vouches,
+            "successors": [k for k, _ in chain[1:]],
+        },
+    )
+
+
+@require_safe
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:200]
+    found = full_text.search(query, limit=50) if query else []
+    return render(
+        request,
+        "pages/search.html",
+        {"query": query, "statements": show_all(found)},
+    )
+
+
+@require_safe
+def write(request: HttpRequest) -> HttpResponse:
+    return render(request, "pages/write.html", {"kind": request.GET.get("kind", "declaration")})
+
+
+@require_safe
+def identity(request: HttpRequest) -> HttpResponse:
+    return render(request, "pages/identity.html")
+
+
+@require_safe
+def about(request: HttpRequest) -> HttpResponse:
+    latest = runtime.log().reader.latest()
+    return render(
+        request,
+        "pages/about.html",
+        {
+            "log_key": runtime.log().verifier.text(),
+            "operator_key": runtime.operator().verifier().text(),
+            "checkpoint": latest.note.decode("utf-8"),
+        },
+    )
