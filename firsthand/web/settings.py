@@ -113,6 +113,8 @@ LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
 STATIC_URL = "/static/"
 # Files are served from the apps' static folders directly (no collectstatic step for
 # `make run`); whitenoise adds caching headers and compressed variants when collected.
+STATICFILES_DIRS = [Path(__file__).resolve().parent / "static"]  # the browser's crypto modules
+# Served with a long cache life: the whole site's assets are a few files.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

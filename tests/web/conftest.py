@@ -15,6 +15,8 @@ def forget_published_rows() -> None:
     """The web tests share one database but each module logs into a fresh log of its own:
     rows of another module's log mean nothing here (and would collide on index)."""
     from firsthand.web.api.models import PublishedStatement
+    from firsthand.web.pages import pagecache
 
+    pagecache.clear()
     PublishedStatement.objects.update(withheld_by=None)
     PublishedStatement.objects.all().delete()

@@ -19,6 +19,7 @@ from firsthand.web import runtime
 from firsthand.web.api.models import PublishedStatement
 from firsthand.web.api.views import key_chain
 from firsthand.web.pages import search as full_text
+from firsthand.web.pages.pagecache import by_log_size
 from firsthand.web.pages.presenting import checked, responses_to, show, show_all
 from firsthand.web.pages.proof import proof_picture
 
@@ -26,6 +27,7 @@ PAGE_SIZE = 20
 
 
 @require_safe
+@by_log_size
 def home(request: HttpRequest) -> HttpResponse:
     rows = PublishedStatement.objects.filter(index__isnull=False).select_related("withheld_by")
     page = Paginator(rows.exclude(kind="withholding").order_by("-index"), PAGE_SIZE).get_page(
@@ -40,6 +42,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@by_log_size
 def statement(request: HttpRequest, index: int) -> HttpResponse:
     row = (
         PublishedStatement.objects.select_related("withheld_by").filter(index=index).first()
@@ -71,6 +74,7 @@ def statement(request: HttpRequest, index: int) -> HttpResponse:
 
 
 @require_safe
+@by_log_size
 def author(request: HttpRequest, key_id: str) -> HttpResponse:
     key_id = key_id.lower()
     chain = key_chain(key_id)
