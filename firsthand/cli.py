@@ -16,6 +16,8 @@ from types import FrameType
 
 from firsthand.cli_statements import ServerError
 from firsthand.cli_statements import add_commands as add_statement_commands
+from firsthand.cli_witness import WitnessCommandError
+from firsthand.cli_witness import add_commands as add_witness_commands
 from firsthand.log.errors import LogError
 
 Command = Callable[[argparse.Namespace], int]
@@ -183,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_migrate)
 
     add_statement_commands(commands)
+    add_witness_commands(commands)
 
     p = commands.add_parser("operator-key", help="print the operator's verifier key")
     _add_data(p)
@@ -215,7 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Command = args.func
     try:
         return func(args)
-    except (CommandError, LogError, ServerError, OSError) as error:
+    except (CommandError, LogError, ServerError, WitnessCommandError, OSError) as error:
         print(f"firsthand {args.command}: {error}", file=sys.stderr)
         return 1
 

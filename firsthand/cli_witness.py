@@ -1,0 +1,186 @@
+"""The witness subcommands of `firsthand`: run a witness, show its key, make and check evidence.
+
+firsthand witness serve --data DIR --port P --log ORIGIN=VKEY [--log ...]
+firsthand witness key --data DIR
+firsthand evidence make CHECKPOINT_A CHECKPOINT_B --log-key KEY [--proof FILE] --out FILE
+firsthand evidence verify FILE --log-key KEY
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import os
+from pathlib import Path
+from typing import Any
+
+from firsthand.log.cosignature import CosignatureSigner
+from firsthand.log.datadir import ensure_data_dir, write_private_file
+from firsthand.log.evidence import make_evidence, verify_evidence
+from firsthand.log.note import Verifier
+from firsthand.log.witness import TrustedLog, Witness
+
+WITNESS_KEY_NAME = "witness.key"
+WITNESS_DATABASE_NAME = "witness.sqlite3"
+DEFAULT_WITNESS_NAME = "witness.localhost"
+
+
+class WitnessCommandError(Exception):
+    """A witness or evidence command cannot go on; the message says why, in one line."""
+
+
+def load_or_create_witness_key(directory: Path, name: str | None = None) -> CosignatureSigner:
+    """The witness's cosigning key in ``directory``, created (mode 0600) on first use."""
+    path = directory / WITNESS_KEY_NAME
+    if path.exists():
+        signer = CosignatureSigner.from_private_key(path.read_text(encoding="utf-8").strip())
+        if name is not None and name != signer.name:
+            raise WitnessCommandError(
+                f"{path} holds the witness key {signer.name!r}, not {name!r}; "
+                "a witness's name is fixed when its key is made"
+            )
+        return signer
+    signer = CosignatureSigner.generate(name or DEFAULT_WITNESS_NAME)
+    try:
+        write_private_file(path, signer.private_key_text() + "\n")
+    except FileExistsError:
+        return load_or_create_witness_key(directory, name)  # another process made it first
+    return signer
+
+
+def _verifier(text: str) -> Verifier:
+    """A verifier key given inline, or the path of a file holding one."""
+    path = Path(text)
+    if path.is_file():
+        text = path.read_text(encoding="utf-8").strip()
+    return Verifier.from_text(text)
+
+
+def parse_trusted_logs(specs: list[str]) -> list[TrustedLog]:
+    """``ORIGIN=VKEY`` options into trusted logs; one origin may be given several keys."""
+    keys: dict[str, list[Verifier]] = {}
+    for spec in specs:
+        origin, equals, vkey = spec.partition("=")
+        if not equals or not origin or not vkey:
+            raise WitnessCommandError(f"--log takes ORIGIN=VERIFIER_KEY, not {spec!r}")
+        keys.setdefault(origin, []).append(_verifier(vkey))
+    return [TrustedLog(origin, tuple(vs)) for origin, vs in keys.items()]
+
+
+def cmd_witness_serve(args: argparse.Namespace) -> int:
+    from firsthand.log.witness_http import make_server
+
+    if not args.log:
+        raise WitnessCommandError("name at least one log to witness with --log ORIGIN=VKEY")
+    directory = ensure_data_dir(args.data)
+    signer = load_or_create_witness_key(directory, args.name)
+    witness = Witness(directory / WITNESS_DATABASE_NAME, [signer], parse_trusted_logs(args.log))
+    server = make_server(witness, args.host, args.port, args.threads)
+    print(signer.verifier().text(), flush=True)
+    print(
+        f"witnessing {len(witness.logs)} log(s) at "
+        f"http://{args.host}:{server.effective_port}/add-checkpoint",
+        flush=True,
+    )
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+        witness.close()
+    return 0
+
+
+def cmd_witness_key(args: argparse.Namespace) -> int:
+    directory = ensure_data_dir(args.data)
+    print(load_or_create_witness_key(directory, args.name).verifier().text())
+    return 0
+
+
+def _read_proof(path: str) -> tuple[bytes, ...]:
+    """A proof file: one base64 hash per line, as in a tlog-witness request."""
+    hashes = []
+    for number, line in enumerate(Path(path).read_text(encoding="ascii").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            hashes.append(base64.b64decode(line.strip(), validate=True))
+        except binascii.Error:
+            raise WitnessCommandError(f"{path} line {number} is not a base64 hash") from None
+    return tuple(hashes)
+
+
+def cmd_evidence_make(args: argparse.Namespace) -> int:
+    log_key = _verifier(args.log_key)
+    proof = _read_proof(args.proof) if args.proof else ()
+    prefix = None
+    if args.prefix_root:
+        try:
+            prefix = base64.b64decode(args.prefix_root, validate=True)
+        except binascii.Error:
+            raise WitnessCommandError("--prefix-root is not base64") from None
+    data = make_evidence(
+        Path(args.checkpoint_a).read_bytes(),
+        Path(args.checkpoint_b).read_bytes(),
+        log_key,
+        proof,
+        prefix,
+    )
+    out = Path(args.out)
+    # Never overwrite: evidence is worth keeping.
+    with os.fdopen(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), "wb") as f:
+        f.write(data)
+    view = verify_evidence(data, log_key)
+    print(f"evidence written to {out}: {view.explain()}")
+    return 0
+
+
+def cmd_evidence_verify(args: argparse.Namespace) -> int:
+    view = verify_evidence(Path(args.file).read_bytes(), _verifier(args.log_key))
+    print(f"VALID evidence of a split view ({view.kind}): {view.explain()}")
+    return 0
+
+
+def add_commands(commands: Any) -> None:
+    """Register `witness` and `evidence` on the main parser's subparsers."""
+    witness = commands.add_parser("witness", help="run a tlog-witness witness")
+    sub = witness.add_subparsers(dest="witness_command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("serve", help="serve POST /add-checkpoint (prints the witness key)")
+    p.add_argument("--data", required=True, help="the witness's directory (key and state)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7380)
+    p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--name", help=f"the witness key's name on first use ({DEFAULT_WITNESS_NAME})")
+    p.add_argument(
+        "--log",
+        action="append",
+        default=[],
+        metavar="ORIGIN=VKEY",
+        help="a log to witness: its origin and verifier key (or a file holding it); repeatable",
+    )
+    p.set_defaults(func=cmd_witness_serve)
+
+    p = sub.add_parser("key", help="print the witness's verifier key (made on first use)")
+    p.add_argument("--data", required=True)
+    p.add_argument("--name", help=f"the witness key's name on first use ({DEFAULT_WITNESS_NAME})")
+    p.set_defaults(func=cmd_witness_key)
+
+    evidence = commands.add_parser("evidence", help="make or check split-view evidence")
+    sub = evidence.add_subparsers(dest="evidence_command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("make", help="write evidence from two contradicting checkpoints")
+    p.add_argument("checkpoint_a", metavar="CHECKPOINT_A")
+    p.add_argument("checkpoint_b", metavar="CHECKPOINT_B")
+    p.add_argument("--log-key", required=True, help="the log's verifier key, or a file holding it")
+    p.add_argument("--proof", help="consistency proof file (one base64 hash per line)")
+    p.add_argument("--prefix-root", help="base64 root of B's first size(A) entries, if needed")
+    p.add_argument("--out", required=True, help="the evidence file to create")
+    p.set_defaults(func=cmd_evidence_make)
+
+    p = sub.add_parser("verify", help="check an evidence file with the log's key")
+    p.add_argument("file")
+    p.add_argument("--log-key", required=True, help="the log's verifier key, or a file holding it")
+    p.set_defaults(func=cmd_evidence_verify)
