@@ -24,5 +24,6 @@ urlpatterns = [
     path("statements/<int:index>", views.statement, name="statement"),
     path("statements/<int:index>/bundle", views.bundle, name="statement-bundle"),
     path("authors/<keyid:key_id>", views.author, name="author"),
+    path("text-hash", views.text_hash, name="text-hash"),
     path("openapi.json", views.openapi, name="openapi"),
 ]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
 
 from firsthand.log.errors import LogError, NotFound
 from firsthand.log.note import Verifier, parse_note
@@ -17,6 +18,7 @@ from firsthand.web.api.models import PublishedStatement
 from firsthand.web.api.openapi import document
 
 _JSON = {"ensure_ascii": False}
+MAX_TEXT_BYTES = 1_000_000
 
 
 def _time(row: PublishedStatement) -> str:
@@ -170,3 +172,29 @@ def author(request: HttpRequest, key_id: str) -> JsonResponse:
 @require_safe
 def openapi(request: HttpRequest) -> JsonResponse:
     return JsonResponse(document(), json_dumps_params=_JSON)
+
+
+@csrf_exempt  # no cookie, no state: it hashes the text it is given
+@require_POST
+def text_hash(request: HttpRequest) -> JsonResponse:
+    """The normalised SHA-256 of a text (docs/normalisation.md): what a denial refers to.
+
+    The page asks the server so that one implementation of the normalisation
+    decides every hash; the denial quotes the text too, so anyone can recompute it.
+    """
+    from firsthand.attribution.normalise import normalise, normalised_hash
+
+    if request.content_type != "text/plain":
+        return error_response(415, "send the text as text/plain; charset=utf-8")
+    data = request.read(MAX_TEXT_BYTES + 1)
+    if len(data) > MAX_TEXT_BYTES:
+        return error_response(413, f"a text may be at most {MAX_TEXT_BYTES:,} bytes")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return error_response(400, "the text is not valid UTF-8")
+    if not text.strip():
+        return error_response(400, "the text is empty")
+    return JsonResponse(
+        {"sha256": normalised_hash(text), "normalised": normalise(text)}, json_dumps_params=_JSON
+    )

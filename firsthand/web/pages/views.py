@@ -18,10 +18,12 @@ from firsthand.log.merkle import leaf_hash
 from firsthand.web import runtime
 from firsthand.web.api.models import PublishedStatement
 from firsthand.web.api.views import key_chain
+from firsthand.web.pages import script_messages
 from firsthand.web.pages import search as full_text
 from firsthand.web.pages.pagecache import by_log_size
 from firsthand.web.pages.presenting import checked, responses_to, show, show_all
 from firsthand.web.pages.proof import proof_picture
+from firsthand.web.pages.script_messages import evaluated
 
 PAGE_SIZE = 20
 
@@ -69,6 +71,7 @@ def statement(request: HttpRequest, index: int) -> HttpResponse:
             "responses": responses_to(row),
             "log_key": runtime.log().verifier.text(),
             "operator_key": runtime.operator().verifier().text(),
+            "messages": evaluated(script_messages.VERIFY),
         },
     )
 
@@ -124,12 +127,21 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def write(request: HttpRequest) -> HttpResponse:
-    return render(request, "pages/write.html", {"kind": request.GET.get("kind", "declaration")})
+    return render(
+        request,
+        "pages/write.html",
+        {
+            "kind": request.GET.get("kind", "declaration"),
+            "messages": evaluated(script_messages.WRITE),
+        },
+    )
 
 
 @require_safe
 def identity(request: HttpRequest) -> HttpResponse:
-    return render(request, "pages/identity.html")
+    return render(
+        request, "pages/identity.html", {"messages": evaluated(script_messages.IDENTITY)}
+    )
 
 
 @require_safe

@@ -1,0 +1,59 @@
+"""The messages page scripts show, translated on the server and handed over as JSON.
+
+A script never holds user-facing English of its own: the page renders these
+in the reader's language into <script type="application/json" id="messages">.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+IDENTITY = {
+    "passphrase-too-short": _("Choose a passphrase of at least {n} characters."),
+    "replace-key": _(
+        "This browser already keeps a key. Replace it? Export it first if you need it."
+    ),
+    "working": _("Working…"),
+    "key-made": _(
+        "Your key is made and kept in this browser. Download a copy now and keep it safe."
+    ),
+    "choose-file": _("Choose your key file first."),
+    "key-imported": _("Your key is imported and kept in this browser."),
+    "no-export": _("There is no key file to export in this browser."),
+    "key-exported": _("Your sealed key file is downloaded."),
+    "forget-confirm": _("Remove the key from this browser? Without a copy, it is gone for ever."),
+    "key-forgotten": _("The key is removed from this browser."),
+}
+
+WRITE = {
+    "server-error": _("The server answered {status}."),
+    "denied-missing": _("Paste the text attributed to you."),
+    "refers-missing": _("Give the number of your statement."),
+    "subject-missing": _("Paste the key you vouch for."),
+    "denied-quote-label": _("The text I deny:"),
+    "text-missing": _("Write your statement first."),
+    "preview-first": _("Preview the statement first: you sign exactly what you see."),
+    "signing-as": _("You sign as {name}, with the key kept in this browser."),
+}
+
+VERIFY = {
+    "checking": _("Checking…"),
+    "all-ok": _("Your browser verified this statement itself."),
+    "failed": _("Your browser could NOT verify this statement."),
+    "unsupported": _(
+        "This browser cannot check Ed25519 signatures (it needs Chromium 137, Firefox 129 or "
+        "Safari 17, or newer). The verdict above is the server's."
+    ),
+    "fetch-failed": _("The proof bundle could not be fetched: {error}"),
+    "check-format": _("The file is a firsthand proof bundle"),
+    "check-checkpoint": _("The log's checkpoint is signed by the log key"),
+    "check-tree-size": _("The checkpoint covers the bundle's tree"),
+    "check-head": _("The statement is signed by its author's key"),
+    "check-withheld": _("The operator's withholding notice names this statement and is logged"),
+    "check-body": _("The text is exactly the one the author signed"),
+    "check-inclusion": _("The log holds the statement at its index"),
+}
+
+
+def evaluated(messages: dict[str, object]) -> dict[str, str]:
+    return {key: str(value) for key, value in messages.items()}

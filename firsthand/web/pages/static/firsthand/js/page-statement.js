@@ -1,0 +1,67 @@
+// The statement page's own check: the reader's browser fetches the proof bundle
+// and verifies it with WebCrypto (Ed25519 + SHA-256), not trusting the server's
+// verdict. The server-rendered page stands without this; it only adds to it.
+import { verifyBundle } from "/static/firsthand/js/verify.js";
+import { message } from "./page-messages.js";
+
+const box = document.getElementById("browser-check");
+
+async function supportsEd25519() {
+  try {
+    await crypto.subtle.generateKey({ name: "Ed25519" }, false, ["sign", "verify"]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function setStatus(text, state) {
+  const status = box.querySelector(".status");
+  status.textContent = text;
+  status.className = `status verdict ${state}`;
+}
+
+function showChecks(checks) {
+  const list = box.querySelector(".steps");
+  list.replaceChildren();
+  for (const check of checks) {
+    if (check.status === "skipped") continue;
+    const item = document.createElement("li");
+    item.className = check.status;
+    item.dataset.check = check.id;
+    const mark = check.status === "ok" ? "✓ " : "✗ ";
+    item.textContent = mark + message(`check-${check.id}`);
+    if (check.status !== "ok" && check.message) {
+      const why = document.createElement("div");
+      why.textContent = check.message;
+      why.setAttribute("dir", "ltr");
+      item.append(why);
+    }
+    list.append(item);
+  }
+}
+
+async function check() {
+  if (!box || !window.crypto?.subtle || !(await supportsEd25519())) {
+    if (box) setStatus(message("unsupported"), "failed");
+    return;
+  }
+  setStatus(message("checking"), "working");
+  let bundle;
+  try {
+    const response = await fetch(box.dataset.bundleUrl, { credentials: "omit", cache: "no-store" });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    bundle = await response.json();
+  } catch (error) {
+    setStatus(message("fetch-failed", { error: error.message }), "failed");
+    return;
+  }
+  const result = await verifyBundle(bundle, box.dataset.logKey, {
+    operatorKey: box.dataset.operatorKey || undefined,
+  });
+  showChecks(result.checks);
+  setStatus(message(result.valid ? "all-ok" : "failed"), result.valid ? "ok" : "failed");
+  box.dataset.verified = result.valid ? "yes" : "no";
+}
+
+check();

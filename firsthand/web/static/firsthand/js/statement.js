@@ -1,0 +1,429 @@
+// The statement (firsthand-statement/v1, docs/statement-format.md): a signed head, one
+// log entry, and the body it names. The browser's twin of firsthand/statements/format.py:
+// headText writes exactly what Head.text() writes, parseHeadText refuses what
+// parse_head_text refuses, and Ed25519 being deterministic, signStatement gives the same
+// bytes as Python's sign_statement for the same key, fields and time.
+//
+//   firsthand-statement/v1
+//   author <verifier key>                         exactly once
+//   time <RFC 3339 UTC, seconds, Z>               exactly once
+//   lang <BCP 47 tag>                             exactly once
+//   kind <kind>                                   exactly once
+//   body sha256:<64 hex> <length>                 exactly once
+//   media sha256:<64 hex> <type/subtype> <size>   zero or more
+//   refers leaf:<64 hex> | text:<64 hex>          zero or more
+//   subject <verifier key>                        vouch only, exactly once
+//   new-key <verifier key>                        key-rotation only, exactly once
+//   seen-at <free text>                           denial only, at most once
+//   reason <free text>                            withholding only, exactly once
+//
+// Sizes (body length, media size) parse to Numbers, or BigInts beyond 2^53, so every
+// head Python accepts reads here too.
+
+import { asBytes, concatBytes, EncodingError, hexEncode, isWellFormed, sha256, utf8Decode, utf8Encode } from "./encoding.js";
+import { NoteError, parseNote, signNote, Verifier, verifyNote } from "./note.js";
+
+export const VERSION = "firsthand-statement/v1";
+export const KINDS = Object.freeze([
+  "declaration",
+  "testimony",
+  "denial",
+  "correction",
+  "retraction",
+  "vouch",
+  "key-rotation",
+  "withholding",
+]);
+export const DEFAULT_MAX_BODY = 1_000_000;
+export const MAX_FREE_TEXT = 500;
+export const MAX_ENTRY_SIZE = 65535; // a log entry carries a uint16 length (tlog-tiles)
+export const MAX_CLOCK_SKEW_MS = 10 * 60 * 1000;
+
+export class StatementError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = this.constructor.name;
+  }
+}
+/** The head or the statement file does not follow docs/statement-format.md. */
+export class MalformedStatement extends StatementError {}
+/** The body is not the one the signed head names (hash or length differ). */
+export class BodyMismatch extends StatementError {}
+/** The body is longer than accepted. */
+export class BodyTooLarge extends StatementError {}
+/** The head's time is further ahead than clocks can drift. */
+export class StatementFromTheFuture extends StatementError {}
+/** The head is not signed by the key its author line names. */
+export class WrongAuthor extends StatementError {}
+
+const HEADER_POSITION = new Map(
+  ["author", "time", "lang", "kind", "body", "media", "refers", "subject", "new-key", "seen-at", "reason"].map(
+    (name, i) => [name, i],
+  ),
+);
+const REQUIRED = ["author", "time", "lang", "kind", "body"];
+const REPEATABLE = new Set(["media", "refers"]);
+
+const HEX64 = "[0-9a-f]{64}";
+const SIZE = "(0|[1-9][0-9]*)";
+const TIME = /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z$/;
+// BCP 47, as far as a header needs: a 2-3 letter language, then subtags of 1-8 alphanumerics.
+const LANG = /^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$/;
+const BODY = new RegExp(`^sha256:(${HEX64}) ${SIZE}$`);
+const MEDIA = new RegExp(`^sha256:(${HEX64}) ([a-z]+/[a-z0-9.+-]+) ${SIZE}$`);
+const REFERS = new RegExp(`^(leaf|text):(${HEX64})$`);
+const BODY_CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/;
+
+const toSize = (digits) => (digits.length < 16 ? Number(digits) : BigInt(digits) <= Number.MAX_SAFE_INTEGER ? Number(digits) : BigInt(digits));
+const codePoint = (ch) => "U+" + ch.codePointAt(0).toString(16).toUpperCase().padStart(4, "0");
+
+export async function bodySha256(body) {
+  return hexEncode(await sha256(utf8Encode(body)));
+}
+
+/** The RFC 6962 leaf hash of a signed head: how the log and `refers leaf:` name it. */
+export async function leafHash(headBytes) {
+  return sha256(concatBytes(new Uint8Array([0x00]), asBytes(headBytes)));
+}
+
+/** RFC 3339 UTC to the second: a Date (sub-seconds dropped, as Python does) or such a string. */
+export function formatTime(time) {
+  if (typeof time === "string") {
+    parseTime(time);
+    return time;
+  }
+  if (!(time instanceof Date) || Number.isNaN(time.getTime())) throw new MalformedStatement("the time is not a date");
+  const year = time.getUTCFullYear();
+  if (year < 1000 || year > 9999) throw new MalformedStatement(`the year ${year} cannot be written in a head`);
+  return time.toISOString().slice(0, 19) + "Z";
+}
+
+/** The Date of a head's time line; MalformedStatement unless canonical and real. */
+export function parseTime(text) {
+  const m = TIME.exec(text);
+  if (m === null) {
+    throw new MalformedStatement("the time must be RFC 3339 UTC to the second, like 2026-01-31T09:30:00Z");
+  }
+  const [year, month, day, hour, minute, second] = m.slice(1).map(Number);
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, 0);
+  const real =
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second;
+  if (!real || year === 0) throw new MalformedStatement(`the time ${JSON.stringify(text)} is not a real date`);
+  // Python writes years below 1000 without their leading zeros, so such a head is never canonical.
+  if (year < 1000) throw new MalformedStatement("the head is not in canonical form");
+  return date;
+}
+
+/** The body's UTF-8 size limit and its control characters (newline and tab are fine). */
+export function checkBody(body, maxBody = DEFAULT_MAX_BODY) {
+  if (typeof body !== "string") throw new MalformedStatement("the body must be text");
+  if (!isWellFormed(body)) throw new MalformedStatement("the body holds a lone UTF-16 surrogate");
+  const size = utf8Encode(body).length;
+  if (size > maxBody) {
+    throw new BodyTooLarge(
+      `the body is ${size.toLocaleString("en")} bytes; this server accepts at most ${maxBody.toLocaleString("en")}`,
+    );
+  }
+  const bad = BODY_CONTROL.exec(body);
+  if (bad) throw new MalformedStatement(`the body holds the control character ${codePoint(bad[0])}`);
+}
+
+function freeText(value, what) {
+  const length = [...value].length; // code points, as Python's len
+  if (length === 0 || length > MAX_FREE_TEXT) {
+    throw new MalformedStatement(`${what} must be 1 to ${MAX_FREE_TEXT} characters long`);
+  }
+  if ([...value].some((ch) => ch.codePointAt(0) < 0x20 || ch.codePointAt(0) === 0x7f)) {
+    throw new MalformedStatement(`${what} cannot hold control characters or line breaks`);
+  }
+  if (!isWellFormed(value)) throw new MalformedStatement(`${what} holds a lone UTF-16 surrogate`);
+  return value;
+}
+
+async function verifier(value, what) {
+  if (value instanceof Verifier) return value;
+  try {
+    return await Verifier.fromText(value);
+  } catch (error) {
+    if (error instanceof NoteError) throw new MalformedStatement(`the ${what} key is not a verifier key: ${error.message}`);
+    throw error;
+  }
+}
+
+function checkKindRules(head) {
+  const leaves = head.refers.filter((r) => r.kind === "leaf");
+  const texts = head.refers.filter((r) => r.kind === "text");
+  if (head.kind === "denial" && texts.length === 0) {
+    throw new MalformedStatement("a denial must refer to the denied text: refers text:<hash>");
+  }
+  if (["correction", "retraction", "withholding"].includes(head.kind) && leaves.length !== 1) {
+    throw new MalformedStatement(`a ${head.kind} refers to exactly one statement: refers leaf:<hash>`);
+  }
+  if ((head.kind === "vouch") !== (head.subject !== null)) {
+    throw new MalformedStatement("a vouch, and only a vouch, names its subject key");
+  }
+  if ((head.kind === "key-rotation") !== (head.newKey !== null)) {
+    throw new MalformedStatement("a key rotation, and only a key rotation, names its new key");
+  }
+  if (head.seenAt !== null && head.kind !== "denial") {
+    throw new MalformedStatement("only a denial says where the denied text was seen");
+  }
+  if ((head.kind === "withholding") !== (head.reason !== null)) {
+    throw new MalformedStatement("a withholding notice, and only one, gives a reason");
+  }
+}
+
+/** The head's note text from parsed fields (as parseHeadText returns): Head.text(). */
+export function headText(head) {
+  const lines = [
+    VERSION,
+    `author ${head.author.text}`,
+    `time ${head.time}`,
+    `lang ${head.lang}`,
+    `kind ${head.kind}`,
+    `body sha256:${head.bodySha256} ${head.bodyLength}`,
+    ...head.media.map((m) => `media sha256:${m.sha256} ${m.type} ${m.size}`),
+    ...head.refers.map((r) => `refers ${r.kind}:${r.sha256}`),
+  ];
+  if (head.subject !== null) lines.push(`subject ${head.subject.text}`);
+  if (head.newKey !== null) lines.push(`new-key ${head.newKey.text}`);
+  if (head.seenAt !== null) lines.push(`seen-at ${head.seenAt}`);
+  if (head.reason !== null) lines.push(`reason ${head.reason}`);
+  return lines.map((line) => line + "\n").join("");
+}
+
+/** Parse and check header lines (a note's text); MalformedStatement names the problem. */
+export async function parseHeadText(text) {
+  if (typeof text !== "string" || !text.endsWith("\n")) throw new MalformedStatement("the head must end with a newline");
+  const lines = text.slice(0, -1).split("\n");
+  if (lines[0] !== VERSION) {
+    throw new MalformedStatement(`unknown statement version ${JSON.stringify(lines[0].slice(0, 60))}; this server reads ${VERSION}`);
+  }
+  const values = new Map();
+  let position = 0;
+  for (const line of lines.slice(1)) {
+    const space = line.indexOf(" ");
+    const name = space < 0 ? line : line.slice(0, space);
+    const value = space < 0 ? "" : line.slice(space + 1);
+    if (value === "") throw new MalformedStatement(`the header line ${JSON.stringify(line.slice(0, 60))} has no value`);
+    const here = HEADER_POSITION.get(name);
+    if (here === undefined) throw new MalformedStatement(`unknown header ${JSON.stringify(name)}`);
+    if (here < position) throw new MalformedStatement(`the header ${JSON.stringify(name)} is out of order`);
+    position = here;
+    const found = values.get(name);
+    if (found === undefined) values.set(name, [value]);
+    else if (REPEATABLE.has(name)) found.push(value);
+    else if (REQUIRED.includes(name)) {
+      throw new MalformedStatement(`the header '${name}' must appear exactly once, not ${found.length + 1} times`);
+    } else throw new MalformedStatement(`the header '${name}' appears ${found.length + 1} times`);
+  }
+  for (const name of REQUIRED) {
+    if (!values.has(name)) throw new MalformedStatement(`the header '${name}' must appear exactly once, not 0 times`);
+  }
+  const one = (name) => values.get(name)[0];
+  const optional = (name) => (values.has(name) ? values.get(name)[0] : null);
+
+  const timeDate = parseTime(one("time"));
+  if (!LANG.test(one("lang"))) throw new MalformedStatement(`the language ${JSON.stringify(one("lang").slice(0, 20))} is not a BCP 47 tag`);
+  if (!KINDS.includes(one("kind"))) {
+    throw new MalformedStatement(`unknown kind ${JSON.stringify(one("kind").slice(0, 30))}; kinds are ${KINDS.join(", ")}`);
+  }
+  const body = BODY.exec(one("body"));
+  if (body === null) throw new MalformedStatement("the body line must be 'body sha256:<64 hex> <length>'");
+  const media = (values.get("media") ?? []).map((value) => {
+    const m = MEDIA.exec(value);
+    if (m === null) throw new MalformedStatement("a media line is 'media sha256:<64 hex> <type/subtype> <size>'");
+    return Object.freeze({ sha256: m[1], type: m[2], size: toSize(m[3]) });
+  });
+  const refers = (values.get("refers") ?? []).map((value) => {
+    const r = REFERS.exec(value);
+    if (r === null) throw new MalformedStatement("a refers line is 'refers leaf:<64 hex>' or 'refers text:<64 hex>'");
+    return Object.freeze({ kind: r[1], sha256: r[2] });
+  });
+  const [subject, newKey, seenAt, reason] = ["subject", "new-key", "seen-at", "reason"].map(optional);
+  const head = {
+    author: await verifier(one("author"), "author"),
+    time: one("time"),
+    timeDate,
+    lang: one("lang"),
+    kind: one("kind"),
+    bodySha256: body[1],
+    bodyLength: toSize(body[2]),
+    media,
+    refers,
+    subject: subject === null ? null : await verifier(subject, "subject"),
+    newKey: newKey === null ? null : await verifier(newKey, "new"),
+    seenAt: seenAt === null ? null : freeText(seenAt, "seen-at"),
+    reason: reason === null ? null : freeText(reason, "the reason"),
+  };
+  checkKindRules(head);
+  // One canonical spelling per head, so two heads never differ by formatting alone.
+  if (headText(head) !== text) throw new MalformedStatement("the head is not in canonical form");
+  return Object.freeze(head);
+}
+
+/** Verify a signed head: size, grammar, the author's signature and (unless checkTime is false) the time. */
+export async function openHead(headBytes, { now = new Date(), checkTime = true } = {}) {
+  let bytes;
+  try {
+    bytes = asBytes(headBytes);
+  } catch (error) {
+    if (error instanceof EncodingError) throw new MalformedStatement(`the head is not a signed note: ${error.message}`);
+    throw error;
+  }
+  if (bytes.length > MAX_ENTRY_SIZE) {
+    throw new MalformedStatement(`the head is ${bytes.length.toLocaleString("en")} bytes; a log entry holds at most 65,535`);
+  }
+  let unverified;
+  try {
+    unverified = parseNote(bytes);
+  } catch (error) {
+    if (error instanceof NoteError) throw new MalformedStatement(`the head is not a signed note: ${error.message}`);
+    throw error;
+  }
+  const head = await parseHeadText(unverified.text);
+  let note;
+  try {
+    note = await verifyNote(unverified, [head.author]);
+  } catch (error) {
+    if (error instanceof NoteError) {
+      throw new WrongAuthor(`the head is not validly signed by its author ${head.author.name}: ${error.message}`);
+    }
+    throw error;
+  }
+  if (checkTime && head.timeDate.getTime() > now.getTime() + MAX_CLOCK_SKEW_MS) {
+    throw new StatementFromTheFuture(`the statement is dated ${head.time}, in the future; check the clock`);
+  }
+  return { head, note };
+}
+
+/** The body must be the one the head names: its UTF-8 length and SHA-256. */
+export async function verifyBody(head, body, maxBody = DEFAULT_MAX_BODY) {
+  checkBody(body, maxBody);
+  const length = utf8Encode(body).length;
+  if (String(length) !== String(head.bodyLength) || (await bodySha256(body)) !== head.bodySha256) {
+    throw new BodyMismatch("the body is not the one the author signed: its SHA-256 or length differs from the head");
+  }
+}
+
+function indexOf(data, needle, from) {
+  outer: for (let i = from; i + needle.length <= data.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (data[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+/** Split a statement file into [signed head bytes, body bytes]. */
+export function splitStatementFile(data) {
+  const bytes = asBytes(data);
+  const textEnd = indexOf(bytes, [0x0a, 0x0a], 0);
+  if (textEnd < 0) throw new MalformedStatement("a statement file is a signed head, a blank line, then the body");
+  let position = textEnd + 2;
+  const prefix = [0xe2, 0x80, 0x94, 0x20]; // "— "
+  while (indexOf(bytes.subarray(position, position + 4), prefix, 0) === 0) {
+    const lineEnd = indexOf(bytes, [0x0a], position);
+    if (lineEnd < 0) throw new MalformedStatement("the statement file ends inside a signature line");
+    position = lineEnd + 1;
+  }
+  if (position === textEnd + 2) throw new MalformedStatement("the statement's head carries no signature");
+  if (bytes[position] !== 0x0a) throw new MalformedStatement("a blank line must separate the head's signatures from the body");
+  return [bytes.slice(0, position), bytes.slice(position + 1)];
+}
+
+async function statement(headBytes, head, note, body) {
+  const headString = utf8Decode(headBytes);
+  return Object.freeze({
+    head,
+    note,
+    body,
+    headBytes,
+    headText: headString,
+    leafHash: await leafHash(headBytes),
+    fileBytes: concatBytes(headBytes, new Uint8Array([0x0a]), utf8Encode(body)),
+    fileText: headString + "\n" + body,
+  });
+}
+
+/** Parse and verify a statement file: every check, or a StatementError saying which failed. */
+export async function readStatement(data, { maxBody = DEFAULT_MAX_BODY, now = new Date() } = {}) {
+  const [headBytes, bodyBytes] = splitStatementFile(data);
+  let body;
+  try {
+    body = utf8Decode(bodyBytes);
+  } catch {
+    throw new MalformedStatement("the body is not valid UTF-8");
+  }
+  const { head, note } = await openHead(headBytes, { now });
+  await verifyBody(head, body, maxBody);
+  return statement(headBytes, head, note, body);
+}
+
+function reference(r) {
+  if (typeof r === "string") {
+    const colon = r.indexOf(":");
+    return { kind: r.slice(0, colon), sha256: r.slice(colon + 1) };
+  }
+  return { kind: r.kind, sha256: r.sha256 };
+}
+
+function noLineBreak(value, what) {
+  if (typeof value === "string" && /[\n\r]/.test(value)) throw new MalformedStatement(`${what} cannot hold line breaks`);
+  return value;
+}
+
+/**
+ * Sign `body` as a statement by `signer` (keys.js's Signer). Fields: kind, lang, time
+ * (a Date or RFC 3339 string; default now), media [{sha256, type, size}], refers
+ * [{kind: "leaf"|"text", sha256}] or ["leaf:<hex>"], subject, newKey (verifier key
+ * text), seenAt, reason. The result verifies with readStatement, and is Python's
+ * sign_statement byte for byte.
+ */
+export async function signStatement(signer, body, fields = {}) {
+  checkBody(body);
+  const {
+    kind = "declaration",
+    lang = "en",
+    time = new Date(),
+    media = [],
+    refers = [],
+    subject = null,
+    newKey = null,
+    seenAt = null,
+    reason = null,
+  } = fields;
+  const head = {
+    author: await signer.verifier(),
+    time: noLineBreak(formatTime(time), "the time"),
+    lang: noLineBreak(String(lang), "the language"),
+    kind: noLineBreak(String(kind), "the kind"),
+    bodySha256: await bodySha256(body),
+    bodyLength: utf8Encode(body).length,
+    media: media.map((m) => ({
+      sha256: noLineBreak(String(m.sha256), "a media hash"),
+      type: noLineBreak(String(m.type), "a media type"),
+      size: noLineBreak(String(m.size), "a media size"),
+    })),
+    refers: refers.map(reference).map((r) => ({
+      kind: noLineBreak(String(r.kind), "a reference"),
+      sha256: noLineBreak(String(r.sha256), "a reference"),
+    })),
+    subject: subject === null ? null : await verifier(subject, "subject"),
+    newKey: newKey === null ? null : await verifier(newKey, "new"),
+    seenAt: seenAt === null ? null : noLineBreak(String(seenAt), "seen-at"),
+    reason: reason === null ? null : noLineBreak(String(reason), "the reason"),
+  };
+  const text = headText(head);
+  await parseHeadText(text); // the same checks a reader will make
+  const headBytes = await signNote(text, signer);
+  return readStatement(concatBytes(headBytes, new Uint8Array([0x0a]), utf8Encode(body)), {
+    now: parseTime(head.time),
+  });
+}

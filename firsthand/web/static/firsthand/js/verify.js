@@ -1,0 +1,403 @@
+// Offline bundle verification in the browser (docs/bundle-format.md), the twin of
+// firsthand/statements/bundle.py's verify_bundle: the same checks, in the same order, with
+// the same messages. Where Python stops at the first failure, verifyBundle reports every
+// check (ok, failed, or skipped when what it needs failed first) and never throws, so a
+// page can show the whole picture; `error` is the first failure, Python's message.
+//
+// The inclusion proof is checked with RFC 9162 section 2.1.3.2, step by step, and also
+// laid out as a path (RFC 6962 section 2.1.1's PATH) for the page to draw.
+
+import { base64Decode, base64Encode, bytesEqual, concatBytes, hexEncode, utf8Decode, utf8Encode } from "./encoding.js";
+import { NoteError, openNote, Verifier } from "./note.js";
+import { BodyMismatch, leafHash, openHead, StatementError, verifyBody } from "./statement.js";
+
+export const FORMAT = "firsthand-bundle/v1";
+const HASH_SIZE = 32;
+const MAX_TREE_SIZE = 2n ** 64n - 1n;
+
+export class ProofError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "ProofError";
+  }
+}
+
+export async function nodeHash(left, right) {
+  return new Uint8Array(await globalThis.crypto.subtle.digest("SHA-256", concatBytes(new Uint8Array([0x01]), left, right)));
+}
+
+function whole(value, what) {
+  if (typeof value === "bigint") return value;
+  if (!Number.isSafeInteger(value)) throw new ProofError(`${what} ${value} is not a whole number the log can hold`);
+  return BigInt(value);
+}
+
+function checkHash(what, value) {
+  if (!(value instanceof Uint8Array) || value.length !== HASH_SIZE) {
+    throw new ProofError(`${what} is ${value?.length} bytes long, not ${HASH_SIZE}`);
+  }
+}
+
+/** The root an audit path leads to (RFC 9162 2.1.3.2); ProofError if it is malformed. */
+export async function rootFromInclusionProof(index, size, leaf, proof) {
+  const i = whole(index, "the index");
+  const n = whole(size, "the tree size");
+  if (!(0n <= i && i < n && n <= MAX_TREE_SIZE)) throw new ProofError(`index ${index} is not in a tree of size ${size}`);
+  checkHash("the leaf hash", leaf);
+  let fn = i;
+  let sn = n - 1n;
+  let r = leaf;
+  for (const [k, p] of proof.entries()) {
+    checkHash(`proof hash ${k}`, p);
+    if (sn === 0n) throw new ProofError(`the proof is too long for index ${index} in size ${size}`);
+    if (fn & 1n || fn === sn) {
+      r = await nodeHash(p, r);
+      while (!(fn & 1n) && fn !== 0n) {
+        fn >>= 1n;
+        sn >>= 1n;
+      }
+    } else {
+      r = await nodeHash(r, p);
+    }
+    fn >>= 1n;
+    sn >>= 1n;
+  }
+  if (sn !== 0n) throw new ProofError(`the proof is too short for index ${index} in size ${size}`);
+  return r;
+}
+
+/** ProofError unless `leaf` is entry `index` of the tree of `size` with `root`. */
+export async function verifyInclusion(index, size, leaf, proof, root) {
+  checkHash("the root", root);
+  if (!bytesEqual(await rootFromInclusionProof(index, size, leaf, proof), root)) {
+    throw new ProofError(`the proof does not lead from entry ${index} to the root of size ${size}`);
+  }
+}
+
+const height = (count) => {
+  let h = 0;
+  while (2 ** h < count) h++;
+  return h;
+};
+
+/**
+ * The audit path laid out for drawing, leaf first: each step's sibling subtree
+ * (entries [start, end), its level = height above the leaves, and the side it joins
+ * from), its hash, and the parent hash it makes. Steps past the proof's length are left
+ * out; whether the proof holds is rootFromInclusionProof's business.
+ */
+export async function inclusionPath(index, size, leaf, proof) {
+  const shape = [];
+  let lo = 0;
+  let hi = size;
+  while (hi - lo > 1) {
+    let k = 1;
+    while (k * 2 < hi - lo) k *= 2;
+    if (index - lo < k) {
+      shape.push({ side: "right", start: lo + k, end: hi });
+      hi = lo + k;
+    } else {
+      shape.push({ side: "left", start: lo, end: lo + k });
+      lo += k;
+    }
+  }
+  shape.reverse();
+  const steps = [];
+  let r = leaf;
+  for (const [k, s] of shape.entries()) {
+    const p = proof[k];
+    if (!(p instanceof Uint8Array) || p.length !== HASH_SIZE) break;
+    r = s.side === "left" ? await nodeHash(p, r) : await nodeHash(r, p);
+    steps.push({
+      level: height(s.end - s.start),
+      side: s.side,
+      start: s.start,
+      end: s.end,
+      hash: hexEncode(p),
+      parent: hexEncode(r),
+    });
+  }
+  return { index, size, leafHash: hexEncode(leaf), steps };
+}
+
+// C2SP tlog-checkpoint v1.0.0, as firsthand/log/checkpoint.py parses it.
+const CONTROL = /[\x00-\x1f]/;
+
+function checkLine(line, what) {
+  if (line === "") throw new ProofError(`the checkpoint's ${what} is empty`);
+  const bad = CONTROL.exec(line);
+  if (bad) throw new ProofError(`the checkpoint's ${what} holds U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}, which a note cannot carry`);
+}
+
+/** {origin, size (BigInt), rootHash, extensions} of a checkpoint body; ProofError if off-spec. */
+export function parseCheckpointBody(text) {
+  if (!text.endsWith("\n")) throw new ProofError("a checkpoint body ends with a newline");
+  const lines = text.slice(0, -1).split("\n");
+  if (lines.length < 3) {
+    throw new ProofError(`a checkpoint has an origin, a size and a root hash, one per line; this one has ${lines.length} line(s)`);
+  }
+  const [origin, sizeText, rootText, ...extensions] = lines;
+  checkLine(origin, "origin");
+  if (!/^(0|[1-9][0-9]*)$/.test(sizeText)) {
+    throw new ProofError(`the checkpoint size ${JSON.stringify(sizeText)} is not a decimal number without leading zeros`);
+  }
+  const size = BigInt(sizeText);
+  if (size > MAX_TREE_SIZE) throw new ProofError(`the checkpoint size ${sizeText} does not fit in 64 bits`);
+  let root;
+  try {
+    root = base64Decode(rootText);
+  } catch {
+    throw new ProofError(`the checkpoint root hash ${JSON.stringify(rootText)} is not valid base64`);
+  }
+  if (root.length !== HASH_SIZE) throw new ProofError(`the checkpoint root hash has ${root.length} bytes, not ${HASH_SIZE}`);
+  if (base64Encode(root) !== rootText) throw new ProofError(`the checkpoint root hash ${JSON.stringify(rootText)} is not canonical`);
+  extensions.forEach((line, i) => checkLine(line, `extension line (line ${i + 4})`));
+  return { origin, size, rootHash: root, extensions };
+}
+
+/** Verify a checkpoint note by the log key (its name must be the origin), then parse it. */
+export async function openCheckpoint(data, logKey) {
+  const note = await openNote(data, [logKey]);
+  const checkpoint = parseCheckpointBody(note.text);
+  if (checkpoint.origin !== logKey.name) {
+    throw new ProofError(`the checkpoint's origin ${JSON.stringify(checkpoint.origin)} is not the log key's name ${JSON.stringify(logKey.name)}`);
+  }
+  return { checkpoint, note };
+}
+
+const CHECKS = [
+  ["format", "the file is a firsthand bundle"],
+  ["checkpoint", "the checkpoint is signed by the log key"],
+  ["tree-size", "the checkpoint's size is the bundle's tree size"],
+  ["head", "the statement is signed by its author"],
+  ["withheld", "the operator's withholding notice names this statement and is in the log"],
+  ["body", "the body is the text the author signed"],
+  ["inclusion", "the log holds the statement at its index"],
+];
+
+class Failed extends Error {}
+const isInt = (v) => Number.isSafeInteger(v);
+
+function decodeProof(texts) {
+  if (!Array.isArray(texts)) throw new ProofError("the proof is not a list");
+  return texts.map((p) => {
+    if (typeof p !== "string") throw new ProofError("a proof hash is not text");
+    return base64Decode(p);
+  });
+}
+
+async function inclusion(what, index, headBytes, proofTexts, checkpoint) {
+  const leaf = await leafHash(headBytes);
+  let proof;
+  try {
+    proof = decodeProof(proofTexts);
+    await verifyInclusion(index, checkpoint.size, leaf, proof, checkpoint.rootHash);
+  } catch (error) {
+    throw new Failed(`the inclusion proof does not put ${what} at index ${index} of the log: ${error.message}`);
+  }
+  return inclusionPath(index, Number(checkpoint.size), leaf, proof);
+}
+
+async function withholding(notice, headBytes, checkpoint, operatorKey) {
+  if (notice === null || typeof notice !== "object" || Array.isArray(notice)) {
+    throw new Failed("the bundle's withholding notice is not an object");
+  }
+  const { index, head: noticeText } = notice;
+  if (!isInt(index) || typeof noticeText !== "string") {
+    throw new Failed("the bundle's withholding notice lacks its index or its signed head");
+  }
+  let head;
+  try {
+    ({ head } = await openHead(utf8Encode(noticeText), { checkTime: false }));
+  } catch (error) {
+    throw new Failed(`the withholding notice's signature does not hold: ${error.message}`);
+  }
+  const ownLeaf = hexEncode(await leafHash(headBytes));
+  if (head.kind !== "withholding" || head.refers.length !== 1 || head.refers[0].sha256 !== ownLeaf) {
+    throw new Failed("the withholding notice does not name this statement");
+  }
+  if (operatorKey !== null && !head.author.equals(operatorKey)) {
+    throw new Failed(`the withholding notice is signed by ${head.author.name}, not by the operator key ${operatorKey.name}`);
+  }
+  const path = await inclusion("the withholding notice", index, utf8Encode(noticeText), notice.inclusion_proof, checkpoint);
+  const date = head.time.slice(0, 10);
+  return {
+    path,
+    withheld: {
+      operator_key: head.author.text,
+      date,
+      reason: head.reason,
+      notice_index: index,
+      message: `withheld by the operator on ${date}: ${head.reason}`,
+    },
+  };
+}
+
+/**
+ * Check a bundle (an object, or its JSON text) against the log's verifier key text.
+ * options.operatorKey (verifier key text) demands the withholding notice be signed by it.
+ * Resolves to {valid, error, checks: [{id, title, status, message}], verdict, proof,
+ * noticeProof}; never rejects.
+ */
+export async function verifyBundle(bundle, logVerifierKeyText, options = {}) {
+  const results = new Map(CHECKS.map(([id, title]) => [id, { id, title, status: "skipped", message: "" }]));
+  const run = async (id, action) => {
+    const check = results.get(id);
+    try {
+      const value = await action();
+      check.status = "ok";
+      return { ok: true, value };
+    } catch (error) {
+      check.status = "failed";
+      check.message = error instanceof Failed ? error.message : `could not be checked: ${error?.message ?? error}`;
+      return { ok: false };
+    }
+  };
+
+  const out = { verdict: null, proof: null, noticeProof: null };
+  const fields = await run("format", async () => {
+    let value = bundle instanceof Uint8Array ? utf8DecodeOrNull(bundle) : bundle;
+    if (typeof value === "string") {
+      try {
+        value = JSON.parse(value);
+      } catch {
+        throw new Failed("this is not a firsthand bundle: it is not JSON");
+      }
+    }
+    if (value === null && bundle instanceof Uint8Array) throw new Failed("this is not a firsthand bundle: it is not JSON");
+    if (value === null || typeof value !== "object" || Array.isArray(value) || value.format !== FORMAT) {
+      throw new Failed(`this is not a firsthand bundle (${FORMAT})`);
+    }
+    for (const [name, ok] of [
+      ["index", isInt],
+      ["tree_size", isInt],
+      ["head", (v) => typeof v === "string"],
+      ["checkpoint", (v) => typeof v === "string"],
+      ["inclusion_proof", Array.isArray],
+    ]) {
+      if (!ok(value[name])) throw new Failed(`the bundle's '${name}' field is missing or of the wrong type`);
+    }
+    return value;
+  });
+  const b = fields.value;
+
+  let checkpoint = { ok: false };
+  if (fields.ok) {
+    checkpoint = await run("checkpoint", async () => {
+      let logKey;
+      try {
+        logKey = await Verifier.fromText(logVerifierKeyText);
+      } catch (error) {
+        throw new Failed(`the log key is not a verifier key: ${error.message}`);
+      }
+      try {
+        return { logKey, ...(await openCheckpoint(utf8Encode(b.checkpoint), logKey)) };
+      } catch (error) {
+        if (error instanceof NoteError || error instanceof ProofError) {
+          throw new Failed(`the checkpoint is not signed by the log key ${logKey.name}: ${error.message}`);
+        }
+        throw error;
+      }
+    });
+  }
+  let sized = { ok: false };
+  if (checkpoint.ok) {
+    sized = await run("tree-size", async () => {
+      if (checkpoint.value.checkpoint.size !== BigInt(b.tree_size)) throw new Failed("the bundle's tree size is not the checkpoint's");
+    });
+  }
+  const headBytes = fields.ok ? utf8EncodeOrNull(b.head) : null;
+  let head = { ok: false };
+  if (fields.ok) {
+    head = await run("head", async () => {
+      try {
+        // Years later the head's time is in the past; a wrong reader clock must not fail it.
+        if (headBytes === null) throw new StatementError("the head holds a lone UTF-16 surrogate");
+        return (await openHead(headBytes, { checkTime: false })).head;
+      } catch (error) {
+        throw new Failed(`the statement's signature does not hold: ${error.message}`);
+      }
+    });
+  }
+  let withheld = null;
+  const notice = fields.ok ? b.withheld ?? null : null;
+  if (notice === null) results.delete("withheld");
+  else if (sized.ok && headBytes !== null) {
+    const w = await run("withheld", async () => {
+      let operatorKey = null;
+      if (options.operatorKey != null) {
+        try {
+          operatorKey = await Verifier.fromText(options.operatorKey);
+        } catch (error) {
+          throw new Failed(`the operator key is not a verifier key: ${error.message}`);
+        }
+      }
+      return withholding(notice, headBytes, checkpoint.value.checkpoint, operatorKey);
+    });
+    if (w.ok) {
+      withheld = w.value.withheld;
+      out.noticeProof = w.value.path;
+    }
+  }
+  if (fields.ok && head.ok) {
+    await run("body", async () => {
+      const body = b.body ?? null;
+      if (body === null) {
+        if (notice === null) throw new Failed("the bundle has no body and no withholding notice");
+        if (withheld === null) throw new Failed("the body is withheld, but the withholding notice does not hold");
+        return;
+      }
+      if (typeof body !== "string") throw new Failed("the bundle's body is not text");
+      try {
+        await verifyBody(head.value, body, utf8EncodeOrNull(body)?.length ?? 0);
+      } catch (error) {
+        if (error instanceof BodyMismatch) throw new Failed("the body was altered: it is not the text the author signed");
+        throw new Failed(`the body is not acceptable: ${error.message}`);
+      }
+    });
+  }
+  if (sized.ok && headBytes !== null) {
+    const proof = await run("inclusion", () =>
+      inclusion("this statement", b.index, headBytes, b.inclusion_proof, checkpoint.value.checkpoint),
+    );
+    if (proof.ok) out.proof = proof.value;
+  }
+
+  const checks = [...results.values()];
+  const firstFailure = checks.find((c) => c.status === "failed");
+  const valid = checks.every((c) => c.status === "ok");
+  if (valid) {
+    const { logKey, checkpoint: cp, note } = checkpoint.value;
+    const h = head.value;
+    out.verdict = {
+      valid: true,
+      author: { name: h.author.name, key: h.author.text },
+      time: h.time,
+      kind: h.kind,
+      lang: h.lang,
+      index: b.index,
+      tree_size: b.tree_size,
+      log: cp.origin,
+      body_withheld: (b.body ?? null) === null,
+      withheld,
+      other_checkpoint_signatures: note.signatures.filter((s) => s.name !== logKey.name).map((s) => s.name),
+    };
+  }
+  return { valid, error: firstFailure ? firstFailure.message : null, checks, ...out };
+}
+
+function utf8EncodeOrNull(text) {
+  try {
+    return utf8Encode(text);
+  } catch {
+    return null;
+  }
+}
+
+function utf8DecodeOrNull(bytes) {
+  try {
+    return utf8Decode(bytes);
+  } catch {
+    return null;
+  }
+}
