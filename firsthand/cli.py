@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 
+from firsthand.cli_media import MediaCommandError
+from firsthand.cli_media import add_commands as add_media_commands
 from firsthand.cli_statements import ServerError
 from firsthand.cli_statements import add_commands as add_statement_commands
 from firsthand.cli_witness import WitnessCommandError
@@ -186,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_statement_commands(commands)
     add_witness_commands(commands)
+    add_media_commands(commands)
 
     p = commands.add_parser("operator-key", help="print the operator's verifier key")
     _add_data(p)
@@ -213,12 +216,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Failures a person can act on: one line, exit status 1. Anything else is a bug.
+USER_ERRORS = (CommandError, LogError, ServerError, WitnessCommandError, MediaCommandError, OSError)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     func: Command = args.func
     try:
         return func(args)
-    except (CommandError, LogError, ServerError, WitnessCommandError, OSError) as error:
+    except USER_ERRORS as error:
         print(f"firsthand {args.command}: {error}", file=sys.stderr)
         return 1
 

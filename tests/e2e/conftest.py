@@ -50,8 +50,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    # Per module, not per session: Playwright's sync API keeps an event loop running
+    # while it is open, and Django's ORM refuses to run in the other tests beside one.
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.fail(f"Debian's Chromium is not at {CHROMIUM}; run `make test`, which installs it")
     with playwright_sync.sync_playwright() as p:

@@ -272,6 +272,29 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    "/api/v1/text-hash": {
+        "post": {
+            "summary": "The normalised SHA-256 of a text: what a denial refers to",
+            "description": "docs/normalisation.md defines the normalisation.",
+            "requestBody": {
+                "required": True,
+                "content": {"text/plain; charset=utf-8": {"schema": {"type": "string"}}},
+            },
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["sha256", "normalised"],
+                        "properties": {"sha256": HEX64, "normalised": {"type": "string"}},
+                    },
+                    "the hash, and the normalised text it is the hash of",
+                ),
+                "400": _error("empty or not UTF-8"),
+                "413": _error("larger than 1,000,000 bytes"),
+                "415": _error("not text/plain"),
+            },
+        }
+    },
     "/api/v1/openapi.json": {
         "get": {
             "summary": "This document",

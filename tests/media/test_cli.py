@@ -1,0 +1,54 @@
+"""`firsthand media clean`: writes a new file, lists what went, one line on failure."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from firsthand.cli_media import MediaCommandError, add_commands
+from tests.media import builders
+
+
+def run(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="firsthand")
+    add_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(list(argv))
+    result: int = args.func(args)
+    return result
+
+
+def test_clean_writes_the_output_and_names_fields_without_values(
+    phone_jpeg: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "clean.jpg"
+    assert run("media", "clean", str(phone_jpeg), "--out", str(out)) == 0
+    printed = capsys.readouterr().out
+    assert out.read_bytes().startswith(b"\xff\xd8")
+    assert "GPS location" in printed and "GPS:GPSLatitude" in printed
+    assert builders.OWNER not in printed and "48.85" not in printed
+
+
+def test_show_prints_the_values_too(
+    phone_jpeg: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("media", "clean", str(phone_jpeg), "--out", str(tmp_path / "o.jpg"), "--show") == 0
+    assert builders.OWNER in capsys.readouterr().out
+
+
+def test_an_existing_output_is_never_overwritten(phone_jpeg: Path, tmp_path: Path) -> None:
+    out = tmp_path / "taken.jpg"
+    out.write_bytes(b"keep me")
+    with pytest.raises(MediaCommandError, match="already exists"):
+        run("media", "clean", str(phone_jpeg), "--out", str(out))
+    assert out.read_bytes() == b"keep me"
+
+
+def test_a_file_that_cannot_be_made_safe_is_one_line(tmp_path: Path) -> None:
+    source = tmp_path / "report.jpg"
+    source.write_bytes(b"%PDF-1.7\n...")
+    with pytest.raises(MediaCommandError) as caught:
+        run("media", "clean", str(source), "--out", str(tmp_path / "o.jpg"))
+    assert "PDF" in str(caught.value) and "\n" not in str(caught.value)
+    assert not (tmp_path / "o.jpg").exists()
