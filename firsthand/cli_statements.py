@@ -20,7 +20,7 @@ from firsthand.log.errors import LogError
 from firsthand.log.note import Signer, Verifier
 from firsthand.statements.bundle import verify_bundle
 from firsthand.statements.format import KINDS, Reference, read_statement, sign_statement
-from firsthand.statements.keys import read_key_file, write_key_file
+from firsthand.statements.keys import passphrase_for, read_key_file, write_key_file
 
 
 class ServerError(Exception):
@@ -62,7 +62,8 @@ def _reference(text: str) -> Reference:
 
 def cmd_keygen(args: argparse.Namespace) -> int:
     signer = Signer.generate(args.name)
-    write_key_file(args.out, signer)
+    passphrase = passphrase_for(Path(args.out), None) if args.seal else None
+    write_key_file(args.out, signer, passphrase=passphrase)
     print(signer.verifier().text())
     return 0
 
@@ -179,6 +180,11 @@ def add_commands(commands: Any) -> None:
     p = commands.add_parser("keygen", help="make an author key file")
     p.add_argument("--name", required=True, help="your key's name (no spaces or '+')")
     p.add_argument("--out", required=True, help="the key file to create (never overwritten)")
+    p.add_argument(
+        "--seal",
+        action="store_true",
+        help="seal the file with a passphrase (asked for, or $FIRSTHAND_PASSPHRASE)",
+    )
     p.set_defaults(func=cmd_keygen)
 
     p = commands.add_parser("sign", help="sign a text file as a statement (printed)")

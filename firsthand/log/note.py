@@ -95,7 +95,10 @@ def _check_characters(text: str, what: str) -> None:
 
 
 def _b64decode(text: str, what: str) -> bytes:
-    # Standard alphabet with padding (RFC 4648 section 4), nothing else accepted.
+    # Standard alphabet with padding (RFC 4648 section 4), nothing else accepted. Python
+    # takes stray padding after a whole block ("TWFu="), which Go refuses: so must we.
+    if len(text) % 4:
+        raise MalformedNote(f"{what} is not valid base64")
     try:
         return base64.b64decode(text.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError):

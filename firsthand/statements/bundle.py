@@ -130,6 +130,14 @@ class Verdict:
         }
 
 
+def _utf8(text: str, what: str) -> bytes:
+    # JSON can carry lone surrogates ("\ud800"), which are not text and have no UTF-8.
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BundleError(f"{what} holds a lone surrogate: it is not valid Unicode text") from None
+
+
 def _field(bundle: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
     value = bundle.get(name)
     if not isinstance(value, kind) or isinstance(value, bool):
@@ -172,7 +180,7 @@ def _verify_withholding(
     index, notice_text = notice.get("index"), notice.get("head")
     if not isinstance(index, int) or isinstance(index, bool) or not isinstance(notice_text, str):
         raise BundleError("the bundle's withholding notice lacks its index or its signed head")
-    notice_bytes = notice_text.encode("utf-8")
+    notice_bytes = _utf8(notice_text, "the withholding notice")
     try:
         head, _ = open_head(notice_bytes, check_time=False)
     except LogError as error:
@@ -211,7 +219,7 @@ def verify_bundle(
     proof_texts = _field(bundle, "inclusion_proof", list)
 
     try:
-        checkpoint, note = open_checkpoint(checkpoint_text.encode("utf-8"), log_key)
+        checkpoint, note = open_checkpoint(_utf8(checkpoint_text, "the checkpoint"), log_key)
     except LogError as error:
         raise BundleError(
             f"the checkpoint is not signed by the log key {log_key.name}: {error}"
@@ -219,7 +227,7 @@ def verify_bundle(
     if checkpoint.size != tree_size:
         raise BundleError("the bundle's tree size is not the checkpoint's")
 
-    head_bytes = head_text.encode("utf-8")
+    head_bytes = _utf8(head_text, "the statement's head")
     try:
         # Years later the head's time is in the past; a wrong reader clock must not fail it.
         head, _ = open_head(head_bytes, check_time=False)
@@ -238,7 +246,7 @@ def verify_bundle(
         if not isinstance(body, str):
             raise BundleError("the bundle's body is not text")
         try:
-            verify_body(head, body, max_body=len(body.encode("utf-8")))
+            verify_body(head, body, max_body=len(_utf8(body, "the body")))
         except BodyMismatch:
             raise BundleError(
                 "the body was altered: it is not the text the author signed"

@@ -7,13 +7,20 @@ secret. Like ssh, we refuse a key file that others can read.
 
 from __future__ import annotations
 
+import getpass
 import os
 import stat
+import sys
 from pathlib import Path
 
 from firsthand.log.errors import LogError
 from firsthand.log.note import Signer
 from firsthand.statements.errors import KeyFileError
+from firsthand.statements.sealed_keys import (
+    is_sealed_key_text,
+    open_sealed_key_text,
+    seal_key_file_text,
+)
 
 
 def key_file_text(signer: Signer) -> str:
@@ -25,8 +32,10 @@ def key_file_text(signer: Signer) -> str:
     )
 
 
-def write_key_file(path: str | os.PathLike[str], signer: Signer) -> None:
-    """Write a new key file with mode 0600; never overwrite an existing file."""
+def write_key_file(
+    path: str | os.PathLike[str], signer: Signer, *, passphrase: str | None = None
+) -> None:
+    """Write a new key file with mode 0600, sealed when a passphrase is given; never overwrite."""
     target = Path(path)
     try:
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -34,14 +43,30 @@ def write_key_file(path: str | os.PathLike[str], signer: Signer) -> None:
         raise KeyFileError(f"{target} already exists; choose another file name") from None
     except OSError as error:
         raise KeyFileError(f"cannot create {target}: {error.strerror}") from None
+    text = key_file_text(signer) if passphrase is None else seal_key_file_text(signer, passphrase)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(key_file_text(signer))
+        f.write(text)
         f.flush()
         os.fsync(f.fileno())
 
 
-def read_key_file(path: str | os.PathLike[str]) -> Signer:
-    """The signer in a key file; KeyFileError says what to fix."""
+def passphrase_for(source: Path, passphrase: str | None) -> str:
+    """The passphrase of a sealed key file: given, from $FIRSTHAND_PASSPHRASE, or asked for."""
+    if passphrase is not None:
+        return passphrase
+    from_environment = os.environ.get("FIRSTHAND_PASSPHRASE")
+    if from_environment is not None:
+        return from_environment
+    if not sys.stdin.isatty():
+        raise KeyFileError(
+            f"{source} is sealed with a passphrase; type it at a terminal, "
+            "or set FIRSTHAND_PASSPHRASE"
+        )
+    return getpass.getpass(f"passphrase for {source.name}: ")
+
+
+def read_key_file(path: str | os.PathLike[str], passphrase: str | None = None) -> Signer:
+    """The signer in a key file, plain or sealed; KeyFileError says what to fix."""
     source = Path(path)
     try:
         mode = source.stat().st_mode
@@ -54,6 +79,9 @@ def read_key_file(path: str | os.PathLike[str]) -> Signer:
         raise KeyFileError(
             f"{source} can be read by other users; run `chmod 600 {source}` and try again"
         )
+    if is_sealed_key_text(text):
+        # Made by the website's "My key" page (or keygen --seal): the same key, sealed.
+        return open_sealed_key_text(text, passphrase_for(source, passphrase))
     lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
     if len(lines) != 1:
         raise KeyFileError(f"{source} is not a firsthand key file (one PRIVATE+KEY line)")

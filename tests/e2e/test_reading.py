@@ -20,7 +20,9 @@ def test_the_main_pages_render_in_both_languages(site: str, page, language: str)
     page.wait_for_load_state()
     assert page.locator(".badge.ok").is_visible()
     # The reader's browser repeats the check by itself.
-    page.wait_for_selector("#browser-check[data-verified='yes']", timeout=15_000)
+    page.wait_for_selector("#browser-check[data-verified]", timeout=30_000)
+    check = page.locator("#browser-check")
+    assert check.get_attribute("data-verified") == "yes", check.inner_text()
     assert page.locator("#browser-check .steps li.ok").count() >= 4
     screenshot(page, f"statement-{language}")
     for path, name in [("/about", "about"), ("/write", "write"), ("/identity", "identity")]:

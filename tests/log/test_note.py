@@ -441,3 +441,10 @@ def test_a_flipped_bit_never_yields_another_text_verified_by_the_key(
     # base64 signature's last character.
     assert opened.text == text
     assert opened.verified_by == (ALICE.verifier(),)
+
+
+def test_stray_base64_padding_is_refused_as_go_refuses_it() -> None:
+    signer = Signer.from_seed("padding.example", bytes(32))
+    text = signer.verifier().text()
+    with pytest.raises(MalformedNote, match="not valid base64"):
+        Verifier.from_text(text + "=")

@@ -145,3 +145,11 @@ def test_key_files_are_private_and_never_overwritten(tmp_path: Path) -> None:
         read_key_file(path)
     with pytest.raises(KeyFileError, match="firsthand keygen"):
         read_key_file(tmp_path / "missing.key")
+
+
+def test_lone_surrogates_anywhere_are_a_bundle_error_not_a_crash(log: LogInstance) -> None:
+    bundle = publish(log, "Text.\n")
+    for field in ("head", "body", "checkpoint"):
+        broken = dict(bundle, **{field: bundle[field] + "\ud800"})
+        with pytest.raises(BundleError, match="lone surrogate"):
+            verify_bundle(json.dumps(broken).encode(), log.verifier)
