@@ -1,0 +1,271 @@
+"""The attribution index: every published statement, findable by its words.
+
+The index is fed one ``StatementRecord`` at a time, in log order, as statements
+are published (``add``), and can always be rebuilt from the log and the body
+store (``AttributionIndex.build``): it is a cache, never a source of truth.
+
+What it holds, per indexed text (a signed body, or a passage a denial denies),
+is an **entry**: a number pointing at its record and, for a denial, at which
+denied passage. Three posting maps lead from a query to entries:
+
+* ``exact``: the first 8 bytes of the normalised hash;
+* ``quotes``: winnowed word 3-gram hashes (fingerprints.py), for quotes;
+* ``bands``: MinHash band keys over word 2-grams, for near copies.
+
+Bodies are not kept by the index unless it owns its ``BodyStore``: the default
+``MemoryBodies`` keeps them in a dict, while a server passes a store that reads
+its database, so at a million statements the index itself holds only the
+fingerprints (see bench/attribution.py for the figures).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from array import array
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from firsthand.attribution.errors import UnknownAuthor
+from firsthand.attribution.fingerprints import (
+    MIN_QUOTE_WORDS,
+    band_keys,
+    containment_keys,
+    fingerprints,
+)
+from firsthand.attribution.normalise import word_list
+from firsthand.attribution.postings import PostingMap
+from firsthand.attribution.records import SIGNED_KINDS, StatementRecord, denied_texts
+from firsthand.statements.format import KINDS, Reference
+
+_HEX = frozenset("0123456789abcdef")
+# A fingerprint held by more entries than this is too common to narrow a search down.
+COMMON_KEY = 50_000
+
+
+class BodyStore(Protocol):
+    """Where statement bodies are read back from, by leaf hash (hex); None if not available."""
+
+    def body(self, leaf_hash: str) -> str | None: ...
+
+
+class MemoryBodies:
+    """Bodies kept in memory: for tests, the command line and small sites."""
+
+    def __init__(self) -> None:
+        self._bodies: dict[str, str] = {}
+
+    def body(self, leaf_hash: str) -> str | None:
+        return self._bodies.get(leaf_hash)
+
+    def keep(self, leaf_hash: str, body: str) -> None:
+        self._bodies[leaf_hash] = body
+
+
+def _key64(hex_digest: str) -> int:
+    return int(hex_digest[:16], 16)
+
+
+def text_key(words: Sequence[str]) -> str:
+    """The normalised hash of a word list (normalise.normalised_hash, without re-normalising)."""
+    return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
+
+
+def author_matcher(authors: Iterable[str]) -> frozenset[str]:
+    """Check and collect the authors a check is about: verifier keys or 8-hex key IDs."""
+    wanted = set()
+    for author in authors:
+        fields = author.split("+")
+        key_id = len(fields) == 1 and len(author) == 8 and all(c in _HEX for c in author)
+        if key_id or (len(fields) >= 3 and len(fields[1]) == 8):
+            wanted.add(author)
+        else:
+            raise UnknownAuthor(
+                f"{author[:40]!r} is not an author: give a verifier key "
+                "(name+hhhhhhhh+base64) or its 8-hex key ID"
+            )
+    return frozenset(wanted)
+
+
+def author_is(author: str, wanted: frozenset[str]) -> bool:
+    """Whether a record's author is one of wanted (by whole key, or by key ID)."""
+    if author in wanted:
+        return True
+    fields = author.split("+")
+    return len(fields) >= 3 and fields[1] in wanted
+
+
+class AttributionIndex:
+    """Statements by their words, for checking who said a text (check.py)."""
+
+    def __init__(self, bodies: BodyStore | None = None) -> None:
+        self._owned = MemoryBodies() if bodies is None else None
+        self.bodies: BodyStore = self._owned if self._owned is not None else bodies  # type: ignore[assignment]
+        self._leaves: list[str] = []
+        self._by_leaf: dict[str, int] = {}
+        self._authors: list[str] = []
+        self._author_number: dict[str, int] = {}
+        self._record_author = array("I")
+        self._record_kind = bytearray()
+        self._entry_record = array("I")
+        self._entry_part = array("H")
+        self._denial_refs: dict[int, tuple[str, ...]] = {}
+        self._denied_hashes: dict[str, list[int]] = {}
+        self._withheld: set[str] = set()
+        self._followed_by: dict[str, list[int]] = {}
+        self._exact = PostingMap(np.uint64)
+        self._quotes = PostingMap(np.uint32)
+        self._bands = PostingMap(np.uint64)
+
+    @classmethod
+    def build(
+        cls, records: Iterable[StatementRecord], bodies: BodyStore | None = None
+    ) -> AttributionIndex:
+        """A new index of records, in log order: how the index is rebuilt from the log."""
+        index = cls(bodies)
+        for record in records:
+            index.add(record)
+        index.flush()
+        return index
+
+    def __len__(self) -> int:
+        """How many statements the index has been fed."""
+        return len(self._leaves)
+
+    @property
+    def entries(self) -> int:
+        return len(self._entry_record)
+
+    def nbytes(self) -> int:
+        """Bytes in the posting maps' sorted runs (the bulk of the index at scale)."""
+        return self._exact.nbytes() + self._quotes.nbytes() + self._bands.nbytes()
+
+    def flush(self) -> None:
+        for postings in (self._exact, self._quotes, self._bands):
+            postings.flush()
+
+    def add(self, record: StatementRecord) -> bool:
+        """Index a newly published statement; False if its leaf hash was already indexed."""
+        if record.leaf_hash in self._by_leaf:
+            return False
+        number = len(self._leaves)
+        self._leaves.append(record.leaf_hash)
+        # The leaf-to-record dict costs ~100 bytes a statement; it makes re-feeding idempotent.
+        self._by_leaf[record.leaf_hash] = number
+        author = self._author_number.setdefault(record.author, len(self._authors))
+        if author == len(self._authors):
+            self._authors.append(record.author)
+        self._record_author.append(author)
+        self._record_kind.append(KINDS.index(record.kind))
+        if self._owned is not None and record.kind != "withholding":
+            self._owned.keep(record.leaf_hash, record.body)
+        if record.kind == "withholding":
+            # The operator withheld these bodies (a court order, doxxing): never show or match them.
+            self._withheld.update(record.referred("leaf"))
+            return True
+        if record.kind in ("retraction", "correction"):
+            for leaf in record.referred("leaf"):
+                self._followed_by.setdefault(leaf, []).append(number)
+        if record.kind == "denial":
+            hashes = record.referred("text")
+            self._denial_refs[number] = hashes
+            for text_hash in hashes:
+                self._denied_hashes.setdefault(text_hash, []).append(number)
+            for part, text in enumerate(denied_texts(record.body, hashes)[:65535]):
+                self._index_text(number, part, text)
+        elif record.kind in SIGNED_KINDS:
+            self._index_text(number, 0, record.body)
+        return True
+
+    def _index_text(self, record: int, part: int, text: str) -> None:
+        words = word_list(text)
+        if not words:
+            return
+        entry = len(self._entry_record)
+        self._entry_record.append(record)
+        self._entry_part.append(part)
+        quote_keys, near_keys = fingerprints(words)
+        self._exact.add(np.array([_key64(text_key(words))], dtype=np.uint64), entry)
+        self._quotes.add(quote_keys, entry)
+        self._bands.add(near_keys, entry)
+
+    # What an entry is.
+
+    def record_of(self, entry: int) -> int:
+        return self._entry_record[entry]
+
+    def leaf(self, record: int) -> str:
+        return self._leaves[record]
+
+    def author(self, record: int) -> str:
+        return self._authors[self._record_author[record]]
+
+    def kind(self, record: int) -> str:
+        return KINDS[self._record_kind[record]]
+
+    def is_denial(self, record: int) -> bool:
+        return self._record_kind[record] == KINDS.index("denial")
+
+    def followed_by(self, record: int) -> list[int]:
+        """Later retractions and corrections of this statement by its author, in log order."""
+        leaf = self._leaves[record]
+        return [r for r in self._followed_by.get(leaf, []) if self.author(r) == self.author(record)]
+
+    def denial_refs(self, record: int) -> tuple[Reference, ...]:
+        return tuple(Reference("text", h) for h in self._denial_refs.get(record, ()))
+
+    def entry_text(self, entry: int) -> str | None:
+        """The indexed text of an entry, or None if its body is withheld or unavailable."""
+        record = self._entry_record[entry]
+        leaf = self._leaves[record]
+        if leaf in self._withheld:
+            return None
+        body = self.bodies.body(leaf)
+        if body is None:
+            return None
+        if self.is_denial(record):
+            parts = denied_texts(body, self._denial_refs[record])
+            part = self._entry_part[entry]
+            return parts[part] if part < len(parts) else None
+        return body
+
+    # Finding candidates. Each returns entry numbers; check.py confirms them on the words.
+
+    def exact_entries(self, words: Sequence[str]) -> list[int]:
+        key = np.array([_key64(text_key(words))], dtype=np.uint64)
+        return [int(e) for e in self._exact.lookup(key)[0]]
+
+    def denials_of_hash(self, text_hash: str) -> list[int]:
+        """Denial records whose head names this normalised hash (withheld ones left out)."""
+        found = self._denied_hashes.get(text_hash, [])
+        return [r for r in found if self._leaves[r] not in self._withheld]
+
+    def quote_candidates(self, words: Sequence[str], limit: int) -> list[int]:
+        """Entries that hold every fingerprint the quote's own windows keep (fingerprints.py)."""
+        if len(words) < MIN_QUOTE_WORDS:
+            return []
+        keys = containment_keys(words)
+        order = np.argsort(self._quotes.counts(keys), kind="stable")
+        keys = keys[order]
+        candidates: npt.NDArray[np.uint32] | None = None
+        # Rarest first, so the candidate set starts small; stop early when it is already small.
+        for i, key in enumerate(keys):
+            postings = self._quotes.lookup(key[None])[0]
+            candidates = postings if candidates is None else np.intersect1d(candidates, postings)
+            if len(candidates) == 0 or (i >= 3 and len(candidates) <= limit):
+                break
+        if candidates is None:
+            return []
+        return [int(e) for e in np.unique(candidates)[:limit]]
+
+    def near_candidates(self, words: Sequence[str], limit: int) -> list[int]:
+        """Entries sharing the most MinHash bands and 3-gram fingerprints with the text."""
+        found = [*self._bands.lookup(band_keys(words), limit=COMMON_KEY)]
+        found += self._quotes.lookup(containment_keys(words), limit=COMMON_KEY)
+        if not found:
+            return []
+        entries, hits = np.unique(np.concatenate(found), return_counts=True)
+        best = np.argsort(-hits, kind="stable")[:limit]
+        return [int(e) for e in entries[best]]
