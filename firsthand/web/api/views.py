@@ -70,22 +70,28 @@ def withholding_summary(notice: PublishedStatement) -> dict[str, Any]:
     }
 
 
+def bundle_for(row: PublishedStatement) -> dict[str, Any]:
+    """The offline bundle of a logged row: its body, or the operator's notice in its place."""
+    assert row.index is not None
+    notice = row.withheld_by
+    return make_bundle(
+        runtime.log().reader,
+        index=row.index,
+        head=row.head.encode("utf-8"),
+        body=None if notice else row.body,
+        withheld=None
+        if notice is None or notice.index is None
+        else WithholdingNotice(notice.index, notice.head.encode("utf-8")),
+    )
+
+
 @require_safe
 def bundle(request: HttpRequest, index: int) -> JsonResponse:
     row = _published(index)
     if row is None:
         return _unknown(index)
-    notice = row.withheld_by
     try:
-        data = make_bundle(
-            runtime.log().reader,
-            index=index,
-            head=row.head.encode("utf-8"),
-            body=None if notice else row.body,
-            withheld=None
-            if notice is None or notice.index is None
-            else WithholdingNotice(notice.index, notice.head.encode("utf-8")),
-        )
+        data = bundle_for(row)
     except NotFound as error:
         return error_response(404, str(error))
     except LogError as error:
@@ -137,6 +143,22 @@ def key_chain(key_id: str) -> list[tuple[str, int]]:
         seen.add(first.subject_key_id)
 
 
+def chain_statements(chain: list[tuple[str, int]]) -> list[PublishedStatement]:
+    """Every logged statement of a key chain, newest first by log order (not backdatable).
+
+    A successor key's statements count from its rotation on.
+    """
+    rows = [
+        row
+        for successor, since in chain
+        for row in PublishedStatement.objects.filter(
+            author_key_id=successor, index__gte=since
+        ).select_related("withheld_by")
+    ]
+    rows.sort(key=lambda row: -(row.index or 0))
+    return rows
+
+
 @require_safe
 def author(request: HttpRequest, key_id: str) -> JsonResponse:
     key_id = key_id.lower()
@@ -144,12 +166,7 @@ def author(request: HttpRequest, key_id: str) -> JsonResponse:
     chain = key_chain(key_id)
     # Newest first by log order, which the author cannot backdate. A successor key's
     # statements count from its rotation on.
-    rows = [
-        row
-        for successor, since in chain
-        for row in published.filter(author_key_id=successor, index__gte=since)
-    ]
-    rows.sort(key=lambda row: -(row.index or 0))
+    rows = chain_statements(chain)
     vouches = list(published.filter(kind="vouch", subject_key_id=key_id))
     claimed = list(published.filter(kind="key-rotation", subject_key_id=key_id))
     if not rows and not vouches and not claimed:

@@ -18,10 +18,11 @@ from django.utils.translation import gettext_lazy as _
 
 from firsthand.log.errors import LogError
 from firsthand.log.note import Verifier, parse_note
-from firsthand.statements.bundle import Verdict, WithholdingNotice, make_bundle, verify_bundle
+from firsthand.statements.bundle import Verdict, verify_bundle
 from firsthand.statements.format import Head, parse_head_text
 from firsthand.web import runtime
 from firsthand.web.api.models import PublishedStatement
+from firsthand.web.api.views import bundle_for
 
 KIND_LABELS = {
     "declaration": _("Declaration"),
@@ -108,17 +109,8 @@ def checked(row: PublishedStatement) -> Checked:
         if found is not None:
             _verdicts.move_to_end(key)
             return found
-    notice = row.withheld_by
     try:
-        bundle = make_bundle(
-            reader,
-            index=row.index,
-            head=row.head.encode("utf-8"),
-            body=None if notice else row.body,
-            withheld=None
-            if notice is None or notice.index is None
-            else WithholdingNotice(notice.index, notice.head.encode("utf-8")),
-        )
+        bundle = bundle_for(row)
         data = json.dumps(bundle, ensure_ascii=False).encode("utf-8")
         result = Checked(bundle, verify_bundle(data, runtime.log().verifier), None)
     except LogError as error:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_safe
 from firsthand.log.merkle import leaf_hash
 from firsthand.web import runtime
 from firsthand.web.api.models import PublishedStatement
-from firsthand.web.api.views import key_chain
+from firsthand.web.api.views import chain_statements, key_chain
 from firsthand.web.pages import script_messages
 from firsthand.web.pages import search as full_text
 from firsthand.web.pages.pagecache import by_log_size
@@ -81,14 +81,7 @@ def statement(request: HttpRequest, index: int) -> HttpResponse:
 def author(request: HttpRequest, key_id: str) -> HttpResponse:
     key_id = key_id.lower()
     chain = key_chain(key_id)
-    rows = [
-        row
-        for successor, since in chain
-        for row in PublishedStatement.objects.filter(
-            author_key_id=successor, index__gte=since
-        ).select_related("withheld_by")
-    ]
-    rows.sort(key=lambda row: -(row.index or 0))
+    rows = chain_statements(chain)
     vouches = show_all(
         list(
             PublishedStatement.objects.filter(
