@@ -45,7 +45,7 @@ def _request(url: str, data: bytes | None = None) -> tuple[int, Any]:
         raise ServerError(f"cannot reach {url}: {getattr(error, 'reason', error)}") from None
 
 
-def _verifier_arg(text: str) -> Verifier:
+def verifier_arg(text: str) -> Verifier:
     """A verifier key given inline, or the path of a file holding one."""
     path = Path(text)
     if path.is_file():
@@ -75,8 +75,8 @@ def _sign(args: argparse.Namespace, signer: Signer, body: str) -> bytes:
         kind=args.kind,
         lang=args.lang,
         refers=args.refers or (),
-        subject=_verifier_arg(args.subject) if args.subject else None,
-        new_key=_verifier_arg(args.new_key) if args.new_key else None,
+        subject=verifier_arg(args.subject) if args.subject else None,
+        new_key=verifier_arg(args.new_key) if args.new_key else None,
         seen_at=args.seen_at,
     ).file_bytes()
 
@@ -129,8 +129,8 @@ def cmd_bundle(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     data = Path(args.bundlefile).read_bytes()
     try:
-        operator = _verifier_arg(args.operator_key) if args.operator_key else None
-        verdict = verify_bundle(data, _verifier_arg(args.log_key), operator_key=operator)
+        operator = verifier_arg(args.operator_key) if args.operator_key else None
+        verdict = verify_bundle(data, verifier_arg(args.log_key), operator_key=operator)
     except LogError as error:
         if args.json:
             print(json.dumps({"valid": False, "error": str(error)}, ensure_ascii=False))

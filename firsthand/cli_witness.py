@@ -15,8 +15,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from firsthand.cli_statements import verifier_arg
 from firsthand.log.cosignature import CosignatureSigner
-from firsthand.log.datadir import ensure_data_dir, write_private_file
+from firsthand.log.datadir import ensure_data_dir, load_or_create_key
 from firsthand.log.evidence import make_evidence, verify_evidence
 from firsthand.log.note import Verifier
 from firsthand.log.witness import TrustedLog, Witness
@@ -32,29 +33,17 @@ class WitnessCommandError(Exception):
 
 def load_or_create_witness_key(directory: Path, name: str | None = None) -> CosignatureSigner:
     """The witness's cosigning key in ``directory``, created (mode 0600) on first use."""
-    path = directory / WITNESS_KEY_NAME
-    if path.exists():
-        signer = CosignatureSigner.from_private_key(path.read_text(encoding="utf-8").strip())
-        if name is not None and name != signer.name:
-            raise WitnessCommandError(
-                f"{path} holds the witness key {signer.name!r}, not {name!r}; "
-                "a witness's name is fixed when its key is made"
-            )
-        return signer
-    signer = CosignatureSigner.generate(name or DEFAULT_WITNESS_NAME)
     try:
-        write_private_file(path, signer.private_key_text() + "\n")
-    except FileExistsError:
-        return load_or_create_witness_key(directory, name)  # another process made it first
-    return signer
-
-
-def _verifier(text: str) -> Verifier:
-    """A verifier key given inline, or the path of a file holding one."""
-    path = Path(text)
-    if path.is_file():
-        text = path.read_text(encoding="utf-8").strip()
-    return Verifier.from_text(text)
+        return load_or_create_key(
+            directory / WITNESS_KEY_NAME,
+            name,
+            default_name=DEFAULT_WITNESS_NAME,
+            parse=CosignatureSigner.from_private_key,
+            generate=CosignatureSigner.generate,
+            what="witness key",
+        )
+    except ValueError as error:
+        raise WitnessCommandError(str(error)) from None
 
 
 def parse_trusted_logs(specs: list[str]) -> list[TrustedLog]:
@@ -64,7 +53,7 @@ def parse_trusted_logs(specs: list[str]) -> list[TrustedLog]:
         origin, equals, vkey = spec.partition("=")
         if not equals or not origin or not vkey:
             raise WitnessCommandError(f"--log takes ORIGIN=VERIFIER_KEY, not {spec!r}")
-        keys.setdefault(origin, []).append(_verifier(vkey))
+        keys.setdefault(origin, []).append(verifier_arg(vkey))
     return [TrustedLog(origin, tuple(vs)) for origin, vs in keys.items()]
 
 
@@ -113,7 +102,7 @@ def _read_proof(path: str) -> tuple[bytes, ...]:
 
 
 def cmd_evidence_make(args: argparse.Namespace) -> int:
-    log_key = _verifier(args.log_key)
+    log_key = verifier_arg(args.log_key)
     proof = _read_proof(args.proof) if args.proof else ()
     prefix = None
     if args.prefix_root:
@@ -138,7 +127,7 @@ def cmd_evidence_make(args: argparse.Namespace) -> int:
 
 
 def cmd_evidence_verify(args: argparse.Namespace) -> int:
-    view = verify_evidence(Path(args.file).read_bytes(), _verifier(args.log_key))
+    view = verify_evidence(Path(args.file).read_bytes(), verifier_arg(args.log_key))
     print(f"VALID evidence of a split view ({view.kind}): {view.explain()}")
     return 0
 

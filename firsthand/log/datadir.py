@@ -9,8 +9,10 @@ identity.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from firsthand.log.note import Signer, Verifier
 from firsthand.log.reader import LogReader
@@ -37,24 +39,59 @@ def write_private_file(path: Path, text: str) -> None:
         os.fsync(f.fileno())
 
 
-def load_or_create_log_key(directory: Path, origin: str | None = None) -> Signer:
-    """The log's signing key; on first use, a new key named ``origin``."""
-    key_path = directory / LOG_KEY_NAME
-    if key_path.exists():
-        signer = Signer.from_private_key(key_path.read_text(encoding="utf-8").strip())
-        if origin is not None and origin != signer.name:
+class _PrivateKey(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    def private_key_text(self) -> str: ...
+
+
+K = TypeVar("K", bound=_PrivateKey)
+
+
+def load_or_create_key(
+    path: Path,
+    name: str | None,
+    *,
+    default_name: str,
+    parse: Callable[[str], K],
+    generate: Callable[[str], K],
+    what: str,
+) -> K:
+    """The private key in ``path``; on first use, a new key named ``name`` (mode 0600).
+
+    A key's name is fixed when it is made: asking for another name is an error,
+    never a new key, since a new key would be a new identity.
+    """
+    if path.exists():
+        key = parse(path.read_text(encoding="utf-8").strip())
+        if name is not None and name != key.name:
             raise ValueError(
-                f"{directory} holds the log {signer.name!r}, not {origin!r}; "
-                "a log's origin cannot change"
+                f"{path} holds the {what} {key.name!r}, not {name!r}; "
+                f"a {what}'s name is fixed when it is made"
             )
-        return signer
-    signer = Signer.generate(origin or DEFAULT_ORIGIN)
+        return key
+    key = generate(name or default_name)
     try:
-        write_private_file(key_path, signer.private_key_text() + "\n")
+        write_private_file(path, key.private_key_text() + "\n")
     except FileExistsError:
         # Another process created it first: use theirs, never overwrite it.
-        return load_or_create_log_key(directory, origin)
-    return signer
+        return load_or_create_key(
+            path, name, default_name=default_name, parse=parse, generate=generate, what=what
+        )
+    return key
+
+
+def load_or_create_log_key(directory: Path, origin: str | None = None) -> Signer:
+    """The log's signing key; on first use, a new key named ``origin``."""
+    return load_or_create_key(
+        directory / LOG_KEY_NAME,
+        origin,
+        default_name=DEFAULT_ORIGIN,
+        parse=Signer.from_private_key,
+        generate=Signer.generate,
+        what="log",
+    )
 
 
 @dataclass
