@@ -21,6 +21,7 @@ from firsthand.cli_statements import add_commands as add_statement_commands
 from firsthand.cli_witness import WitnessCommandError
 from firsthand.cli_witness import add_commands as add_witness_commands
 from firsthand.log.errors import LogError
+from firsthand.log.witness_client import WitnessEndpoint
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -78,7 +79,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     call_command("migrate", interactive=False, verbosity=0)
     instance = runtime.log()
-    runtime.start_sequencer(args.period)
+    witnesses = _witnesses(args.witness)
+    runtime.start_sequencer(args.period, witnesses, args.witness_timeout)
+    for witness in witnesses:
+        print(f"witness {witness.verifier.name} at {witness.url}", flush=True)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
@@ -100,6 +104,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     finally:
         runtime.stop_sequencer()
     return 0
+
+
+def _witnesses(given: list[str] | None) -> list[WitnessEndpoint]:
+    """The witnesses from --witness, else from $FIRSTHAND_WITNESSES (space separated)."""
+    texts = given or os.environ.get("FIRSTHAND_WITNESSES", "").split()
+    return [WitnessEndpoint.from_text(text) for text in texts]
 
 
 def cmd_operator_key(args: argparse.Namespace) -> int:
@@ -175,6 +185,19 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=0.25,
         help="seconds between sequencer batches (default 0.25)",
+    )
+    p.add_argument(
+        "--witness",
+        action="append",
+        metavar="URL=KEY",
+        help="a witness to cosign each checkpoint: its tlog-witness URL, '=', its cosigner "
+        "verifier key; repeat for each (default: $FIRSTHAND_WITNESSES, space separated)",
+    )
+    p.add_argument(
+        "--witness-timeout",
+        type=float,
+        default=10.0,
+        help="seconds to wait for a witness's answer (default 10)",
     )
     p.set_defaults(func=cmd_serve)
 

@@ -11,11 +11,13 @@ import json
 import sys
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
+from firsthand.log.cosignature import CosignatureVerifier
 from firsthand.log.errors import LogError
 from firsthand.log.note import Signer, Verifier
 from firsthand.statements.bundle import verify_bundle
@@ -45,12 +47,20 @@ def _request(url: str, data: bytes | None = None) -> tuple[int, Any]:
         raise ServerError(f"cannot reach {url}: {getattr(error, 'reason', error)}") from None
 
 
+def _key_text(text: str) -> str:
+    """A key given inline, or read from the file whose path was given."""
+    path = Path(text)
+    return path.read_text(encoding="utf-8").strip() if path.is_file() else text
+
+
 def verifier_arg(text: str) -> Verifier:
     """A verifier key given inline, or the path of a file holding one."""
-    path = Path(text)
-    if path.is_file():
-        text = path.read_text(encoding="utf-8").strip()
-    return Verifier.from_text(text)
+    return Verifier.from_text(_key_text(text))
+
+
+def _cosigner_arg(text: str) -> CosignatureVerifier:
+    """A witness's cosigner key given inline, or the path of a file holding one."""
+    return CosignatureVerifier.from_text(_key_text(text))
 
 
 def _reference(text: str) -> Reference:
@@ -130,7 +140,19 @@ def cmd_verify(args: argparse.Namespace) -> int:
     data = Path(args.bundlefile).read_bytes()
     try:
         operator = verifier_arg(args.operator_key) if args.operator_key else None
-        verdict = verify_bundle(data, verifier_arg(args.log_key), operator_key=operator)
+        witnesses = [_cosigner_arg(text) for text in args.witness or []]
+        quorum = len(witnesses) if args.quorum is None else args.quorum
+        if not 0 <= quorum <= len(witnesses):
+            raise LogError(
+                f"--quorum {quorum} needs at least {quorum} --witness keys ({len(witnesses)} given)"
+            )
+        verdict = verify_bundle(
+            data,
+            verifier_arg(args.log_key),
+            operator_key=operator,
+            witnesses=witnesses,
+            quorum=quorum,
+        )
     except LogError as error:
         if args.json:
             print(json.dumps({"valid": False, "error": str(error)}, ensure_ascii=False))
@@ -145,6 +167,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
             f"signed {when}, entry {verdict.index} of {verdict.log_origin} "
             f"(checkpoint of {verdict.tree_size} entries)."
         )
+        for cosignature in verdict.cosigned_by:
+            when = datetime.fromtimestamp(cosignature.timestamp, UTC).strftime("%Y-%m-%d %H:%M")
+            print(f"Cosigned by the witness {cosignature.name} at {when} UTC.")
         if verdict.withheld is not None:
             print(f"The body is {verdict.withheld.message()}")
             print(
@@ -208,6 +233,18 @@ def add_commands(commands: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the verdict as JSON")
     p.add_argument(
         "--operator-key", help="demand that a withholding notice is signed by this key (or file)"
+    )
+    p.add_argument(
+        "--witness",
+        action="append",
+        metavar="KEY",
+        help="a witness's cosigner verifier key (or a file holding it); repeat for each witness",
+    )
+    p.add_argument(
+        "--quorum",
+        type=int,
+        metavar="K",
+        help="how many of the --witness keys must have cosigned the checkpoint (default: all)",
     )
     p.add_argument("bundlefile")
     p.set_defaults(func=cmd_verify)

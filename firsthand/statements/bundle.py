@@ -14,15 +14,18 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from firsthand.log import merkle
 from firsthand.log.checkpoint import Checkpoint, open_checkpoint
+from firsthand.log.cosignature import CosignatureVerifier, verify_cosignatures
 from firsthand.log.errors import InvalidProof, LogError
-from firsthand.log.note import Verifier
+from firsthand.log.note import Note, Verifier
 from firsthand.log.reader import LogReader
+from firsthand.log.storage import StoredCheckpoint
 from firsthand.statements.errors import BodyMismatch, BundleError
 from firsthand.statements.format import open_head, verify_body
 
@@ -61,15 +64,21 @@ def make_bundle(
     head: bytes,
     body: str | None,
     withheld: WithholdingNotice | None = None,
+    checkpoint: StoredCheckpoint | None = None,
 ) -> dict[str, Any]:
-    """A bundle proving entry ``index`` (whose bytes are ``head``) in the latest checkpoint.
+    """A bundle proving entry ``index`` (whose bytes are ``head``) in ``checkpoint``.
 
+    ``checkpoint`` defaults to the latest; a server with witnesses passes the
+    newest cosigned one, so the bundle carries the witnesses' cosignatures.
     A withheld statement's bundle carries the operator's notice in place of
     the body, with its own inclusion proof in the same tree.
     """
     if reader.entry(index) != head:
         raise BundleError(f"entry {index} of the log is not this statement's head")
-    latest = reader.latest()
+    latest = reader.latest() if checkpoint is None else checkpoint
+    needed = index if withheld is None else max(index, withheld.index)
+    if needed >= latest.size:
+        raise BundleError(f"the checkpoint of {latest.size} entries does not hold entry {needed}")
     notice: dict[str, Any] | None = None
     if withheld is not None:
         if reader.entry(withheld.index) != withheld.head:
@@ -92,6 +101,15 @@ def make_bundle(
 
 
 @dataclass(frozen=True)
+class WitnessCosignature:
+    """A verified witness cosignature on the bundle's checkpoint (tlog-cosignature)."""
+
+    name: str
+    key: str  # the witness's cosigner verifier key
+    timestamp: int  # when the witness cosigned, in seconds since the Unix epoch
+
+
+@dataclass(frozen=True)
 class Verdict:
     """What a bundle proves, once every check has passed."""
 
@@ -105,6 +123,7 @@ class Verdict:
     body_withheld: bool
     withheld: Withholding | None
     other_signatures: tuple[str, ...]
+    cosigned_by: tuple[WitnessCosignature, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -127,6 +146,10 @@ class Verdict:
                 "message": self.withheld.message(),
             },
             "other_checkpoint_signatures": list(self.other_signatures),
+            "cosigned_by": [
+                {"witness": c.name, "key": c.key, "timestamp": c.timestamp}
+                for c in self.cosigned_by
+            ],
         }
 
 
@@ -201,7 +224,12 @@ def _verify_withholding(
 
 
 def verify_bundle(
-    data: bytes, log_key: Verifier, *, operator_key: Verifier | None = None
+    data: bytes,
+    log_key: Verifier,
+    *,
+    operator_key: Verifier | None = None,
+    witnesses: Sequence[CosignatureVerifier] = (),
+    quorum: int = 0,
 ) -> Verdict:
     """Check everything in the bundle; BundleError names the first check that failed.
 
@@ -209,8 +237,12 @@ def verify_bundle(
     this statement; with ``operator_key`` it must also be signed by it.
 
     Witness cosignatures (tlog-cosignature, type 0x04) travel in the checkpoint
-    note and are kept, unjudged; demanding a quorum of them comes with witnesses.
+    note. Those by ``witnesses`` are verified (a bad one fails the bundle), and
+    at least ``quorum`` of the named witnesses must have cosigned: a reader
+    who trusts them then knows the log showed everyone this same tree.
     """
+    if not 0 <= quorum <= len(witnesses):
+        raise ValueError(f"a quorum of {quorum} cannot be met by {len(witnesses)} witnesses")
     bundle = load_bundle(data)
     index = _field(bundle, "index", int)
     tree_size = _field(bundle, "tree_size", int)
@@ -255,6 +287,7 @@ def verify_bundle(
             raise BundleError(f"the body is not acceptable: {error}") from None
 
     _verify_inclusion("this statement", index, head_bytes, proof_texts, checkpoint)
+    cosigned_by = _verify_witnesses(note, witnesses, quorum)
     return Verdict(
         author=head.author,
         time=head.time,
@@ -266,4 +299,23 @@ def verify_bundle(
         body_withheld=body is None,
         withheld=withheld,
         other_signatures=tuple(sig.name for sig in note.signatures if sig.name != log_key.name),
+        cosigned_by=cosigned_by,
     )
+
+
+def _verify_witnesses(
+    note: Note, witnesses: Sequence[CosignatureVerifier], quorum: int
+) -> tuple[WitnessCosignature, ...]:
+    try:
+        found = verify_cosignatures(note, witnesses)
+    except LogError as error:
+        raise BundleError(
+            f"a witness cosignature on the checkpoint does not hold: {error}"
+        ) from None
+    if len(found) < quorum:
+        missing = [w.name for w in witnesses if w not in {c.cosigner for c in found}]
+        raise BundleError(
+            f"only {len(found)} of the {len(witnesses)} named witnesses cosigned the checkpoint, "
+            f"and {quorum} are required; no valid cosignature by: {', '.join(missing)}"
+        )
+    return tuple(WitnessCosignature(c.cosigner.name, c.cosigner.text(), c.timestamp) for c in found)

@@ -1,7 +1,11 @@
 """The one log instance of this process, opened from the settings on first use.
 
 The sequencer runs only where it is started (``firsthand serve``); a plain
-WSGI worker reads the log but never writes it.
+WSGI worker reads the log but never writes it. Where witnesses are configured,
+the sequencing process also runs the cosignature collector: each new
+checkpoint goes round the witnesses in the background, and the newest cosigned
+one is kept in the data directory (``checkpoint.cosigned``), where every
+worker finds it for ``/checkpoint`` and for bundles.
 """
 
 from __future__ import annotations
@@ -10,15 +14,25 @@ import threading
 
 from django.conf import settings
 
+from firsthand.log.cosigned_store import COSIGNED_NAME, CosignedCheckpointFile
 from firsthand.log.datadir import LogInstance, open_log
 from firsthand.log.note import Signer
 from firsthand.log.sequencer import Sequencer
+from firsthand.log.storage import StoredCheckpoint
+from firsthand.log.witness_client import (
+    CosignatureCollector,
+    CosignedCheckpoint,
+    WitnessClient,
+    WitnessEndpoint,
+)
 from firsthand.statements.keys import load_or_create_operator_key
 
 _lock = threading.Lock()
 _log: LogInstance | None = None
 _sequencer: Sequencer | None = None
 _operator: Signer | None = None
+_cosigned: CosignedCheckpointFile | None = None
+_collector: CosignatureCollector | None = None
 
 
 def log() -> LogInstance:
@@ -39,15 +53,89 @@ def operator() -> Signer:
         return _operator
 
 
-def start_sequencer(period: float) -> Sequencer:
-    """Start this process's sequencer; only `firsthand serve` (or a test) calls this."""
-    global _sequencer
+def cosigned_file() -> CosignedCheckpointFile:
+    global _cosigned
     instance = log()
     with _lock:
+        if _cosigned is None:
+            _cosigned = CosignedCheckpointFile(
+                instance.directory / COSIGNED_NAME, instance.verifier
+            )
+        return _cosigned
+
+
+def published_checkpoint() -> StoredCheckpoint:
+    """The latest checkpoint, with the witnesses' cosignatures once they have come in.
+
+    Sequencing never waits for witnesses, so for a few milliseconds after a
+    batch the newest checkpoint has only the log's signature.
+    """
+    latest = log().reader.latest()
+    cosigned = cosigned_file().load()
+    if cosigned is not None and cosigned.size == latest.size:
+        return cosigned
+    return latest
+
+
+def checkpoint_for_entry(index: int) -> StoredCheckpoint:
+    """The checkpoint a bundle of entry ``index`` proves against: a cosigned one if it holds it."""
+    cosigned = cosigned_file().load()
+    if cosigned is not None and cosigned.size > index:
+        return cosigned
+    return log().reader.latest()
+
+
+def start_sequencer(
+    period: float, witnesses: list[WitnessEndpoint] | None = None, witness_timeout: float = 10.0
+) -> Sequencer:
+    """Start this process's sequencer; only `firsthand serve` (or a test) calls this.
+
+    With ``witnesses``, every new checkpoint is also sent round them for
+    cosignatures, on a background thread that never holds up sequencing.
+    """
+    global _sequencer, _collector
+    instance = log()
+    collector = None
+    if witnesses:
+        collector = _start_collector(instance, witnesses, witness_timeout)
+    with _lock:
         if _sequencer is None:
-            _sequencer = Sequencer(instance.storage, instance.signer, period=period)
+            _collector = collector
+            _sequencer = Sequencer(
+                instance.storage,
+                instance.signer,
+                period=period,
+                on_checkpoint=None
+                if collector is None
+                else (lambda checkpoint: collector.submit(checkpoint.note)),
+            )
             _sequencer.start()
-        return _sequencer
+        elif collector is not None:
+            collector.stop()
+            collector = None
+    if collector is not None:
+        # Witnesses may not have seen what was logged before this start.
+        collector.submit(instance.reader.latest().note)
+    return _sequencer
+
+
+def _start_collector(
+    instance: LogInstance, witnesses: list[WitnessEndpoint], timeout: float
+) -> CosignatureCollector:
+    keep = cosigned_file()
+
+    def store(cosigned: CosignedCheckpoint) -> None:
+        if cosigned.cosigners:
+            keep.save(cosigned.note)
+
+    client = WitnessClient(witnesses, instance.reader.consistency_proof, timeout=timeout)
+    collector = CosignatureCollector(client, instance.verifier, on_cosigned=store)
+    collector.start()
+    return collector
+
+
+def collector() -> CosignatureCollector | None:
+    return _collector
 
 
 def sequencer() -> Sequencer | None:
@@ -55,8 +143,11 @@ def sequencer() -> Sequencer | None:
 
 
 def stop_sequencer() -> None:
-    global _sequencer
+    global _sequencer, _collector
     with _lock:
         if _sequencer is not None:
             _sequencer.stop()
             _sequencer = None
+        if _collector is not None:
+            _collector.stop()
+            _collector = None

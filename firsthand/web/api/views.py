@@ -74,14 +74,19 @@ def bundle_for(row: PublishedStatement) -> dict[str, Any]:
     """The offline bundle of a logged row: its body, or the operator's notice in its place."""
     assert row.index is not None
     notice = row.withheld_by
+    withheld = (
+        None
+        if notice is None or notice.index is None
+        else WithholdingNotice(notice.index, notice.head.encode("utf-8"))
+    )
+    needed = row.index if withheld is None else max(row.index, withheld.index)
     return make_bundle(
         runtime.log().reader,
         index=row.index,
         head=row.head.encode("utf-8"),
         body=None if notice else row.body,
-        withheld=None
-        if notice is None or notice.index is None
-        else WithholdingNotice(notice.index, notice.head.encode("utf-8")),
+        withheld=withheld,
+        checkpoint=runtime.checkpoint_for_entry(needed),
     )
 
 

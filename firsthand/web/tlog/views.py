@@ -27,7 +27,7 @@ def _not_found(reason: str) -> HttpResponse:
 @require_safe
 def checkpoint(request: HttpRequest) -> HttpResponse:
     try:
-        latest = runtime.log().reader.latest()
+        latest = runtime.published_checkpoint()
     except NotFound as error:
         return _not_found(str(error))
     response = HttpResponse(latest.note, content_type="text/plain; charset=utf-8")
