@@ -121,3 +121,28 @@ def test_go_opens_a_statement_head_given_the_authors_key(tlogcheck: Path, tmp_pa
     assert "OK note by rana.example" in result.stdout
     other = Signer.generate("rana.example").verifier().text()
     assert run(tlogcheck, "-key", other, "-open", str(tmp_path / "head")).returncode != 0
+
+
+def test_go_opens_a_cosigned_checkpoint_and_checks_the_cosignature(
+    tlogcheck: Path, tmp_path: Path
+) -> None:
+    from firsthand.log.checkpoint import Checkpoint, sign_checkpoint
+    from firsthand.log.cosignature import CosignatureSigner
+    from firsthand.log.note import parse_note
+    from firsthand.log.witness_client import merge_cosignatures
+
+    log = Signer.generate("interop.example/log")
+    witness = CosignatureSigner.generate("witness.example/w1")
+    note = sign_checkpoint(Checkpoint(log.name, 12, bytes(range(32))), log)
+    line = witness.sign(parse_note(note).text, timestamp=1_764_000_000)
+    (tmp_path / "cosigned").write_bytes(merge_cosignatures(note, [line]))
+    key = log.verifier().text()
+    cosigner = witness.verifier().text()
+    result = run(tlogcheck, "-key", key, "-open", str(tmp_path / "cosigned"), "-cosigner", cosigner)
+    assert result.returncode == 0, result.stderr
+    assert "OK cosigned at 1764000000" in result.stdout
+    stranger = CosignatureSigner.generate("witness.example/w1").verifier().text()
+    refused = run(
+        tlogcheck, "-key", key, "-open", str(tmp_path / "cosigned"), "-cosigner", stranger
+    )
+    assert refused.returncode != 0

@@ -10,7 +10,8 @@
 // tlog.CheckTree).
 //
 // Other modes: -genkey NAME prints a private and a verifier key made by Go;
-// -open FILE -key VKEY opens a signed note with Go's note.Open.
+// -open FILE -key VKEY opens a signed note with Go's note.Open, and with
+// -cosigner VKEY also checks a witness's tlog-cosignature (cosig.go).
 //
 // Built with GOPATH=/usr/share/gocode GO111MODULE=off (Debian's x/mod).
 package main
@@ -135,6 +136,7 @@ func main() {
 	oldFile := flag.String("old", "", "an older checkpoint file to prove consistent")
 	genkey := flag.String("genkey", "", "print a new private and verifier key with this name")
 	openFile := flag.String("open", "", "open this signed note with -key")
+	cosigner := flag.String("cosigner", "", "with -open: also check this witness's cosignature")
 	flag.Parse()
 
 	if *genkey != "" {
@@ -162,6 +164,13 @@ func main() {
 			fail("note.Open: %v", err)
 		}
 		fmt.Printf("OK note by %s, %d bytes of text\n", n.Sigs[0].Name, len(n.Text))
+		if *cosigner != "" {
+			timestamp, err := checkCosignature(n, *cosigner)
+			if err != nil {
+				fail("%v", err)
+			}
+			fmt.Printf("OK cosigned at %d\n", timestamp)
+		}
 		return
 	}
 
