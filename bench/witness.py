@@ -4,7 +4,9 @@
 
 1. In-process: Witness.add_checkpoint, one thread (every request its own fsync)
    and several threads (group commit shares one fsync among concurrent requests).
-2. Through HTTP: POST /add-checkpoint on waitress, keep-alive clients in threads.
+2. Through HTTP: POST /add-checkpoint on waitress (the in-process server tests
+   use), and on `firsthand witness serve` (Granian, the service), with
+   keep-alive Python clients that move the tree forward and with wrk.
 3. Publication delay: the time WitnessClient.cosign takes for one new checkpoint
    with 1, 2 and 3 local witnesses (p50 and p99), i.e. what the witness step
    adds before a cosigned checkpoint can be served.
@@ -108,7 +110,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
-    logging.getLogger("waitress").setLevel(logging.ERROR)  # "task queue depth" is the point here
+    logging.getLogger("waitress").setLevel(logging.CRITICAL)  # queue depth, shutdown races
     n_logs = args.threads
     per_log = args.requests // n_logs
     chain = Chain(per_log)
@@ -142,16 +144,58 @@ def main() -> None:
             return response.status
 
         rate = run_threads(bodies, post)
-        label = f"HTTP POST /add-checkpoint, {n_logs} keep-alive clients"
+        label = f"waitress, {n_logs} keep-alive clients"
         print(f"{label:<52} {rate:>10.0f} /s")
         with_wrk(Path(tmp), port, bodies[0][-1])
+        for connection in connections:
+            connection.close()
         server.close()
         w.close()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        with_witness_service(Path(tmp), logs, bodies)
 
     publication_delay(chain, logs[0])
 
 
-def with_wrk(directory: Path, port: int, last: bytes) -> None:
+def with_witness_service(
+    directory: Path, logs: list[tuple[str, Signer]], bodies: list[list[bytes]]
+) -> None:
+    """The same requests against `firsthand witness serve`, the way a witness is deployed."""
+    command = [sys.executable, "-m", "firsthand.cli", "witness", "serve", "--port", "0"]
+    command += ["--data", str(directory / "w")]
+    for origin, signer in logs:
+        command += ["--log", f"{origin}={signer.verifier().text()}"]
+    service = subprocess.Popen(
+        command, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1]
+    )
+    try:
+        assert service.stdout is not None
+        service.stdout.readline()  # the witness key
+        port = int(service.stdout.readline().rsplit(":", 1)[1].split("/")[0])
+        connections = [http.client.HTTPConnection("127.0.0.1", port) for _ in logs]
+
+        def post(body: bytes, index: int) -> int:
+            connections[index].request("POST", "/add-checkpoint", body)
+            response = connections[index].getresponse()
+            response.read()
+            return response.status
+
+        rate = run_threads(bodies, post)
+        label = f"witness serve (Granian), {len(logs)} keep-alive clients"
+        print(f"{label:<52} {rate:>10.0f} /s")
+        with_wrk(directory, port, bodies[0][-1], "witness serve (Granian), wrk, 8 connections")
+    finally:
+        service.terminate()
+        service.wait(10)
+
+
+def with_wrk(
+    directory: Path,
+    port: int,
+    last: bytes,
+    label: str = "waitress, wrk, 8 connections, same checkpoint again",
+) -> None:
     """wrk (C, keep-alive) re-sending the latest checkpoint: each answer is a full cosignature.
 
     old = checkpoint size = stored size: the witness verifies the log signature,
@@ -178,7 +222,6 @@ def with_wrk(directory: Path, port: int, last: bytes) -> None:
     ).stdout
     rate = next(line.split()[1] for line in out.splitlines() if line.startswith("Requests/sec"))
     bad = [line.strip() for line in out.splitlines() if "Non-2xx" in line]
-    label = "HTTP with wrk, 8 connections, same checkpoint again"
     print(f"{label:<52} {float(rate):>10.0f} /s {' '.join(bad)}")
 
 

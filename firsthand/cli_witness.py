@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -58,27 +59,26 @@ def parse_trusted_logs(specs: list[str]) -> list[TrustedLog]:
 
 
 def cmd_witness_serve(args: argparse.Namespace) -> int:
-    from firsthand.log.witness_http import make_server
+    from firsthand.log.witness_serve import free_port, serve_witness
 
     if not args.log:
         raise WitnessCommandError("name at least one log to witness with --log ORIGIN=VKEY")
     directory = ensure_data_dir(args.data)
     signer = load_or_create_witness_key(directory, args.name)
-    witness = Witness(directory / WITNESS_DATABASE_NAME, [signer], parse_trusted_logs(args.log))
-    server = make_server(witness, args.host, args.port, args.threads)
-    print(signer.verifier().text(), flush=True)
-    print(
-        f"witnessing {len(witness.logs)} log(s) at "
-        f"http://{args.host}:{server.effective_port}/add-checkpoint",
-        flush=True,
-    )
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
-        witness.close()
+    logs = parse_trusted_logs(args.log)
+    port = args.port or free_port(args.host)
+
+    def open_witness() -> Witness:
+        return Witness(directory / WITNESS_DATABASE_NAME, [signer], logs)
+
+    def ready() -> None:
+        print(signer.verifier().text(), flush=True)
+        print(
+            f"witnessing {len(logs)} log(s) at http://{args.host}:{port}/add-checkpoint", flush=True
+        )
+
+    with contextlib.suppress(KeyboardInterrupt):
+        serve_witness(open_witness, args.host, port, args.threads, ready)
     return 0
 
 
@@ -141,7 +141,7 @@ def add_commands(commands: Any) -> None:
     p.add_argument("--data", required=True, help="the witness's directory (key and state)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7380)
-    p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--threads", type=int, default=4, help="request threads (default 4)")
     p.add_argument("--name", help=f"the witness key's name on first use ({DEFAULT_WITNESS_NAME})")
     p.add_argument(
         "--log",

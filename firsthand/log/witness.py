@@ -230,12 +230,15 @@ class Witness:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
+        self._closed = False
         self._connection().executescript(f"BEGIN IMMEDIATE;{_SCHEMA}COMMIT;")
 
     def verifiers(self) -> list[CosignatureVerifier]:
         return [s.verifier() for s in self.signers]
 
     def _connection(self) -> sqlite3.Connection:
+        if self._closed:
+            raise LogError("the witness is closed")
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
             # Each connection serves one thread; close() may run on another, hence the flag.
@@ -415,7 +418,10 @@ class Witness:
         ]
 
     def close(self) -> None:
-        with self._connections_lock:
+        # Under the commit lock: a request being decided on another thread finishes first,
+        # and later ones find the witness closed instead of a connection closed under them.
+        with self._commit_lock, self._connections_lock:
+            self._closed = True
             for db in self._connections:
                 db.close()
             self._connections.clear()

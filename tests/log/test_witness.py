@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.client
 import io
 import os
@@ -338,6 +339,11 @@ def _start_witness(data: Path, log: TreeLog) -> tuple[subprocess.Popen[str], int
     return process, port, key
 
 
+def _kill(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # it may have been reaped already
+        os.kill(pid, signal.SIGKILL)
+
+
 def _post(port: int, body: bytes) -> tuple[int, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
@@ -369,7 +375,7 @@ def test_a_witness_killed_mid_requests_never_forgets_or_goes_back(tmp_path: Path
                 if n == stop_after - 1:
                     # Kill it while this request may be anywhere between read and reply.
                     delay = rng.random() * 0.003
-                    threading.Timer(delay, os.kill, (process.pid, signal.SIGKILL)).start()
+                    threading.Timer(delay, _kill, (process.pid,)).start()
                 try:
                     status, _ = _post(port, log.request(size, new))
                 except (OSError, http.client.HTTPException):

@@ -1,0 +1,95 @@
+"""Running a witness as a service: Granian (Rust HTTP/1.1) in front of the WSGI app.
+
+A cosignature costs an Ed25519 verification, a signature and a durable
+commit; on two cores waitress's pure-Python HTTP handling cost about as much
+again, and held the witness near 1,200 requests/s. Granian parses HTTP in
+Rust and hands Python only the WSGI call, which more than doubles that
+(bench/witness.py prints both).
+
+Granian serves from a worker process that it forks. The witness's SQLite
+connection and key are opened in that worker, never inherited across the
+fork. The worker asks the kernel to kill it if its parent dies
+(PR_SET_PDEATHSIG), so a witness killed with SIGKILL leaves no orphan still
+answering on its port; its state is safe either way (see witness.py).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from granian import Granian
+from granian.constants import Interfaces
+from granian.log import LogLevels
+
+from firsthand.log.witness import Witness
+from firsthand.log.witness_http import WSGIApp, make_app
+
+_PR_SET_PDEATHSIG = 1
+
+
+def free_port(host: str) -> int:
+    """A port the kernel says is free now (for ``--port 0``)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def _call_when_listening(host: str, port: int, ready: Callable[[], None]) -> None:
+    # Granian starts listening only after the app is loaded, in its Rust runtime.
+    for _ in range(1000):
+        try:
+            socket.create_connection((host, port), timeout=1).close()
+        except OSError:
+            time.sleep(0.01)
+            continue
+        ready()
+        return
+
+
+def _die_with_parent(parent: int) -> None:
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the call above took effect
+        os._exit(1)
+
+
+def serve_witness(
+    open_witness: Callable[[], Witness],
+    host: str,
+    port: int,
+    threads: int = 4,
+    ready: Callable[[], None] = lambda: None,
+) -> None:
+    """Serve ``POST /add-checkpoint`` until interrupted.
+
+    ``open_witness`` runs in the worker. ``ready`` runs there too, once the
+    port accepts connections, so whoever waits for it is never refused.
+    """
+    parent = os.getpid()
+
+    def load(*_: Any) -> WSGIApp:
+        _die_with_parent(parent)
+        app = make_app(open_witness())
+        threading.Thread(target=_call_when_listening, args=(host, port, ready), daemon=True).start()
+        return app
+
+    server = Granian(
+        "firsthand.log.witness_http:make_app",  # for Granian's logs; ``load`` builds the app
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=1,
+        blocking_threads=threads,
+        log_level=LogLevels.warning,
+    )
+    server.serve(target_loader=load)
