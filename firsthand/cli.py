@@ -21,7 +21,6 @@ from firsthand.cli_statements import add_commands as add_statement_commands
 from firsthand.cli_witness import WitnessCommandError
 from firsthand.cli_witness import add_commands as add_witness_commands
 from firsthand.log.errors import LogError
-from firsthand.log.witness_client import WitnessEndpoint
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -79,9 +78,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     call_command("migrate", interactive=False, verbosity=0)
     instance = runtime.log()
-    witnesses = _witnesses(args.witness)
-    runtime.start_sequencer(args.period, witnesses, args.witness_timeout)
-    for witness in witnesses:
+    if args.witness:
+        settings.FIRSTHAND_WITNESSES = args.witness
+    runtime.start_sequencer(args.period, args.witness_timeout)
+    for witness in runtime.witnesses():
         print(f"witness {witness.verifier.name} at {witness.url}", flush=True)
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -104,12 +104,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     finally:
         runtime.stop_sequencer()
     return 0
-
-
-def _witnesses(given: list[str] | None) -> list[WitnessEndpoint]:
-    """The witnesses from --witness, else from $FIRSTHAND_WITNESSES (space separated)."""
-    texts = given or os.environ.get("FIRSTHAND_WITNESSES", "").split()
-    return [WitnessEndpoint.from_text(text) for text in texts]
 
 
 def cmd_operator_key(args: argparse.Namespace) -> int:

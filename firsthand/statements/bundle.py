@@ -16,7 +16,7 @@ import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from firsthand.log import merkle
@@ -107,6 +107,10 @@ class WitnessCosignature:
     name: str
     key: str  # the witness's cosigner verifier key
     timestamp: int  # when the witness cosigned, in seconds since the Unix epoch
+
+    @property
+    def time(self) -> datetime:
+        return datetime.fromtimestamp(self.timestamp, UTC)
 
 
 @dataclass(frozen=True)
@@ -309,9 +313,7 @@ def _verify_witnesses(
     try:
         found = verify_cosignatures(note, witnesses)
     except LogError as error:
-        raise BundleError(
-            f"a witness cosignature on the checkpoint does not hold: {error}"
-        ) from None
+        raise BundleError(f"a witness cosignature on the checkpoint fails: {error}") from None
     if len(found) < quorum:
         missing = [w.name for w in witnesses if w not in {c.cosigner for c in found}]
         raise BundleError(

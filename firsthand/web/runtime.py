@@ -77,6 +77,16 @@ def published_checkpoint() -> StoredCheckpoint:
     return latest
 
 
+def log_state() -> tuple[int, int]:
+    """What reading pages depend on: the log's size, and which cosignatures have come in.
+
+    Pages show the witnesses' cosignatures, which arrive after the log grows,
+    so caches of rendered pages and verdicts are keyed on both.
+    """
+    cosigned = cosigned_file().load()
+    return log().reader.latest().size, 0 if cosigned is None else hash(cosigned.note)
+
+
 def checkpoint_for_entry(index: int) -> StoredCheckpoint:
     """The checkpoint a bundle of entry ``index`` proves against: a cosigned one if it holds it."""
     cosigned = cosigned_file().load()
@@ -85,19 +95,23 @@ def checkpoint_for_entry(index: int) -> StoredCheckpoint:
     return log().reader.latest()
 
 
-def start_sequencer(
-    period: float, witnesses: list[WitnessEndpoint] | None = None, witness_timeout: float = 10.0
-) -> Sequencer:
+def witnesses() -> list[WitnessEndpoint]:
+    """The witnesses this log asks to cosign (settings.FIRSTHAND_WITNESSES)."""
+    return [WitnessEndpoint.from_text(text) for text in settings.FIRSTHAND_WITNESSES]
+
+
+def start_sequencer(period: float, witness_timeout: float = 10.0) -> Sequencer:
     """Start this process's sequencer; only `firsthand serve` (or a test) calls this.
 
-    With ``witnesses``, every new checkpoint is also sent round them for
-    cosignatures, on a background thread that never holds up sequencing.
+    With witnesses configured, every new checkpoint is also sent round them
+    for cosignatures, on a background thread that never holds up sequencing.
     """
     global _sequencer, _collector
     instance = log()
     collector = None
-    if witnesses:
-        collector = _start_collector(instance, witnesses, witness_timeout)
+    configured = witnesses()
+    if configured:
+        collector = _start_collector(instance, configured, witness_timeout)
     with _lock:
         if _sequencer is None:
             _collector = collector

@@ -21,6 +21,8 @@ DATA_DIR = ensure_data_dir(os.environ.get("FIRSTHAND_DATA", "data"))
 LOG_ORIGIN = os.environ.get("FIRSTHAND_ORIGIN") or None
 FIRSTHAND_MAX_REQUEST_BYTES = int(os.environ.get("FIRSTHAND_MAX_REQUEST_BYTES", "1100000"))
 FIRSTHAND_POST_RATE_PER_MINUTE = int(os.environ.get("FIRSTHAND_POST_RATE_PER_MINUTE", "30"))
+# Witnesses that cosign the log's checkpoints: "<tlog-witness URL>=<cosigner key>", space separated.
+FIRSTHAND_WITNESSES = os.environ.get("FIRSTHAND_WITNESSES", "").split()
 
 
 def _secret_key(directory: Path) -> str:

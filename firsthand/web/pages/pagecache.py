@@ -1,8 +1,9 @@
-"""Rendered pages kept per log size: a page changes only when the log grows.
+"""Rendered pages kept per log state: a page changes only when the log grows or is cosigned.
 
 Everything a reading page shows (statements, their verdicts and proofs,
 withholdings, the replies to a statement) changes only through a new log
-entry, so (path, language, host, log size) names one rendering. The cache is
+entry, and the witnesses named on it through a new cosigned checkpoint, so
+(path, language, host, log size, cosigned checkpoint) names one rendering. The cache is
 per process, bounded, and empty after a restart; a publish is never slowed by it.
 """
 
@@ -22,7 +23,7 @@ from firsthand.web import runtime
 MAX_PAGES = 2048
 
 _lock = threading.Lock()
-_pages: OrderedDict[tuple[str, str, str, int], tuple[bytes, str, int]] = OrderedDict()
+_pages: OrderedDict[tuple[str, str, str, tuple[int, int]], tuple[bytes, str, int]] = OrderedDict()
 
 View = Callable[..., HttpResponse]
 
@@ -35,8 +36,8 @@ def clear() -> None:
 def by_log_size(view: View) -> View:
     @functools.wraps(view)
     def cached(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        size = runtime.log().reader.latest().size
-        key = (request.get_full_path(), translation.get_language() or "", request.get_host(), size)
+        state = runtime.log_state()
+        key = (request.get_full_path(), translation.get_language() or "", request.get_host(), state)
         with _lock:
             hit = _pages.get(key)
             if hit is not None:

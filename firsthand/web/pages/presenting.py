@@ -95,15 +95,13 @@ class Checked:
 
 
 _lock = threading.Lock()
-_verdicts: OrderedDict[tuple[int, int], Checked] = OrderedDict()
+_verdicts: OrderedDict[tuple[int, tuple[int, int]], Checked] = OrderedDict()
 
 
 def checked(row: PublishedStatement) -> Checked:
     """The bundle this server serves for the row, and what verifying it says."""
     assert row.index is not None
-    reader = runtime.log().reader
-    size = reader.latest().size
-    key = (row.index, size)
+    key = (row.index, runtime.log_state())
     with _lock:
         found = _verdicts.get(key)
         if found is not None:
@@ -112,7 +110,9 @@ def checked(row: PublishedStatement) -> Checked:
     try:
         bundle = bundle_for(row)
         data = json.dumps(bundle, ensure_ascii=False).encode("utf-8")
-        result = Checked(bundle, verify_bundle(data, runtime.log().verifier), None)
+        witnesses = [w.verifier for w in runtime.witnesses()]
+        verdict = verify_bundle(data, runtime.log().verifier, witnesses=witnesses)
+        result = Checked(bundle, verdict, None)
     except LogError as error:
         result = Checked({}, None, str(error))
     with _lock:

@@ -52,6 +52,8 @@ VERIFY = {
     "check-withheld": _("The operator's withholding notice names this statement and is logged"),
     "check-body": _("The text is exactly the one the author signed"),
     "check-inclusion": _("The log holds the statement at its index"),
+    "check-witnesses": _("Cosigned by the independent witnesses: {names}"),
+    "check-witnesses-none": _("No independent witness has cosigned this checkpoint yet."),
 }
 
 

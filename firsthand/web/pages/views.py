@@ -24,6 +24,7 @@ from firsthand.web.pages.pagecache import by_log_size
 from firsthand.web.pages.presenting import checked, responses_to, show, show_all
 from firsthand.web.pages.proof import proof_picture
 from firsthand.web.pages.script_messages import evaluated
+from firsthand.web.pages.witness_status import BAR_WIDTH, witness_status
 
 PAGE_SIZE = 20
 
@@ -46,9 +47,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 @by_log_size
 def statement(request: HttpRequest, index: int) -> HttpResponse:
-    row = (
-        PublishedStatement.objects.select_related("withheld_by").filter(index=index).first()
-    )
+    row = PublishedStatement.objects.select_related("withheld_by").filter(index=index).first()
     if row is None:
         raise Http404(f"statement {index}")
     shown = show(row)
@@ -71,6 +70,7 @@ def statement(request: HttpRequest, index: int) -> HttpResponse:
             "responses": responses_to(row),
             "log_key": runtime.log().verifier.text(),
             "operator_key": runtime.operator().verifier().text(),
+            "witness_keys": " ".join(w.verifier.text() for w in runtime.witnesses()),
             "messages": evaluated(script_messages.VERIFY),
         },
     )
@@ -132,20 +132,19 @@ def write(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def identity(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "pages/identity.html", {"messages": evaluated(script_messages.IDENTITY)}
-    )
+    return render(request, "pages/identity.html", {"messages": evaluated(script_messages.IDENTITY)})
 
 
 @require_safe
 def about(request: HttpRequest) -> HttpResponse:
-    latest = runtime.log().reader.latest()
     return render(
         request,
         "pages/about.html",
         {
             "log_key": runtime.log().verifier.text(),
             "operator_key": runtime.operator().verifier().text(),
-            "checkpoint": latest.note.decode("utf-8"),
+            "checkpoint": runtime.published_checkpoint().note.decode("utf-8"),
+            "witnesses": witness_status(),
+            "bar_width": BAR_WIDTH,
         },
     )

@@ -76,7 +76,11 @@ const OPS = {
     return { private_key: privateKeyText(s), verifier: (await s.verifier()).text };
   },
   async verify_bundle(r) {
-    const result = await verifyBundle(r.bundle, r.log_key, { operatorKey: r.operator_key ?? null });
+    const result = await verifyBundle(r.bundle, r.log_key, {
+      operatorKey: r.operator_key ?? null,
+      witnesses: r.witnesses ?? [],
+      quorum: r.quorum ?? 0,
+    });
     return result;
   },
 };

@@ -8,6 +8,7 @@
 // laid out as a path (RFC 6962 section 2.1.1's PATH) for the page to draw.
 
 import { base64Decode, base64Encode, bytesEqual, concatBytes, hexEncode, utf8Decode, utf8Encode } from "./encoding.js";
+import { CosignatureVerifier, verifyCosignatures } from "./cosignature.js";
 import { NoteError, openNote, Verifier } from "./note.js";
 import { BodyMismatch, leafHash, openHead, StatementError, verifyBody } from "./statement.js";
 
@@ -173,6 +174,7 @@ const CHECKS = [
   ["withheld", "the operator's withholding notice names this statement and is in the log"],
   ["body", "the body is the text the author signed"],
   ["inclusion", "the log holds the statement at its index"],
+  ["witnesses", "enough of the named witnesses cosigned the checkpoint"],
 ];
 
 class Failed extends Error {}
@@ -236,6 +238,8 @@ async function withholding(notice, headBytes, checkpoint, operatorKey) {
 /**
  * Check a bundle (an object, or its JSON text) against the log's verifier key text.
  * options.operatorKey (verifier key text) demands the withholding notice be signed by it.
+ * options.witnesses (cosigner key texts) and options.quorum (default 0): every line by a
+ * named witness must verify, and at least `quorum` of them must have cosigned.
  * Resolves to {valid, error, checks: [{id, title, status, message}], verdict, proof,
  * noticeProof}; never rejects.
  */
@@ -363,6 +367,15 @@ export async function verifyBundle(bundle, logVerifierKeyText, options = {}) {
     if (proof.ok) out.proof = proof.value;
   }
 
+  const witnessKeys = options.witnesses ?? [];
+  const quorum = options.quorum ?? 0;
+  let cosignedBy = [];
+  if (witnessKeys.length === 0 && quorum === 0) results.delete("witnesses");
+  else if (checkpoint.ok) {
+    const w = await run("witnesses", () => witnessQuorum(checkpoint.value.note, witnessKeys, quorum));
+    if (w.ok) cosignedBy = w.value;
+  }
+
   const checks = [...results.values()];
   const firstFailure = checks.find((c) => c.status === "failed");
   const valid = checks.every((c) => c.status === "ok");
@@ -381,9 +394,38 @@ export async function verifyBundle(bundle, logVerifierKeyText, options = {}) {
       body_withheld: (b.body ?? null) === null,
       withheld,
       other_checkpoint_signatures: note.signatures.filter((s) => s.name !== logKey.name).map((s) => s.name),
+      cosigned_by: cosignedBy,
     };
   }
   return { valid, error: firstFailure ? firstFailure.message : null, checks, ...out };
+}
+
+async function witnessQuorum(note, keyTexts, quorum) {
+  if (!(quorum >= 0 && quorum <= keyTexts.length)) {
+    throw new Failed(`a quorum of ${quorum} cannot be met by ${keyTexts.length} witnesses`);
+  }
+  const witnesses = [];
+  for (const text of keyTexts) {
+    try {
+      witnesses.push(await CosignatureVerifier.fromText(text));
+    } catch (error) {
+      throw new Failed(`a witness key is not a cosigner key: ${error.message}`);
+    }
+  }
+  let found;
+  try {
+    found = await verifyCosignatures(note, witnesses);
+  } catch (error) {
+    if (error instanceof NoteError) throw new Failed(`a witness cosignature on the checkpoint fails: ${error.message}`);
+    throw error;
+  }
+  if (found.length < quorum) {
+    const missing = witnesses.filter((w) => !found.some((f) => f.cosigner === w)).map((w) => w.name);
+    throw new Failed(
+      `only ${found.length} of the ${witnesses.length} named witnesses cosigned the checkpoint, and ${quorum} are required; no valid cosignature by: ${missing.join(", ")}`,
+    );
+  }
+  return found.map((f) => ({ witness: f.cosigner.name, key: f.cosigner.text, timestamp: f.timestamp }));
 }
 
 function utf8EncodeOrNull(text) {

@@ -41,6 +41,15 @@ function showChecks(checks) {
   }
 }
 
+function showCosigners(result) {
+  const item = box.querySelector('.steps li[data-check="witnesses"]');
+  if (!item || !result.verdict) return;
+  const names = result.verdict.cosigned_by.map((c) => c.witness);
+  item.textContent = names.length
+    ? "✓ " + message("check-witnesses", { names: names.join(", ") })
+    : "– " + message("check-witnesses-none");
+}
+
 async function check() {
   if (!box || !window.crypto?.subtle || !(await supportsEd25519())) {
     if (box) setStatus(message("unsupported"), "failed");
@@ -56,10 +65,14 @@ async function check() {
     setStatus(message("fetch-failed", { error: error.message }), "failed");
     return;
   }
+  const witnesses = (box.dataset.witnessKeys || "").split(" ").filter(Boolean);
   const result = await verifyBundle(bundle, box.dataset.logKey, {
     operatorKey: box.dataset.operatorKey || undefined,
+    witnesses,
+    quorum: 0, // a reader's own quorum is for `firsthand verify`; here we show who cosigned
   });
   showChecks(result.checks);
+  showCosigners(result);
   setStatus(message(result.valid ? "all-ok" : "failed"), result.valid ? "ok" : "failed");
   box.dataset.verified = result.valid ? "yes" : "no";
 }

@@ -1,0 +1,113 @@
+"""A log with a real witness: /checkpoint, bundles, the statement page and "How it works"
+show the witness's cosignature once it has come in."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from firsthand.log.cosignature import CosignatureSigner, verify_cosignatures
+from firsthand.log.datadir import open_log
+from firsthand.log.note import Signer, parse_note
+from firsthand.log.witness import TrustedLog, Witness
+from firsthand.log.witness_http import make_server
+from firsthand.statements.bundle import verify_bundle
+from firsthand.statements.format import sign_statement
+from firsthand.web import runtime
+from firsthand.web.api import ratelimit
+from tests.web.conftest import forget_published_rows
+
+WITNESS = CosignatureSigner.generate("witness.example/w1")
+ABSENT = CosignatureSigner.generate("absent.example/w2")
+
+
+@pytest.fixture(scope="module")
+def client(database: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
+    log = open_log(tmp_path_factory.mktemp("witnessed-log"))
+    witness_dir: Path = tmp_path_factory.mktemp("witness")
+    witness = Witness(
+        witness_dir / "w.sqlite3", [WITNESS], [TrustedLog(log.signer.name, (log.verifier,))]
+    )
+    server = make_server(witness)
+    threading.Thread(target=server.run, daemon=True).start()
+    url = f"http://127.0.0.1:{server.effective_port}"
+    # The second witness is never reachable: it must not hold anything up.
+    configured = [
+        f"{url}={WITNESS.verifier().text()}",
+        f"http://127.0.0.1:9={ABSENT.verifier().text()}",
+    ]
+    forget_published_rows()
+    ratelimit.reset()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(runtime, "_log", log)
+        patch.setattr(runtime, "_operator", None)
+        patch.setattr(runtime, "_cosigned", None)
+        patch.setattr(settings, "FIRSTHAND_WITNESSES", configured)
+        runtime.start_sequencer(0.02, witness_timeout=1)
+        yield Client()
+        runtime.stop_sequencer()
+    server.close()
+    witness.close()
+    log.storage.close()
+
+
+@pytest.fixture(scope="module")
+def published(client: Client) -> int:
+    statement = sign_statement(Signer.generate("mina.example"), "I saw it myself, in 2021.\n")
+    response = client.post(
+        "/api/v1/statements", data=statement.file_bytes(), content_type="text/plain; charset=utf-8"
+    )
+    assert response.status_code == 201, response.content
+    collector = runtime.collector()
+    assert collector is not None
+    for _ in range(50):
+        assert collector.wait_idle(10)
+        note = client.get("/checkpoint").content
+        if verify_cosignatures(parse_note(note), [WITNESS.verifier()]):
+            break
+    index: int = response.json()["index"]
+    return index
+
+
+def test_the_checkpoint_carries_the_witness_cosignature(client: Client, published: int) -> None:
+    note = parse_note(client.get("/checkpoint").content)
+    assert [c.cosigner for c in verify_cosignatures(note, [WITNESS.verifier()])] == [
+        WITNESS.verifier()
+    ]
+
+
+def test_the_bundle_meets_a_quorum_of_the_witness_that_answered(
+    client: Client, published: int
+) -> None:
+    bundle = client.get(f"/api/v1/statements/{published}/bundle").content
+    verdict = verify_bundle(
+        bundle, runtime.log().verifier, witnesses=[WITNESS.verifier()], quorum=1
+    )
+    assert [c.name for c in verdict.cosigned_by] == ["witness.example/w1"]
+    assert json.loads(bundle)["tree_size"] > published
+
+
+def test_the_statement_page_names_the_witness_and_when_it_cosigned(
+    client: Client, published: int
+) -> None:
+    page = client.get(f"/statements/{published}").content.decode()
+    assert "Cosigned by the independent witnesses" in page
+    assert "<bdi>witness.example/w1</bdi>" in page and "<bdi>absent.example/w2</bdi>" not in page
+    assert WITNESS.verifier().text() in page  # handed to the browser's own check
+
+
+def test_how_it_works_shows_each_witness_and_what_it_cosigned(
+    client: Client, published: int
+) -> None:
+    page = client.get("/about").content.decode()
+    assert "cosigned the checkpoint of" in page
+    assert "absent.example/w2" in page and "has not cosigned the newest checkpoint" in page
+    assert f"--witness {WITNESS.verifier().text()}" in page
+    persian = client.get("/fa/about").content.decode()
+    assert 'dir="rtl"' in persian and "witness.example/w1" in persian
