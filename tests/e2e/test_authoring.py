@@ -162,3 +162,38 @@ def test_the_site_makes_no_third_party_request(site: str, page) -> None:
         page.wait_for_load_state("networkidle")
     assert requests and all(url.startswith(site) or url.startswith("blob:") for url in requests)
     assert not json.dumps(requests).count("http://") - json.dumps(requests).count(site)
+
+
+@pytest.mark.parametrize("language", ["en", "fa"])
+def test_an_author_vouches_for_another_authors_key(site: str, page, browser, language: str) -> None:
+    prefix = "" if language == "en" else "/fa"
+    # The person vouched for makes a key and publishes, in a browser of their own.
+    other = browser.new_context(viewport={"width": 360, "height": 780})
+    try:
+        theirs = other.new_page()
+        make_key(theirs, site, prefix, f"arash-{language}.example")
+        subject = theirs.locator("#current-vkey").inner_text().strip()
+        publish(theirs, site, prefix, "I, Arash (a fictional author), left in 2021.")
+    finally:
+        other.close()
+    make_key(page, site, prefix, f"leila-{language}.example")
+    page.goto(f"{site}{prefix}/write?kind=vouch")
+    page.wait_for_selector("#compose:not([hidden])")
+    assert page.locator(".for-vouch").is_visible()
+    page.fill("#subject", subject)
+    page.fill(
+        "#text", {"en": "I have known Arash since 2015.", "fa": "آرش را از ۱۳۹۴ می‌شناسم."}[language]
+    )
+    page.click("#preview-button")
+    page.wait_for_selector("#preview:not([hidden])")
+    preview = page.locator("#preview-head").inner_text()
+    assert "kind vouch" in preview and f"subject {subject}" in preview
+    page.click("#publish-button")
+    page.wait_for_url("**/statements/*", timeout=20_000)
+    assert page.locator("p.subject").is_visible()
+    page.locator("p.subject a").click()
+    page.wait_for_url("**/authors/*")
+    vouches = page.locator("section[aria-labelledby=vouches]")
+    assert vouches.is_visible() and f"leila-{language}.example" in vouches.inner_text()
+    screenshot(page, f"vouched-author-{language}")
+    assert not page.errors
