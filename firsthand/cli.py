@@ -80,7 +80,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     instance = runtime.log()
     if args.witness:
         settings.FIRSTHAND_WITNESSES = args.witness
-    runtime.start_sequencer(args.period, args.witness_timeout)
+    sequencer = runtime.start_sequencer(args.period, args.witness_timeout)
+    from firsthand.web.api.recovery import reconcile_with_log
+
+    if reconciled := reconcile_with_log(sequencer):
+        print(f"{reconciled} statement(s) stored before a crash now have their log index")
     for witness in runtime.witnesses():
         print(f"witness {witness.verifier.name} at {witness.url}", flush=True)
 

@@ -86,7 +86,14 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": DATA_DIR / DATABASE_NAME,
-        "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"},
+        "OPTIONS": {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+            # The sequencer writes the log's tables in the same file. A deferred transaction
+            # that reads and then writes fails at once with "database is locked" when another
+            # writer got in between; IMMEDIATE takes the write lock first and waits for it.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+        },
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

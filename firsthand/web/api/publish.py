@@ -80,19 +80,19 @@ def record_statement(statement: Statement, sequencer: Sequencer) -> tuple[int, b
     index, checkpoint, duplicate = _sequence(sequencer, statement)
     PublishedStatement.objects.filter(pk=row.pk, index__isnull=True).update(index=index)
     if statement.head.kind == "withholding":
-        _withhold(statement, row)
+        withhold_named(row)
     return index, checkpoint, not duplicate
 
 
-def _withhold(notice: Statement, row: PublishedStatement) -> None:
+def withhold_named(notice: PublishedStatement) -> None:
     """Stop serving the body the logged notice names, and erase it here.
 
     Only after the notice is in the log: a withholding is never silent. The
     head stays in the log, so a copy of the body kept elsewhere still verifies.
     """
-    leaf = next(r.sha256 for r in notice.head.refers if r.kind == "leaf")
+    leaf = next(r.removeprefix("leaf:") for r in notice.refers if r.startswith("leaf:"))
     PublishedStatement.objects.filter(leaf_hash=leaf, withheld_by__isnull=True).update(
-        withheld_by=row, body=""
+        withheld_by=notice, body=""
     )
 
 

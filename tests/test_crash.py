@@ -1,0 +1,18 @@
+"""Nothing lost: `firsthand serve` killed with SIGKILL at random moments while statements
+pour in, restarted each time with no manual step (bench/crash.py runs it at full size)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.crashing import check_nothing_lost, crash_repeatedly
+
+
+def test_statements_acknowledged_before_sigkills_are_all_in_the_log(tmp_path: Path) -> None:
+    run = crash_repeatedly(tmp_path / "data", kills=12, per_round=150)
+    assert run.kills == 12
+    assert not run.errors, run.errors[:3]
+    assert run.acknowledged, "no statement was acknowledged: the test proved nothing"
+    assert run.refused, "no request was cut off by a kill: the kills came too late"
+    size = check_nothing_lost(run)
+    assert size >= len(run.acknowledged)
