@@ -8,3 +8,6 @@ urlpatterns = [
     path("", include("firsthand.web.tlog.urls")),
     *i18n_patterns(path("", include("firsthand.web.pages.urls")), prefix_default_language=False),
 ]
+
+# Under /api/ a request that matches no route still gets the JSON error the schema documents.
+handler404 = "firsthand.web.api.errors.not_found"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.http import JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.defaults import page_not_found
 
 
 class ApiError(Exception):
@@ -26,3 +27,10 @@ def error_response(status: int, message: str, retry_after: int | None = None) ->
     if retry_after is not None:
         response["Retry-After"] = str(retry_after)
     return response
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's 404 handler: JSON under /api/, as the schema promises, the HTML page elsewhere."""
+    if request.path.startswith("/api/"):
+        return error_response(404, f"there is nothing at {request.path}; see /api/v1/openapi.json")
+    return page_not_found(request, exception or Http404())
