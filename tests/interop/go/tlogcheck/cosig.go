@@ -19,7 +19,7 @@ import (
 )
 
 func checkCosignature(n *note.Note, vkey string) (uint64, error) {
-	parts := strings.Split(vkey, "+")
+	parts := strings.SplitN(vkey, "+", 3) // base64 may hold "+": split at the first two only
 	if len(parts) != 3 {
 		return 0, fmt.Errorf("malformed cosigner key %q", vkey)
 	}
