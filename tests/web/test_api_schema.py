@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 import schemathesis
-from schemathesis import checks
 from hypothesis import HealthCheck, settings
+from schemathesis import checks
 
 from firsthand.log.datadir import open_log
 from firsthand.log.note import Signer
