@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 
+from firsthand.cli_backup import add_commands as add_backup_commands
 from firsthand.cli_media import MediaCommandError
 from firsthand.cli_media import add_commands as add_media_commands
 from firsthand.cli_statements import ServerError
@@ -210,6 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_statement_commands(commands)
     add_witness_commands(commands)
     add_media_commands(commands)
+    add_backup_commands(commands)
 
     p = commands.add_parser("operator-key", help="print the operator's verifier key")
     _add_data(p)
