@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from firsthand.cli_backup import add_commands as add_backup_commands
 from firsthand.cli_media import MediaCommandError
@@ -103,12 +104,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
             threads=args.threads,
             ident="firsthand",
             _quiet=True,
+            # Slow or idle clients (slowloris) wait in waitress's event loop, not in a thread;
+            # allow many of them, drop them after 30 s, and never buffer more than a request
+            # may hold, so a few hundred of them cannot lock out other readers.
+            connection_limit=2000,
+            channel_timeout=30,
+            max_request_body_size=_largest_request(settings),
         )
     except KeyboardInterrupt:
         pass
     finally:
         runtime.stop_sequencer()
     return 0
+
+
+def _largest_request(settings: Any) -> int:
+    """What waitress may buffer for one request: the largest body any endpoint accepts."""
+    limits = [
+        settings.FIRSTHAND_MAX_REQUEST_BYTES,
+        getattr(settings, "FIRSTHAND_MAX_MEDIA_BYTES", 0),
+    ]
+    return int(max(limits)) + 64 * 1024
 
 
 def cmd_operator_key(args: argparse.Namespace) -> int:
