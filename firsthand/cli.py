@@ -18,6 +18,8 @@ from typing import Any
 from firsthand.cli_backup import add_commands as add_backup_commands
 from firsthand.cli_media import MediaCommandError
 from firsthand.cli_media import add_commands as add_media_commands
+from firsthand.cli_monitor import MonitorCommandError
+from firsthand.cli_monitor import add_commands as add_monitor_commands
 from firsthand.cli_statements import ServerError
 from firsthand.cli_statements import add_commands as add_statement_commands
 from firsthand.cli_witness import WitnessCommandError
@@ -228,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_witness_commands(commands)
     add_media_commands(commands)
     add_backup_commands(commands)
+    add_monitor_commands(commands)
 
     p = commands.add_parser("operator-key", help="print the operator's verifier key")
     _add_data(p)
@@ -256,7 +259,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Failures a person can act on: one line, exit status 1. Anything else is a bug.
-USER_ERRORS = (CommandError, LogError, ServerError, WitnessCommandError, MediaCommandError, OSError)
+USER_ERRORS = (
+    CommandError,
+    LogError,
+    ServerError,
+    WitnessCommandError,
+    MediaCommandError,
+    MonitorCommandError,
+    OSError,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from firsthand.log.checkpoint import open_checkpoint
 from firsthand.log.errors import LogError
+from firsthand.log.files import write_atomically
 from firsthand.log.note import Verifier
 from firsthand.log.storage import StoredCheckpoint
 
@@ -45,13 +46,7 @@ class CosignedCheckpointFile:
             current = self._load_locked()
             if current is not None and current.size > checkpoint.size:
                 return False
-            temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            with open(temporary, "wb") as f:
-                f.write(note)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(temporary, self.path)
-            _fsync_directory(self.path.parent)
+            write_atomically(self.path, note)
             self._seen = None
             return True
 
@@ -77,12 +72,3 @@ class CosignedCheckpointFile:
             raise LogError(f"{self.path} does not hold a checkpoint of this log: {error}") from None
         self._seen, self._cached = identity, StoredCheckpoint(checkpoint.size, note)
         return self._cached
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename itself durable, so a power cut cannot bring back the older note."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
