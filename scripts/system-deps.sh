@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests need, only those missing, so a warm machine skips apt.
 set -euo pipefail
+# postgresql: the PostgreSQL back end's tests (a throw-away cluster);
 # golang: the interop checker (Go's x/mod); chromium + fonts: browser tests (Persian glyphs);
 # ffmpeg, mat2, exiftool: media cleaning and its read-back.
-packages=(golang-go golang-golang-x-mod-dev chromium fonts-noto-core ffmpeg mat2
+packages=(postgresql golang-go golang-golang-x-mod-dev chromium fonts-noto-core ffmpeg mat2
   libimage-exiftool-perl)
 missing=()
 for p in "${packages[@]}"; do

@@ -17,7 +17,8 @@ from typing import Protocol, TypeVar
 from firsthand.log.note import Signer, Verifier
 from firsthand.log.reader import LogReader
 from firsthand.log.sequencer import DEFAULT_MAX_BATCH, DEFAULT_PERIOD, Sequencer
-from firsthand.log.storage import SQLiteStorage
+from firsthand.log.storage import LogStorage
+from firsthand.log.storage_factory import open_storage
 
 DEFAULT_ORIGIN = "firsthand.localhost/log"
 DATABASE_NAME = "firsthand.sqlite3"
@@ -99,7 +100,7 @@ class LogInstance:
     """Everything needed to run or read the log in one data directory."""
 
     directory: Path
-    storage: SQLiteStorage
+    storage: LogStorage
     signer: Signer
     reader: LogReader
 
@@ -113,8 +114,12 @@ class LogInstance:
         return Sequencer(self.storage, self.signer, period=period, max_batch=max_batch)
 
 
-def open_log(path: str | os.PathLike[str], origin: str | None = None) -> LogInstance:
+def open_log(
+    path: str | os.PathLike[str], origin: str | None = None, database: str | None = None
+) -> LogInstance:
+    """The log in ``path`` (its key), stored in ``database`` (a PostgreSQL URL) or, by
+    default, in the SQLite file of the data directory."""
     directory = ensure_data_dir(path)
     signer = load_or_create_log_key(directory, origin)
-    storage = SQLiteStorage(directory / DATABASE_NAME)
+    storage = open_storage(database or directory / DATABASE_NAME)
     return LogInstance(directory, storage, signer, LogReader(storage))

@@ -39,7 +39,8 @@ def log() -> LogInstance:
     global _log
     with _lock:
         if _log is None:
-            _log = open_log(settings.DATA_DIR, settings.LOG_ORIGIN)
+            database = settings.FIRSTHAND_DATABASE_URL or None
+            _log = open_log(settings.DATA_DIR, settings.LOG_ORIGIN, database)
         return _log
 
 

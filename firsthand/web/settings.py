@@ -96,6 +96,40 @@ DATABASES = {
         },
     }
 }
+# FIRSTHAND_DATABASE_URL: postgresql://user:password@host:port/name (a socket: ?host=/run/dir)
+# keeps the site's tables in PostgreSQL; unset, they stay in the data directory's SQLite file.
+FIRSTHAND_DATABASE_URL = os.environ.get("FIRSTHAND_DATABASE_URL", "").strip()
+
+
+def _postgresql(url: str) -> dict[str, object]:
+    """Django's settings for a PostgreSQL URL, read by libpq's own parser."""
+    from django.core.exceptions import ImproperlyConfigured
+    from psycopg import ProgrammingError
+    from psycopg.conninfo import conninfo_to_dict
+
+    if url.partition("://")[0].lower() not in ("postgresql", "postgres"):
+        raise ImproperlyConfigured("FIRSTHAND_DATABASE_URL must start with postgresql://")
+    try:
+        params = conninfo_to_dict(url)
+    except ProgrammingError as error:
+        raise ImproperlyConfigured(f"FIRSTHAND_DATABASE_URL cannot be read: {error}") from None
+    if not params.get("dbname"):
+        raise ImproperlyConfigured("FIRSTHAND_DATABASE_URL must name a database: .../NAME")
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": params.pop("dbname"),
+        "USER": params.pop("user", ""),
+        "PASSWORD": params.pop("password", ""),
+        "HOST": params.pop("host", ""),
+        "PORT": params.pop("port", ""),
+        "OPTIONS": params,  # the rest as libpq reads it: sslmode, options, ...
+        "CONN_MAX_AGE": 60,  # a new connection per request would cost more than most pages
+        "CONN_HEALTH_CHECKS": True,
+    }
+
+
+if FIRSTHAND_DATABASE_URL:
+    DATABASES["default"] = _postgresql(FIRSTHAND_DATABASE_URL)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TEMPLATES = [
