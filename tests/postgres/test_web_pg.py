@@ -73,6 +73,7 @@ def test_a_published_statement_reads_back_and_its_bundle_verifies(seen: Any, lan
         ("fa_word", ["fa"]),
         ("fa_words", ["fa"]),
         ("fa_missing_word", []),
+        ("fa_arabic_letters", ["fa"]),
         ("operators_only", []),
     ],
 )

@@ -42,7 +42,7 @@ from firsthand.web.pages import search  # noqa: E402
 
 STATEMENTS = {
     "en": "I left the retreat in March and the elders kept my passport.",
-    "fa": "من در ماه اسفند از اردوگاه رفتم و بزرگان گذرنامه‌ام را نگه داشتند.",
+    "fa": "من روز یکشنبه در ماه اسفند از اردوگاه رفتم و بزرگان گذرنامه‌ام را نگه داشتند.",
 }
 SEARCHES = {
     "en_word": "PASSPORT",
@@ -51,6 +51,7 @@ SEARCHES = {
     "fa_word": "اردوگاه",
     "fa_words": "بزرگان اسفند",
     "fa_missing_word": "اردوگاه تهران",
+    "fa_arabic_letters": "يكشنبه",  # typed with Arabic yeh and kaf
     "operators_only": "& | ! ( ) :*",
 }
 

@@ -20,16 +20,46 @@ from firsthand.web.api.models import PublishedStatement
 MAX_WORDS = 20
 
 
+# Arabic-script text is typed on Persian and Arabic keyboards alike: the same word may hold
+# Arabic or Persian yeh and kaf, and Persian, Arabic-Indic or Latin digits. A query word
+# matches any of those spellings (the words stored are left as their authors wrote them).
+_MARKS = {code: None for code in [*range(0x064B, 0x0660), 0x0670, 0x0640]}  # harakat, tatweel
+_PERSIAN = str.maketrans(
+    {"\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u06a9"}
+    | {str(d): chr(0x06F0 + d) for d in range(10)}
+    | {chr(0x0660 + d): chr(0x06F0 + d) for d in range(10)}
+)
+_ARABIC = str.maketrans(
+    {"\u06cc": "\u064a", "\u06a9": "\u0643"}
+    | {str(d): chr(0x0660 + d) for d in range(10)}
+    | {chr(0x06F0 + d): chr(0x0660 + d) for d in range(10)}
+)
+_LATIN_DIGITS = str.maketrans(
+    {chr(0x06F0 + d): str(d) for d in range(10)} | {chr(0x0660 + d): str(d) for d in range(10)}
+)
+
+
+def spellings(word: str) -> list[str]:
+    """The ways ``word`` may be written: as typed, and with Persian or Arabic letter forms
+    and digits, without harakat or tatweel."""
+    bare = word.translate(_MARKS) or word
+    persian = bare.translate(_PERSIAN)
+    forms = [word, bare, persian, bare.translate(_ARABIC), persian.translate(_LATIN_DIGITS)]
+    return list(dict.fromkeys(forms))
+
+
 def fts_query(text: str) -> str:
-    """The reader's words as an FTS5 query: every word must appear, none is an operator."""
-    words = [w.replace('"', '""') for w in text.split() if w.strip('"')]
-    return " ".join(f'"{w}"' for w in words[:MAX_WORDS])
+    """The reader's words as an FTS5 query: every word must appear (in any of its
+    spellings), and nothing the reader types is an operator."""
+    groups = []
+    for word in [w for w in text.split() if w.strip('"')][:MAX_WORDS]:
+        quoted = [f'"{form.replace(chr(34), chr(34) * 2)}"' for form in spellings(word)]
+        groups.append(quoted[0] if len(quoted) == 1 else "(" + " OR ".join(quoted) + ")")
+    return " AND ".join(groups)  # FTS5 joins a parenthesised group only with an explicit AND
 
 
 def search(text: str, *, limit: int = 50) -> list[PublishedStatement]:
-    published = PublishedStatement.objects.filter(index__isnull=False).select_related(
-        "withheld_by"
-    )
+    published = PublishedStatement.objects.filter(index__isnull=False).select_related("withheld_by")
     if connection.vendor == "postgresql":
         return list(postgresql_search(published, text)[:limit])
     if connection.vendor != "sqlite":
@@ -58,11 +88,17 @@ def postgresql_search(
     """
     from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
-    words = " ".join(text.split()[:MAX_WORDS])
+    words = text.split()[:MAX_WORDS]
     if not words:
         return published.none()
     vector = SearchVector("body", config="simple")
-    query = SearchQuery(words, config="simple", search_type="plain")
+    query = None
+    for word in words:
+        either = None
+        for form in spellings(word):
+            one = SearchQuery(form, config="simple", search_type="plain")
+            either = one if either is None else either | one
+        query = either if query is None else query & either
     return (
         published.annotate(document=vector, rank=SearchRank(vector, query))
         .filter(document=query)
