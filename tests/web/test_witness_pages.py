@@ -111,3 +111,8 @@ def test_how_it_works_shows_each_witness_and_what_it_cosigned(
     assert f"--witness {WITNESS.verifier().text()}" in page
     persian = client.get("/fa/about").content.decode()
     assert 'dir="rtl"' in persian and "witness.example/w1" in persian
+
+
+def test_the_witness_status_reads_in_persian(client: Client, published: int) -> None:
+    page = client.get("/fa/about").content.decode()
+    assert "شاهدان" in page and "هم‌امضا کرده است" in page
