@@ -5,7 +5,8 @@ signed statements, restart it each time, and check that nothing acknowledged was
 
 The checks are those of tests/crashing.py (acknowledged indices, every served checkpoint
 consistent with the final tree, tiles = entries = statements table, no manual repair).
-SQLite only for now; PostgreSQL joins when its back end lands (issue 8).
+`--postgresql` runs the server over a throw-away PostgreSQL cluster (tests/postgres/cluster.py)
+through FIRSTHAND_DATABASE_URL instead of the data directory's SQLite file.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 from tqdm import tqdm
@@ -21,6 +23,7 @@ from tqdm import tqdm
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.crashing import check_nothing_lost, crash_repeatedly
+from tests.postgres.cluster import ThrowawayCluster
 
 
 def main() -> None:
@@ -28,8 +31,13 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=60)
     parser.add_argument("--per-round", type=int, default=400, help="statements per thread")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--postgresql", action="store_true", help="a throw-away PostgreSQL")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="firsthand-crash-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="firsthand-crash-") as tmp, ExitStack() as stack:
+        database = None
+        if args.postgresql:
+            cluster = stack.enter_context(ThrowawayCluster())
+            database = cluster.create_database("firsthand_crash")
         began = time.perf_counter()
         with tqdm(total=args.kills, desc="SIGKILLs", unit="kill") as bar:
             run = crash_repeatedly(
@@ -37,11 +45,13 @@ def main() -> None:
                 kills=args.kills,
                 per_round=args.per_round,
                 threads=args.threads,
+                database=database,
                 progress=lambda n: bar.update(1),
             )
         size = check_nothing_lost(run)
         elapsed = time.perf_counter() - began
-    print(f"\ncrash benchmark (SQLite), {args.threads} submitting threads")
+    backend = "PostgreSQL" if args.postgresql else "SQLite"
+    print(f"\ncrash benchmark ({backend}), {args.threads} submitting threads")
     print(f"{'SIGKILLs of firsthand serve':<56}{run.kills:>10,}")
     print(f"{'statements acknowledged with an index':<56}{len(run.acknowledged):>10,}")
     print(f"{'requests cut off by a kill (never acknowledged)':<56}{run.refused:>10,}")

@@ -37,6 +37,7 @@ from tests.serving import ROOT, free_port
 @dataclass
 class CrashRun:
     data: Path
+    database: str | None = None  # a PostgreSQL URL, or None for the data directory's SQLite
     acknowledged: dict[int, bytes] = field(default_factory=dict)  # index -> head
     checkpoints: list[bytes] = field(default_factory=list)  # every note the server served
     kills: int = 0
@@ -45,12 +46,14 @@ class CrashRun:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def _start(data: Path, port: int) -> subprocess.Popen[bytes]:
+def _start(data: Path, port: int, database: str | None = None) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "FIRSTHAND_POST_RATE_PER_MINUTE": "1000000",
     }
+    if database is not None:
+        env["FIRSTHAND_DATABASE_URL"] = database
     command = [sys.executable, "-m", "firsthand.cli", "serve", "--data", str(data)]
     with open(data.parent / f"{data.name}-server.log", "ab") as log:
         process = subprocess.Popen(
@@ -125,15 +128,16 @@ def crash_repeatedly(
     per_round: int,
     threads: int = 2,
     seed: int = 1,
+    database: str | None = None,
     progress: Callable[[int], None] = lambda _: None,
 ) -> CrashRun:
     """Start, load, SIGKILL at a random moment; ``kills`` times. Returns what was acknowledged."""
-    run = CrashRun(data)
+    run = CrashRun(data, database)
     rng = random.Random(seed)
     port = free_port()
     for round_number in range(kills):
         files = _statements(per_round * threads, seed * 100_000 + round_number)
-        process = _start(data, port)
+        process = _start(data, port, database)
         stop = threading.Event()
         workers = [
             threading.Thread(
@@ -157,16 +161,28 @@ def crash_repeatedly(
     return run
 
 
+def _rows(run: CrashRun) -> list[tuple[str, int | None]]:
+    """(leaf hash, index) of every row of the statements table."""
+    query = 'SELECT leaf_hash, "index" FROM api_publishedstatement'
+    if run.database is None:
+        with sqlite3.connect(run.data / DATABASE_NAME) as db:
+            return list(db.execute(query))
+    import psycopg
+
+    with psycopg.connect(run.database) as db:
+        return [(leaf, index) for leaf, index in db.execute(query)]
+
+
 def check_nothing_lost(run: CrashRun) -> int:
     """Restart once more, then check everything the module docstring lists; returns the size."""
     port = free_port()
-    process = _start(run.data, port)
+    process = _start(run.data, port, run.database)
     try:
         note = urllib.request.urlopen(f"http://127.0.0.1:{port}/checkpoint", timeout=5).read()
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(30)
-    log = open_log(run.data)
+    log = open_log(run.data, database=run.database)
     try:
         final, _ = open_checkpoint(note, log.verifier)
         entries = log.storage.read_entries(0, final.size)
@@ -185,10 +201,7 @@ def check_nothing_lost(run: CrashRun) -> int:
                 merkle.verify_consistency(
                     old.size, final.size, old.root_hash, final.root_hash, proof
                 )
-        rows = sqlite3.connect(run.data / DATABASE_NAME).execute(
-            "SELECT leaf_hash, [index] FROM api_publishedstatement"
-        )
-        for leaf_hex, index in rows:
+        for leaf_hex, index in _rows(run):
             assert index is not None, "a stored statement was left without its log index"
             assert leaves[index].hex() == leaf_hex, f"row for index {index} is not that entry"
         return final.size
