@@ -20,6 +20,8 @@ from firsthand.cli_media import MediaCommandError
 from firsthand.cli_media import add_commands as add_media_commands
 from firsthand.cli_monitor import MonitorCommandError
 from firsthand.cli_monitor import add_commands as add_monitor_commands
+from firsthand.cli_sequencer import SequencerCommandError
+from firsthand.cli_sequencer import add_commands as add_sequencer_commands
 from firsthand.cli_statements import ServerError
 from firsthand.cli_statements import add_commands as add_statement_commands
 from firsthand.cli_witness import WitnessCommandError
@@ -41,7 +43,7 @@ def _use_data_dir(args: argparse.Namespace) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "firsthand.web.settings")
 
 
-def _setup_django(args: argparse.Namespace) -> None:
+def setup_django(args: argparse.Namespace) -> None:
     _use_data_dir(args)
     import django
 
@@ -57,7 +59,7 @@ def cmd_log_key(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    _setup_django(args)
+    setup_django(args)
     from django.core.management import call_command
 
     from firsthand.web import runtime
@@ -69,7 +71,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    _setup_django(args)
+    setup_django(args)
     from django.conf import settings
     from django.core.management import call_command
 
@@ -84,13 +86,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     instance = runtime.log()
     if args.witness:
         settings.FIRSTHAND_WITNESSES = args.witness
-    sequencer = runtime.start_sequencer(args.period, args.witness_timeout)
-    from firsthand.web.api.recovery import reconcile_with_log
+    if args.sequencer:
+        settings.FIRSTHAND_SEQUENCER = args.sequencer
+    if runtime.sequenced_elsewhere():
+        print("statements are logged by `firsthand sequencer`", flush=True)
+    elif settings.FIRSTHAND_SEQUENCER != "here":
+        raise CommandError("--sequencer external needs PostgreSQL: set FIRSTHAND_DATABASE_URL")
+    else:
+        from firsthand.cli_sequencer import start_sequencing
 
-    if reconciled := reconcile_with_log(sequencer):
-        print(f"{reconciled} statement(s) stored before a crash now have their log index")
-    for witness in runtime.witnesses():
-        print(f"witness {witness.verifier.name} at {witness.url}", flush=True)
+        start_sequencing(args.period, args.witness_timeout)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
@@ -165,7 +170,7 @@ def cmd_withhold(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    _setup_django(args)
+    setup_django(args)
     from firsthand.demo import load_demo
 
     count = load_demo()
@@ -173,7 +178,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_data(parser: argparse.ArgumentParser) -> None:
+def add_data_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data",
         default=os.environ.get("FIRSTHAND_DATA", "data"),
@@ -193,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = commands.add_parser("serve", help="serve the site, the API and the log")
-    _add_data(p)
+    add_data_option(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--threads", type=int, default=8)
@@ -211,6 +216,12 @@ def build_parser() -> argparse.ArgumentParser:
         "verifier key; repeat for each (default: $FIRSTHAND_WITNESSES, space separated)",
     )
     p.add_argument(
+        "--sequencer",
+        choices=("here", "external"),
+        help="'here' (default): this process logs what it receives; 'external': a separate "
+        "`firsthand sequencer` does, for many web workers (PostgreSQL only)",
+    )
+    p.add_argument(
         "--witness-timeout",
         type=float,
         default=10.0,
@@ -219,11 +230,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     p = commands.add_parser("log-key", help="print the log's verifier key")
-    _add_data(p)
+    add_data_option(p)
     p.set_defaults(func=cmd_log_key)
 
     p = commands.add_parser("migrate", help="create or update the database")
-    _add_data(p)
+    add_data_option(p)
     p.set_defaults(func=cmd_migrate)
 
     add_statement_commands(commands)
@@ -231,9 +242,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_media_commands(commands)
     add_backup_commands(commands)
     add_monitor_commands(commands)
+    add_sequencer_commands(commands)
 
     p = commands.add_parser("operator-key", help="print the operator's verifier key")
-    _add_data(p)
+    add_data_option(p)
     p.set_defaults(func=cmd_operator_key)
 
     p = commands.add_parser(
@@ -244,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
         "and the reason, and is itself logged. Run it where the data directory is, "
         "with the server running.",
     )
-    _add_data(p)
+    add_data_option(p)
     p.add_argument("--server", default="http://127.0.0.1:8000", help="the running server")
     p.add_argument("--reason", required=True, help="shown to readers in place of the text")
     p.add_argument("--explanation", help="a longer text for the notice's body (default: reason)")
@@ -253,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_withhold)
 
     p = commands.add_parser("demo", help="load the small fictional demo")
-    _add_data(p)
+    add_data_option(p)
     p.set_defaults(func=cmd_demo)
     return parser
 
@@ -266,6 +278,7 @@ USER_ERRORS = (
     WitnessCommandError,
     MediaCommandError,
     MonitorCommandError,
+    SequencerCommandError,
     OSError,
 )
 

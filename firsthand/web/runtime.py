@@ -11,6 +11,7 @@ worker finds it for ``/checkpoint`` and for bundles.
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
@@ -27,11 +28,15 @@ from firsthand.log.witness_client import (
 )
 from firsthand.statements.keys import load_or_create_operator_key
 
+if TYPE_CHECKING:
+    from firsthand.web.api.sequencing import SequencedWaiter
+
 _lock = threading.Lock()
 _log: LogInstance | None = None
 _sequencer: Sequencer | None = None
 _operator: Signer | None = None
 _cosigned: CosignedCheckpointFile | None = None
+_waiter: SequencedWaiter | None = None
 _collector: CosignatureCollector | None = None
 
 
@@ -155,6 +160,21 @@ def collector() -> CosignatureCollector | None:
 
 def sequencer() -> Sequencer | None:
     return _sequencer
+
+
+def sequenced_elsewhere() -> bool:
+    """Whether `firsthand sequencer` logs this site's statements (PostgreSQL only)."""
+    return bool(settings.FIRSTHAND_SEQUENCER == "external" and settings.FIRSTHAND_DATABASE_URL)
+
+
+def sequenced_waiter() -> SequencedWaiter:
+    from firsthand.web.api.sequencing import SequencedWaiter  # needs Django's apps ready
+
+    global _waiter
+    with _lock:
+        if _waiter is None:
+            _waiter = SequencedWaiter(settings.FIRSTHAND_DATABASE_URL)
+        return _waiter
 
 
 def stop_sequencer() -> None:

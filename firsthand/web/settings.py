@@ -23,6 +23,9 @@ FIRSTHAND_MAX_REQUEST_BYTES = int(os.environ.get("FIRSTHAND_MAX_REQUEST_BYTES", 
 FIRSTHAND_POST_RATE_PER_MINUTE = int(os.environ.get("FIRSTHAND_POST_RATE_PER_MINUTE", "30"))
 # Witnesses that cosign the log's checkpoints: "<tlog-witness URL>=<cosigner key>", space separated.
 FIRSTHAND_WITNESSES = os.environ.get("FIRSTHAND_WITNESSES", "").split()
+# "here": `firsthand serve` sequences in-process (the default, and the only way on SQLite);
+# "external": a separate `firsthand sequencer` process does, for many web workers (PostgreSQL).
+FIRSTHAND_SEQUENCER = os.environ.get("FIRSTHAND_SEQUENCER", "here")
 
 
 def _secret_key(directory: Path) -> str:

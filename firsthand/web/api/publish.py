@@ -32,6 +32,7 @@ from firsthand.web import runtime
 from firsthand.web.api import ratelimit
 from firsthand.web.api.errors import ApiError
 from firsthand.web.api.models import PublishedStatement
+from firsthand.web.api.sequencing import PENDING, notify
 
 DEFAULT_MAX_REQUEST_BYTES = 1_100_000
 WAIT_SECONDS = 30.0
@@ -55,7 +56,7 @@ def _publish(request: HttpRequest) -> JsonResponse:
     statement = _read_statement(data)
     _check_kind(statement)
     sequencer = runtime.sequencer()
-    if sequencer is None:
+    if sequencer is None and not runtime.sequenced_elsewhere():
         raise ApiError(
             503,
             "this server process does not run the log's sequencer; "
@@ -65,18 +66,23 @@ def _publish(request: HttpRequest) -> JsonResponse:
     return _answer(index, statement.leaf_hash.hex(), checkpoint, status=201 if new else 200)
 
 
-def record_statement(statement: Statement, sequencer: Sequencer) -> tuple[int, bytes, bool]:
+def record_statement(
+    statement: Statement, sequencer: Sequencer | None
+) -> tuple[int, bytes, bool]:
     """Store a verified statement and log its head: (index, checkpoint note, whether new).
 
     The row is stored by leaf hash before the head is logged, so a crash in
     between loses nothing: the author's retry finds the row and the log's
-    first index. Raises ApiError when the log cannot take it now.
+    first index. Without a ``sequencer`` here, `firsthand sequencer` logs it
+    (sequencing.py). Raises ApiError when the log cannot take it now.
     """
-    row, _ = PublishedStatement.objects.get_or_create(
+    row, created = PublishedStatement.objects.get_or_create(
         leaf_hash=statement.leaf_hash.hex(), defaults=_fields(statement)
     )
     if row.index is not None:
         return row.index, runtime.log().reader.latest().note, False
+    if sequencer is None:
+        return _sequenced_elsewhere(row.pk), runtime.log().reader.latest().note, created
     index, checkpoint, duplicate = _sequence(sequencer, statement)
     PublishedStatement.objects.filter(pk=row.pk, index__isnull=True).update(index=index)
     if statement.head.kind == "withholding":
@@ -217,6 +223,20 @@ def _sequence(sequencer: Sequencer, statement: Statement) -> tuple[int, bytes, b
     except LogError as error:
         raise ApiError(503, f"the log could not take the statement now: {error}") from None
     return result.index, result.checkpoint.note, result.duplicate
+
+
+def _sequenced_elsewhere(pk: int) -> int:
+    """Wake the sequencer process and wait until it has logged the row."""
+    notify(PENDING)
+    index = runtime.sequenced_waiter().wait_for_index(pk, WAIT_SECONDS)
+    if index is None:
+        raise ApiError(
+            503,
+            "the log's sequencer did not take the statement in time; send it again, "
+            "it will not be logged twice",
+            retry_after=5,
+        )
+    return index
 
 
 def _answer(index: int, leaf_hash: str, checkpoint: bytes, *, status: int) -> JsonResponse:
