@@ -28,8 +28,12 @@ lint:
 typecheck:
 	$(VENV)/bin/mypy --strict firsthand/log firsthand/statements
 
+# The whole suite on SQLite, then everything that touches the site's database or a server
+# again on a throw-away PostgreSQL cluster (tests/conftest.py, FIRSTHAND_TEST_BACKEND).
 pytest:
 	$(PY) -m pytest -q
+	FIRSTHAND_TEST_BACKEND=postgresql $(PY) -m pytest -q \
+		tests/web tests/e2e tests/statements tests/interop $(wildcard tests/test_*.py)
 
 test: install-test lint typecheck pytest
 

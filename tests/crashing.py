@@ -31,7 +31,7 @@ from firsthand.log.checkpoint import open_checkpoint
 from firsthand.log.datadir import DATABASE_NAME, open_log
 from firsthand.log.note import Signer
 from firsthand.statements.format import sign_statement
-from tests.serving import ROOT, free_port
+from tests.serving import ROOT, database_for, free_port
 
 
 @dataclass
@@ -132,12 +132,12 @@ def crash_repeatedly(
     progress: Callable[[int], None] = lambda _: None,
 ) -> CrashRun:
     """Start, load, SIGKILL at a random moment; ``kills`` times. Returns what was acknowledged."""
-    run = CrashRun(data, database)
+    run = CrashRun(data, database or database_for(data))
     rng = random.Random(seed)
     port = free_port()
     for round_number in range(kills):
         files = _statements(per_round * threads, seed * 100_000 + round_number)
-        process = _start(data, port, database)
+        process = _start(data, port, run.database)
         stop = threading.Event()
         workers = [
             threading.Thread(

@@ -11,8 +11,32 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+# Set by tests/conftest.py when the suite runs on PostgreSQL (FIRSTHAND_TEST_BACKEND).
+SUITE_CLUSTER: Any = None
+_databases: dict[Path, str] = {}
+
+
+def database_for(data: Path) -> str | None:
+    """The PostgreSQL database of this data directory's own when the suite runs on
+    PostgreSQL (each server its own log, as each has its own directory), else None."""
+    if SUITE_CLUSTER is None:
+        return None
+    key = data.resolve()
+    if key not in _databases:
+        _databases[key] = SUITE_CLUSTER.create_database(f"server_{len(_databases)}")
+    return _databases[key]
+
+
+def server_env(data: Path) -> dict[str, str]:
+    """The environment of a `firsthand` subprocess serving ``data``."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    database = database_for(data)
+    if database is not None and "FIRSTHAND_DATABASE_URL" not in env:  # a test's own wins
+        env["FIRSTHAND_DATABASE_URL"] = database
+    return env
 
 
 def free_port() -> int:
@@ -25,7 +49,7 @@ def free_port() -> int:
 def running_server(data: Path, *options: str) -> Iterator[str]:
     """Serve ``data`` until the block ends; yields the base URL once /checkpoint answers."""
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = server_env(data)
     command = [sys.executable, "-m", "firsthand.cli", "serve", "--data", str(data)]
     server = subprocess.Popen(
         [*command, "--port", str(port), *options],

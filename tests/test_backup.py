@@ -11,8 +11,13 @@ import pytest
 
 from firsthand.backup import BackupError, backup, restore
 from firsthand.log.datadir import open_log
-from tests.serving import running_server
+from tests.serving import SUITE_CLUSTER, running_server
 from tests.statements.test_cli import firsthand
+
+pytestmark = pytest.mark.skipif(
+    SUITE_CLUSTER is not None,
+    reason="firsthand backup reads SQLite; on PostgreSQL it is pg_dump, not built yet",
+)
 
 
 def _publish(url: str, directory: Path, count: int) -> None:

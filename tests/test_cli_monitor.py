@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -19,19 +18,8 @@ from firsthand.demo import demo_signer
 from firsthand.log.datadir import LOG_KEY_NAME
 from firsthand.log.evidence import NOT_A_PREFIX, verify_evidence
 from firsthand.log.note import Verifier
-from tests.serving import ROOT, running_server
-
-
-def firsthand(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "firsthand.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=120,
-    )
+from tests.serving import running_server, server_env
+from tests.statements.test_cli import firsthand
 
 
 def lines(result: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
@@ -42,7 +30,12 @@ def lines(result: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path]]:
     data = tmp_path_factory.mktemp("monitor-demo")
     for command in ("migrate", "demo"):
-        done = firsthand(command, "--data", str(data), cwd=data)
+        done = subprocess.run(
+            [sys.executable, "-m", "firsthand.cli", command, "--data", str(data)],
+            capture_output=True,
+            text=True,
+            env=server_env(data),  # the database the server of this data directory reads
+        )
         assert done.returncode == 0, done.stderr
     log_key = firsthand("log-key", "--data", str(data), cwd=data).stdout.strip()
     with running_server(data, "--period", "0.05") as url:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.serving import ROOT, running_server
+from tests.serving import running_server, server_env
 
 CHROMIUM = os.environ.get("FIRSTHAND_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -38,7 +38,7 @@ playwright_sync = pytest.importorskip("playwright.sync_api")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A server with the fictional demo loaded."""
     data = tmp_path_factory.mktemp("e2e-data")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = server_env(data)
     for command in ("migrate", "demo"):
         subprocess.run(
             [sys.executable, "-m", "firsthand.cli", command, "--data", str(data)],

@@ -18,7 +18,7 @@ import pytest
 
 from firsthand.log.datadir import open_log
 from firsthand.log.note import Signer, Verifier, open_note, sign_note
-from tests.serving import running_server
+from tests.serving import database_for, running_server
 
 pytestmark = pytest.mark.interop
 
@@ -50,7 +50,7 @@ def tlogcheck(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def served_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, str]]:
     """70,000 entries (three tile levels, partial tiles everywhere) behind `firsthand serve`."""
     data = tmp_path_factory.mktemp("data")
-    log = open_log(data, "interop.example/log")
+    log = open_log(data, "interop.example/log", database_for(data))
     sequencer = log.sequencer(max_batch=4096)
     for i in range(1000):
         sequencer.submit(b"interop entry %d" % i)
