@@ -171,6 +171,9 @@ class LogReader:
             start = request.tile.number * TILE_WIDTH
             return encode_entry_bundle(self.storage.read_entries(start, start + request.width))
         data = self._expanded_tiles([request.tile], fresh=request.is_partial).get(request.tile)
-        if data is None:
-            raise NotFound(f"tile {request.tile} is not stored")
+        if data is not None and WIDTH_BY_EXPANDED_SIZE[len(data)] < request.width:
+            # The cache holds the tile from before it grew (a proof read it partial).
+            data = self._expanded_tiles([request.tile], fresh=True).get(request.tile)
+        if data is None or WIDTH_BY_EXPANDED_SIZE[len(data)] < request.width:
+            raise NotFound(f"tile {request.tile} is not stored at width {request.width}")
         return served_tile(data, request.width)
