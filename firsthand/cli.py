@@ -50,6 +50,19 @@ def setup_django(args: argparse.Namespace) -> None:
     django.setup()
 
 
+def cmd_export_tiles(args: argparse.Namespace) -> int:
+    from firsthand.log.datadir import open_log
+    from firsthand.log.export import export_tiles, open_sink
+
+    instance = open_log(args.data, None, os.environ.get("FIRSTHAND_DATABASE_URL") or None)
+    try:
+        written, size = export_tiles(instance.reader, open_sink(args.to))
+    finally:
+        instance.storage.close()
+    print(f"{written:,} files written to {args.to}; it now serves the log at {size:,} entries")
+    return 0
+
+
 def cmd_log_key(args: argparse.Namespace) -> int:
     from firsthand.log.datadir import open_log
 
@@ -88,6 +101,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings.FIRSTHAND_WITNESSES = args.witness
     if args.sequencer:
         settings.FIRSTHAND_SEQUENCER = args.sequencer
+    if args.export_tiles:
+        settings.FIRSTHAND_TILES_EXPORT = args.export_tiles
     if runtime.sequenced_elsewhere():
         print("statements are logged by `firsthand sequencer`", flush=True)
     elif settings.FIRSTHAND_SEQUENCER != "here":
@@ -222,12 +237,30 @@ def build_parser() -> argparse.ArgumentParser:
         "`firsthand sequencer` does, for many web workers (PostgreSQL only)",
     )
     p.add_argument(
+        "--export-tiles",
+        metavar="DIR|s3://BUCKET/PREFIX",
+        default=os.environ.get("FIRSTHAND_TILES_EXPORT", ""),
+        help="also write the tlog-tiles files (checkpoint, tiles, entry bundles) there after "
+        "each batch, for a CDN or static host ($FIRSTHAND_TILES_EXPORT)",
+    )
+    p.add_argument(
         "--witness-timeout",
         type=float,
         default=10.0,
         help="seconds to wait for a witness's answer (default 10)",
     )
     p.set_defaults(func=cmd_serve)
+
+    p = commands.add_parser(
+        "export-tiles",
+        help="write the log's tlog-tiles files to a directory or s3://bucket/prefix",
+        description="Bring a static copy of the log's public files up to date: the tiles that "
+        "filled up, the new partial ones, and last the checkpoint. S3-compatible stores are "
+        "reached with boto3's usual settings (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...).",
+    )
+    add_data_option(p)
+    p.add_argument("--to", required=True, metavar="DIR|s3://BUCKET/PREFIX")
+    p.set_defaults(func=cmd_export_tiles)
 
     p = commands.add_parser("log-key", help="print the log's verifier key")
     add_data_option(p)

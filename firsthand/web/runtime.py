@@ -17,6 +17,7 @@ from django.conf import settings
 
 from firsthand.log.cosigned_store import COSIGNED_NAME, CosignedCheckpointFile
 from firsthand.log.datadir import LogInstance, open_log
+from firsthand.log.export import BackgroundExporter, open_sink
 from firsthand.log.note import Signer
 from firsthand.log.sequencer import Sequencer
 from firsthand.log.storage import StoredCheckpoint
@@ -37,6 +38,7 @@ _sequencer: Sequencer | None = None
 _operator: Signer | None = None
 _cosigned: CosignedCheckpointFile | None = None
 _waiter: SequencedWaiter | None = None
+_exporter: BackgroundExporter | None = None
 _collector: CosignatureCollector | None = None
 
 
@@ -112,7 +114,7 @@ def start_sequencer(period: float, witness_timeout: float = 10.0) -> Sequencer:
     With witnesses configured, every new checkpoint is also sent round them
     for cosignatures, on a background thread that never holds up sequencing.
     """
-    global _sequencer, _collector
+    global _sequencer, _collector, _exporter
     instance = log()
     collector = None
     configured = witnesses()
@@ -121,13 +123,17 @@ def start_sequencer(period: float, witness_timeout: float = 10.0) -> Sequencer:
     with _lock:
         if _sequencer is None:
             _collector = collector
+            exporter = _start_exporter(instance)
+            _exporter = exporter
+
+            def published(checkpoint: StoredCheckpoint) -> None:
+                if collector is not None:
+                    collector.submit(checkpoint.note)
+                if exporter is not None:
+                    exporter.submit()
+
             _sequencer = Sequencer(
-                instance.storage,
-                instance.signer,
-                period=period,
-                on_checkpoint=None
-                if collector is None
-                else (lambda checkpoint: collector.submit(checkpoint.note)),
+                instance.storage, instance.signer, period=period, on_checkpoint=published
             )
             _sequencer.start()
         elif collector is not None:
@@ -154,6 +160,12 @@ def _start_collector(
     return collector
 
 
+def _start_exporter(instance: LogInstance) -> BackgroundExporter | None:
+    """Tiles to a directory or object store too (settings.FIRSTHAND_TILES_EXPORT), if asked."""
+    where = getattr(settings, "FIRSTHAND_TILES_EXPORT", "")
+    return BackgroundExporter(instance.reader, open_sink(where)) if where else None
+
+
 def collector() -> CosignatureCollector | None:
     return _collector
 
@@ -178,7 +190,7 @@ def sequenced_waiter() -> SequencedWaiter:
 
 
 def stop_sequencer() -> None:
-    global _sequencer, _collector
+    global _sequencer, _collector, _exporter
     with _lock:
         if _sequencer is not None:
             _sequencer.stop()
@@ -186,3 +198,6 @@ def stop_sequencer() -> None:
         if _collector is not None:
             _collector.stop()
             _collector = None
+        if _exporter is not None:
+            _exporter.stop()
+            _exporter = None
