@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import pytest
 from django.core.management import call_command
+
+if TYPE_CHECKING:
+    from firsthand.log.datadir import LogInstance
+    from firsthand.log.sequencer import Sequencer
 
 
 @pytest.fixture(scope="session")
@@ -20,3 +29,33 @@ def forget_published_rows() -> None:
     pagecache.clear()
     PublishedStatement.objects.update(withheld_by=None)
     PublishedStatement.objects.all().delete()
+
+
+@contextmanager
+def log_of_its_own(
+    directory: Path, *, witnesses: list[str] | None = None, witness_timeout: float = 10.0
+) -> Iterator[tuple[LogInstance, Sequencer]]:
+    """A fresh log in ``directory`` that the site serves and sequences until the block ends.
+
+    Each test module gets one, so tests that count entries or expect a log to start empty
+    do not see another module's statements.
+    """
+    from django.conf import settings
+
+    from firsthand.log.datadir import open_log
+    from firsthand.web import runtime
+
+    log = open_log(directory)
+    forget_published_rows()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(runtime, "_log", log)
+        patch.setattr(runtime, "_operator", None)
+        patch.setattr(runtime, "_cosigned", None)
+        if witnesses is not None:
+            patch.setattr(settings, "FIRSTHAND_WITNESSES", witnesses)
+        sequencer = runtime.start_sequencer(0.02, witness_timeout)
+        try:
+            yield log, sequencer
+        finally:
+            runtime.stop_sequencer()
+    log.storage.close()

@@ -17,7 +17,6 @@ from django.test import Client, override_settings
 from django.urls import URLPattern
 
 from firsthand.log.checkpoint import open_checkpoint
-from firsthand.log.datadir import open_log
 from firsthand.log.note import Signer
 from firsthand.log.sequencer import PoolFull, Sequencer
 from firsthand.statements.bundle import verify_bundle
@@ -25,7 +24,7 @@ from firsthand.statements.format import Reference, Statement, sign_statement
 from firsthand.web import runtime
 from firsthand.web.api import ratelimit
 from firsthand.web.api.urls import urlpatterns
-from tests.web.conftest import forget_published_rows
+from tests.web.conftest import log_of_its_own
 
 URL = "/api/v1/statements"
 TEXT = "text/plain; charset=utf-8"
@@ -33,15 +32,8 @@ TEXT = "text/plain; charset=utf-8"
 
 @pytest.fixture(scope="module")
 def client(database: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
-    # A log of this module's own, so tests that expect the shared log to start empty still do.
-    log = open_log(tmp_path_factory.mktemp("api-log"))
-    forget_published_rows()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(runtime, "_log", log)
-        runtime.start_sequencer(0.02)
+    with log_of_its_own(tmp_path_factory.mktemp("api-log")):
         yield Client()
-        runtime.stop_sequencer()
-    log.storage.close()
 
 
 @pytest.fixture(autouse=True)

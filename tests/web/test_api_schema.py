@@ -15,33 +15,20 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
-from firsthand.log.datadir import open_log
 from firsthand.log.note import Signer
 from firsthand.statements.format import sign_statement
-from firsthand.web import runtime
 from firsthand.web.api import ratelimit
+from firsthand.web.api.publish import record_statement
 from firsthand.web.wsgi import application
-from tests.web.conftest import forget_published_rows
+from tests.web.conftest import log_of_its_own
 
 
 @pytest.fixture(scope="module")
 def served_log(database: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    log = open_log(tmp_path_factory.mktemp("schema-log"))
-    forget_published_rows()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(runtime, "_log", log)
-        patch.setattr(runtime, "_operator", None)
-        patch.setattr(runtime, "_cosigned", None)
-        runtime.start_sequencer(0.02)
+    with log_of_its_own(tmp_path_factory.mktemp("schema-log")) as (_, sequencer):
         # Something real to find: statement 0 exists, so reads are not all 404.
-        sequencer = runtime.sequencer()
-        assert sequencer is not None
-        from firsthand.web.api.publish import record_statement
-
         record_statement(sign_statement(Signer.generate("s.example"), "A real one.\n"), sequencer)
         yield
-        runtime.stop_sequencer()
-    log.storage.close()
 
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)

@@ -7,13 +7,11 @@ from collections.abc import Iterator
 import pytest
 from django.test import Client
 
-from firsthand.log.datadir import open_log
 from firsthand.log.note import Signer
 from firsthand.statements.format import sign_statement
-from firsthand.web import runtime
 from firsthand.web.api.publish import record_statement
 from firsthand.web.pages.search import fts_query, search, spellings
-from tests.web.conftest import forget_published_rows
+from tests.web.conftest import log_of_its_own
 
 TEXTS = {
     "persian": "در سال ۱۳۹۸ کتاب‌های حلقه را کنار گذاشتم و یک زندگی تازه ساختم.",
@@ -24,19 +22,12 @@ TEXTS = {
 
 @pytest.fixture(scope="module")
 def indexed(database: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, int]]:
-    log = open_log(tmp_path_factory.mktemp("search-log"))
-    forget_published_rows()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(runtime, "_log", log)
-        sequencer = runtime.start_sequencer(0.02)
+    with log_of_its_own(tmp_path_factory.mktemp("search-log")) as (_, sequencer):
         author = Signer.generate("searcher.example")
-        found = {
+        yield {
             name: record_statement(sign_statement(author, text), sequencer)[0]
             for name, text in TEXTS.items()
         }
-        yield found
-        runtime.stop_sequencer()
-    log.storage.close()
 
 
 def hits(query: str) -> set[int]:

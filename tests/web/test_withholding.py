@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from firsthand.log.datadir import open_log
 from firsthand.log.note import Signer
 from firsthand.statements.bundle import verify_bundle
 from firsthand.statements.errors import BundleError
@@ -17,7 +16,7 @@ from firsthand.statements.format import Reference, Statement, sign_statement
 from firsthand.web import runtime
 from firsthand.web.api import ratelimit
 from firsthand.web.api.models import PublishedStatement
-from tests.web.conftest import forget_published_rows
+from tests.web.conftest import log_of_its_own
 
 URL = "/api/v1/statements"
 TEXT = "text/plain; charset=utf-8"
@@ -26,15 +25,8 @@ ADDRESS_TEXT = "She lives at 12 Example Lane, flat 3, and leaves for work at eig
 
 @pytest.fixture(scope="module")
 def client(database: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
-    log = open_log(tmp_path_factory.mktemp("withholding-log"))
-    forget_published_rows()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(runtime, "_log", log)
-        patch.setattr(runtime, "_operator", None)
-        runtime.start_sequencer(0.02)
+    with log_of_its_own(tmp_path_factory.mktemp("withholding-log")):
         yield Client()
-        runtime.stop_sequencer()
-    log.storage.close()
 
 
 @pytest.fixture(autouse=True)

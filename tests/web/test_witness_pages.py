@@ -9,11 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.test import Client
 
 from firsthand.log.cosignature import CosignatureSigner, verify_cosignatures
-from firsthand.log.datadir import open_log
+from firsthand.log.datadir import load_or_create_log_key
 from firsthand.log.note import Signer, parse_note
 from firsthand.log.witness import TrustedLog, Witness
 from firsthand.log.witness_http import make_server
@@ -21,7 +20,7 @@ from firsthand.statements.bundle import verify_bundle
 from firsthand.statements.format import sign_statement
 from firsthand.web import runtime
 from firsthand.web.api import ratelimit
-from tests.web.conftest import forget_published_rows
+from tests.web.conftest import log_of_its_own
 
 WITNESS = CosignatureSigner.generate("witness.example/w1")
 ABSENT = CosignatureSigner.generate("absent.example/w2")
@@ -29,11 +28,10 @@ ABSENT = CosignatureSigner.generate("absent.example/w2")
 
 @pytest.fixture(scope="module")
 def client(database: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
-    log = open_log(tmp_path_factory.mktemp("witnessed-log"))
+    directory = tmp_path_factory.mktemp("witnessed-log")
+    log_key = load_or_create_log_key(directory).verifier()
     witness_dir: Path = tmp_path_factory.mktemp("witness")
-    witness = Witness(
-        witness_dir / "w.sqlite3", [WITNESS], [TrustedLog(log.signer.name, (log.verifier,))]
-    )
+    witness = Witness(witness_dir / "w.sqlite3", [WITNESS], [TrustedLog(log_key.name, (log_key,))])
     server = make_server(witness)
     threading.Thread(target=server.run, daemon=True).start()
     url = f"http://127.0.0.1:{server.effective_port}"
@@ -42,19 +40,11 @@ def client(database: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         f"{url}={WITNESS.verifier().text()}",
         f"http://127.0.0.1:9={ABSENT.verifier().text()}",
     ]
-    forget_published_rows()
     ratelimit.reset()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(runtime, "_log", log)
-        patch.setattr(runtime, "_operator", None)
-        patch.setattr(runtime, "_cosigned", None)
-        patch.setattr(settings, "FIRSTHAND_WITNESSES", configured)
-        runtime.start_sequencer(0.02, witness_timeout=1)
+    with log_of_its_own(directory, witnesses=configured, witness_timeout=1):
         yield Client()
-        runtime.stop_sequencer()
     server.close()
     witness.close()
-    log.storage.close()
 
 
 @pytest.fixture(scope="module")
