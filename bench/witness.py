@@ -135,20 +135,8 @@ def main() -> None:
         server = make_server(w, threads=n_logs)
         threading.Thread(target=server.run, daemon=True).start()
         port = server.effective_port
-        connections = [http.client.HTTPConnection("127.0.0.1", port) for _ in logs]
-
-        def post(body: bytes, index: int) -> int:
-            connections[index].request("POST", "/add-checkpoint", body)
-            response = connections[index].getresponse()
-            response.read()
-            return response.status
-
-        rate = run_threads(bodies, post)
-        label = f"waitress, {n_logs} keep-alive clients"
-        print(f"{label:<52} {rate:>10.0f} /s")
+        with_keepalive_clients(port, bodies, f"waitress, {n_logs} keep-alive clients")
         with_wrk(Path(tmp), port, bodies[0][-1])
-        for connection in connections:
-            connection.close()
         server.close()
         w.close()
 
@@ -156,6 +144,24 @@ def main() -> None:
         with_witness_service(Path(tmp), logs, bodies)
 
     publication_delay(chain, logs[0])
+
+
+def with_keepalive_clients(port: int, bodies: list[list[bytes]], label: str) -> None:
+    """One keep-alive Python client per log, each moving its log's tree forward."""
+    connections = [http.client.HTTPConnection("127.0.0.1", port) for _ in bodies]
+
+    def post(body: bytes, index: int) -> int:
+        connections[index].request("POST", "/add-checkpoint", body)
+        response = connections[index].getresponse()
+        response.read()
+        return response.status
+
+    try:
+        rate = run_threads(bodies, post)
+    finally:
+        for connection in connections:
+            connection.close()
+    print(f"{label:<52} {rate:>10.0f} /s")
 
 
 def with_witness_service(
@@ -173,17 +179,8 @@ def with_witness_service(
         assert service.stdout is not None
         service.stdout.readline()  # the witness key
         port = int(service.stdout.readline().rsplit(":", 1)[1].split("/")[0])
-        connections = [http.client.HTTPConnection("127.0.0.1", port) for _ in logs]
-
-        def post(body: bytes, index: int) -> int:
-            connections[index].request("POST", "/add-checkpoint", body)
-            response = connections[index].getresponse()
-            response.read()
-            return response.status
-
-        rate = run_threads(bodies, post)
         label = f"witness serve (Granian), {len(logs)} keep-alive clients"
-        print(f"{label:<52} {rate:>10.0f} /s")
+        with_keepalive_clients(port, bodies, label)
         with_wrk(directory, port, bodies[0][-1], "witness serve (Granian), wrk, 8 connections")
     finally:
         service.terminate()

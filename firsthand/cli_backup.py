@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +17,20 @@ from tqdm import tqdm
 from firsthand.backup import backup, restore
 
 
+def _shown_on(bar: tqdm[Any]) -> Callable[[int, int], None]:
+    """A (done, total) progress callback that moves ``bar``."""
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    return progress
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     with tqdm(desc="copying the database", unit="page", leave=False) as bar:
-
-        def progress(done: int, total: int) -> None:
-            bar.total = total
-            bar.n = done
-            bar.refresh()
-
-        manifest = backup(Path(args.data), Path(args.out), progress)
+        manifest = backup(Path(args.data), Path(args.out), _shown_on(bar))
     files = manifest["files"]
     assert isinstance(files, dict)
     print(
@@ -38,13 +44,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     published = [Path(p).read_bytes() for p in args.checkpoint or []]
     with tqdm(desc="checking the entries", unit="entry", leave=False) as bar:
-
-        def progress(done: int, total: int) -> None:
-            bar.total = total
-            bar.n = done
-            bar.refresh()
-
-        restored = restore(Path(args.backup), Path(args.data), published, progress)
+        restored = restore(Path(args.backup), Path(args.data), published, _shown_on(bar))
     print(
         f"restored {restored.origin} at {restored.size:,} entries into {restored.directory}; "
         f"the entries, the tiles and the checkpoint agree"
