@@ -88,6 +88,7 @@ def _sign(args: argparse.Namespace, signer: Signer, body: str) -> bytes:
         subject=verifier_arg(args.subject) if args.subject else None,
         new_key=verifier_arg(args.new_key) if args.new_key else None,
         seen_at=args.seen_at,
+        name=args.display_name,
     ).file_bytes()
 
 
@@ -198,6 +199,9 @@ def _add_signing_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--subject", help="vouch: the verifier key (or its file) you vouch for")
     p.add_argument("--new-key", help="key-rotation: your new verifier key (or its file)")
     p.add_argument("--seen-at", help="denial: where the denied text appeared")
+    p.add_argument(
+        "--display-name", help="profile: the name readers see (the file's text is your bio)"
+    )
 
 
 def add_commands(commands: Any) -> None:

@@ -16,6 +16,7 @@ fixed sequence of header lines, one ``key value`` pair each, in this order
     new-key <verifier key>                    key-rotation only, exactly once
     seen-at <free text>                       denial only, at most once
     reason <free text>                        withholding only, exactly once
+    name <free text>                          profile only, exactly once (the display name)
 
 The head never holds a blank line, so it stays readable on paper and the
 statement file (head, a blank line, the body) splits unambiguously.
@@ -51,10 +52,13 @@ KINDS = (
     "vouch",
     "key-rotation",
     "withholding",
+    "profile",
 )
 DEFAULT_MAX_BODY = 1_000_000
 MAX_CLOCK_SKEW = timedelta(minutes=10)
 MAX_FREE_TEXT = 500
+MAX_DISPLAY_NAME = 100
+MAX_BIO = 2000  # a profile's body: a short bio, not a statement
 
 # The header lines in their one allowed order (docs/statement-format.md).
 _HEADER_POSITION = {
@@ -72,6 +76,7 @@ _HEADER_POSITION = {
             "new-key",
             "seen-at",
             "reason",
+            "name",
         )
     )
 }
@@ -124,6 +129,7 @@ class Head:
     new_key: Verifier | None = None
     seen_at: str | None = None
     reason: str | None = None
+    name: str | None = None  # a profile's display name
 
     def text(self) -> str:
         """The head's note text: the header lines, in their fixed order."""
@@ -145,6 +151,8 @@ class Head:
             lines.append(f"seen-at {self.seen_at}")
         if self.reason is not None:
             lines.append(f"reason {self.reason}")
+        if self.name is not None:
+            lines.append(f"name {self.name}")
         return "".join(line + "\n" for line in lines)
 
 
@@ -178,9 +186,7 @@ def check_body(body: str, max_body: int = DEFAULT_MAX_BODY) -> None:
         raise BodyTooLarge(f"the body is {size:,} bytes; this server accepts at most {max_body:,}")
     bad = _BODY_CONTROL.search(body)
     if bad is not None:
-        raise MalformedStatement(
-            f"the body holds the control character U+{ord(bad.group()):04X}"
-        )
+        raise MalformedStatement(f"the body holds the control character U+{ord(bad.group()):04X}")
 
 
 def _free_text(value: str, what: str) -> str:
@@ -189,6 +195,14 @@ def _free_text(value: str, what: str) -> str:
     if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
         raise MalformedStatement(f"{what} cannot hold control characters or line breaks")
     return value
+
+
+def _display_name(value: str) -> str:
+    if len(value) > MAX_DISPLAY_NAME:
+        raise MalformedStatement(f"a display name is at most {MAX_DISPLAY_NAME} characters")
+    if value != value.strip():
+        raise MalformedStatement("a display name cannot start or end with spaces")
+    return _free_text(value, "the display name")
 
 
 def _verifier(value: str, what: str) -> Verifier:
@@ -216,6 +230,12 @@ def _check_kind_rules(head: Head) -> None:
         raise MalformedStatement("only a denial says where the denied text was seen")
     if (head.kind == "withholding") != (head.reason is not None):
         raise MalformedStatement("a withholding notice, and only one, gives a reason")
+    if (head.kind == "profile") != (head.name is not None):
+        raise MalformedStatement("a profile, and only a profile, gives a display name")
+    if head.kind == "profile" and head.body_length > MAX_BIO:
+        raise MalformedStatement(
+            f"a profile's bio is at most {MAX_BIO:,} bytes, not {head.body_length:,}"
+        )
 
 
 def parse_head_text(text: str) -> Head:
@@ -294,6 +314,7 @@ def parse_head_text(text: str) -> Head:
         refers.append(Reference(r.group(1), r.group(2)))
     subject, new_key = optional("subject"), optional("new-key")
     seen_at, reason = optional("seen-at"), optional("reason")
+    display_name = optional("name")
     head = Head(
         author=_verifier(one("author"), "author"),
         time=time,
@@ -307,6 +328,7 @@ def parse_head_text(text: str) -> Head:
         new_key=None if new_key is None else _verifier(new_key, "new"),
         seen_at=None if seen_at is None else _free_text(seen_at, "seen-at"),
         reason=None if reason is None else _free_text(reason, "the reason"),
+        name=None if display_name is None else _display_name(display_name),
     )
     _check_kind_rules(head)
     if head.text() != text:
@@ -401,6 +423,7 @@ def sign_statement(
     new_key: Verifier | None = None,
     seen_at: str | None = None,
     reason: str | None = None,
+    name: str | None = None,
 ) -> Statement:
     """Sign a body as a statement by ``signer``; the result verifies with read_statement."""
     check_body(body)
@@ -418,6 +441,7 @@ def sign_statement(
         new_key=new_key,
         seen_at=seen_at,
         reason=reason,
+        name=name,
     )
     text = head.text()
     parse_head_text(text)  # the same checks a reader will make

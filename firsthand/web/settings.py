@@ -6,6 +6,7 @@ FIRSTHAND_DEBUG    "1" for Django's debug pages (never in production)
 FIRSTHAND_HOSTS    comma-separated host names the site answers to
 FIRSTHAND_MAX_REQUEST_BYTES     the largest statement file the API accepts (default 1,100,000)
 FIRSTHAND_POST_RATE_PER_MINUTE  statements one client may POST per minute (default 30)
+FIRSTHAND_MAX_MEDIA_BYTES       the largest photo or video POST /api/v1/media accepts (256 MiB)
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ DATA_DIR = ensure_data_dir(os.environ.get("FIRSTHAND_DATA", "data"))
 LOG_ORIGIN = os.environ.get("FIRSTHAND_ORIGIN") or None
 FIRSTHAND_MAX_REQUEST_BYTES = int(os.environ.get("FIRSTHAND_MAX_REQUEST_BYTES", "1100000"))
 FIRSTHAND_POST_RATE_PER_MINUTE = int(os.environ.get("FIRSTHAND_POST_RATE_PER_MINUTE", "30"))
+FIRSTHAND_MAX_MEDIA_BYTES = int(os.environ.get("FIRSTHAND_MAX_MEDIA_BYTES", str(256 * 2**20)))
 # Witnesses that cosign the log's checkpoints: "<tlog-witness URL>=<cosigner key>", space separated.
 FIRSTHAND_WITNESSES = os.environ.get("FIRSTHAND_WITNESSES", "").split()
 # "here": `firsthand serve` sequences in-process (the default, and the only way on SQLite);
@@ -73,6 +75,7 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
+        "media-src": ["'self'"],  # cleaned videos, from /media/ only
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "form-action": ["'self'"],

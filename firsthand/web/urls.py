@@ -5,6 +5,7 @@ from django.urls import include, path
 # pages are at / in English and at /fa/ in Persian, so a shared link keeps its language.
 urlpatterns = [
     path("api/v1/", include("firsthand.web.api.urls")),
+    path("media/", include("firsthand.web.api.media_serving")),  # cleaned photos and videos
     path("", include("firsthand.web.tlog.urls")),
     *i18n_patterns(path("", include("firsthand.web.pages.urls")), prefix_default_language=False),
 ]

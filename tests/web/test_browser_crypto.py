@@ -27,7 +27,7 @@ import pytest
 from firsthand.log import merkle
 from firsthand.log.datadir import LogInstance, open_log
 from firsthand.log.errors import LogError
-from firsthand.log.note import Signer, Verifier, check_key_name
+from firsthand.log.note import Signer, Verifier, check_key_name, parse_note
 from firsthand.statements.bundle import WithholdingNotice, make_bundle, verify_bundle
 from firsthand.statements.errors import BundleError, KeyFileError, MalformedStatement
 from firsthand.statements.format import Media, Reference, parse_head_text, read_statement
@@ -113,6 +113,12 @@ STATEMENTS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         {"kind": "key-rotation", "new_key": OMID.verifier()},
     ),
     ("", {"kind": "testimony"}, {"kind": "testimony"}),
+    (
+        "I left in 2019. I write here in Persian and English.\n",
+        {"kind": "profile", "name": "Parisa M."},
+        {"kind": "profile", "name": "Parisa M."},
+    ),
+    ("", {"kind": "profile", "name": "پریسا"}, {"kind": "profile", "name": "پریسا"}),
 ]
 
 
@@ -223,6 +229,40 @@ def python_accepts(text: str) -> bool:
     return True
 
 
+def profile_head_variants() -> list[str]:
+    text = parse_note(
+        py_sign_statement(
+            RANA, "A short bio.\n", kind="profile", name="Parisa M.", time=WHEN
+        ).head_bytes
+    ).text
+    names = [
+        "P",
+        "n" * 100,
+        "n" * 101,
+        " Parisa",
+        "Parisa ",
+        "Parisa\x85",
+        "Parisa\u00a0",
+        "\ufeffParisa",
+        "پریسا محمدی",
+        "Parisa\u200bM",
+        "Parisa\x7f",
+    ]
+    variants = [text.replace("name Parisa M.", f"name {n}") for n in names]
+    variants.append(text.replace("kind profile", "kind declaration"))
+    variants.append(text.replace("name Parisa M.\n", ""))
+    variants.append(text.replace(" 13\n", " 2001\n"))
+    return variants
+
+
+def test_js_judges_display_names_and_bios_as_python_does() -> None:
+    variants = profile_head_variants()
+    results = node(*({"op": "parse_head", "text": t} for t in variants))
+    verdicts = {t: (python_accepts(t), r["ok"]) for t, r in zip(variants, results, strict=True)}
+    assert not {t: v for t, v in verdicts.items() if v[0] != v[1]}
+    assert 3 <= sum(accepted for accepted, _ in verdicts.values()) < len(variants)
+
+
 def test_js_refuses_exactly_the_heads_python_refuses() -> None:
     variants = head_variants()
     results = node(*({"op": "parse_head", "text": t} for t in variants))
@@ -251,6 +291,11 @@ def test_js_refuses_exactly_the_heads_python_refuses() -> None:
         ("x", {"kind": "vouch"}),
         ("x", {"kind": "vouch", "subject": "not a key"}),
         ("x", {"time": "0999-01-01T00:00:00Z"}),
+        ("x", {"kind": "profile"}),
+        ("x", {"kind": "declaration", "name": "A name"}),
+        ("x", {"kind": "profile", "name": " padded"}),
+        ("x", {"kind": "profile", "name": "n" * 101}),
+        ("b" * 2001, {"kind": "profile", "name": "Too long a bio"}),
     ],
 )
 def test_js_will_not_sign_what_python_will_not_sign(body: str, fields: dict[str, Any]) -> None:
@@ -263,6 +308,7 @@ def test_js_will_not_sign_what_python_will_not_sign(body: str, fields: dict[str,
         "refers": [Reference(*r.split(":")) for r in fields.get("refers", [])],
         "seen_at": fields.get("seenAt"),
         "reason": fields.get("reason"),
+        "name": fields.get("name"),
     }
     if "time" in fields:
         py_fields["time"] = datetime.fromisoformat(fields["time"])

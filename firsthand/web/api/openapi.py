@@ -65,6 +65,37 @@ SCHEMAS: dict[str, Any] = {
         "required": ["sha256", "type", "size"],
         "properties": {"sha256": HEX64, "type": {"type": "string"}, "size": {"type": "integer"}},
     },
+    "Uploaded": {
+        "type": "object",
+        "description": "a cleaned file, kept at /media/{sha256}: sign its sha256, type and size",
+        "required": ["sha256", "type", "size", "removed", "preview_url", "url"],
+        "properties": {
+            "sha256": HEX64,
+            "type": {"type": "string", "description": "the cleaned file's media type"},
+            "size": {"type": "integer", "description": "the cleaned file's bytes"},
+            "width": {"type": "integer"},
+            "height": {"type": "integer"},
+            "removed": {
+                "type": "array",
+                "description": "what the upload carried and the cleaned file does not, "
+                "most sensitive first; the values are never sent back",
+                "items": {
+                    "type": "object",
+                    "required": ["field", "label"],
+                    "properties": {
+                        "field": {"type": "string", "description": "exiftool group:name"},
+                        "label": {"type": "string", "description": "in the Accept-Language"},
+                    },
+                },
+            },
+            "preview_url": {
+                "type": "string",
+                "description": "the rendition, for the uploader only, for an hour; "
+                "public once a logged statement lists the file",
+            },
+            "url": {"type": "string", "description": "the cleaned file, likewise"},
+        },
+    },
     "Statement": {
         "type": "object",
         "required": [
@@ -235,6 +266,36 @@ PATHS: dict[str, Any] = {
                 ),
                 "429": {**_error("too many statements from this client"), "headers": RETRY_AFTER},
                 "503": {**_error("the log cannot take statements now"), "headers": RETRY_AFTER},
+            },
+        }
+    },
+    "/api/v1/media": {
+        "post": {
+            "summary": "Clean a photo or video and keep the cleaned copy",
+            "description": (
+                "The body is the file itself (not a form); its type is read from its bytes: "
+                "JPEG, PNG, WebP, HEIC, GIF, MP4, MOV, WebM, MKV. Location, device, owner, "
+                "date and editing metadata are removed, the result is read back with exiftool "
+                "and ffprobe, and only then kept. The original is never stored. A statement may "
+                "list the answer's sha256, type and size; publishing refuses a statement "
+                "listing a file the server does not hold. Shares the per-client limit of "
+                "POST /api/v1/statements."
+            ),
+            "requestBody": {
+                "required": True,
+                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+            },
+            "responses": {
+                "201": _json(_ref("Uploaded"), "cleaned, checked and kept"),
+                "400": _error("an empty request, or a Content-Length that is not a number"),
+                "413": _error("larger than the server accepts, in bytes or duration"),
+                "415": _error("not a photo or video type we accept (it is named), or a form"),
+                "422": _error(
+                    "damaged or truncated, a disguised file, a decompression bomb, or metadata "
+                    "that could not be removed"
+                ),
+                "429": {**_error("too many uploads from this client"), "headers": RETRY_AFTER},
+                "503": {**_error("the server is busy cleaning"), "headers": RETRY_AFTER},
             },
         }
     },

@@ -29,7 +29,7 @@ from firsthand.statements.errors import (
 )
 from firsthand.statements.format import Statement, read_statement
 from firsthand.web import runtime
-from firsthand.web.api import ratelimit
+from firsthand.web.api import media, ratelimit
 from firsthand.web.api.errors import ApiError
 from firsthand.web.api.models import PublishedStatement
 from firsthand.web.api.sequencing import PENDING, notify
@@ -55,6 +55,7 @@ def _publish(request: HttpRequest) -> JsonResponse:
     data = _read_body(request)
     statement = _read_statement(data)
     _check_kind(statement)
+    media.refuse_unheld(statement.head.media)  # a head never lists a file no one can fetch
     sequencer = runtime.sequencer()
     if sequencer is None and not runtime.sequenced_elsewhere():
         raise ApiError(
@@ -66,9 +67,7 @@ def _publish(request: HttpRequest) -> JsonResponse:
     return _answer(index, statement.leaf_hash.hex(), checkpoint, status=201 if new else 200)
 
 
-def record_statement(
-    statement: Statement, sequencer: Sequencer | None
-) -> tuple[int, bytes, bool]:
+def record_statement(statement: Statement, sequencer: Sequencer | None) -> tuple[int, bytes, bool]:
     """Store a verified statement and log its head: (index, checkpoint note, whether new).
 
     The row is stored by leaf hash before the head is logged, so a crash in

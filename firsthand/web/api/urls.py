@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from firsthand.web.api import publish, views
+from firsthand.web.api import media, publish, views
 
 app_name = "api"
 
@@ -21,6 +21,7 @@ register_converter(KeyIDConverter, "keyid")
 
 urlpatterns = [
     path("statements", publish.publish, name="statements"),
+    path("media", media.upload, name="media"),
     path("statements/<int:index>", views.statement, name="statement"),
     path("statements/<int:index>/bundle", views.bundle, name="statement-bundle"),
     path("authors/<keyid:key_id>", views.author, name="author"),

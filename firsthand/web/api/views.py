@@ -148,6 +148,25 @@ def key_chain(key_id: str) -> list[tuple[str, int]]:
         seen.add(first.subject_key_id)
 
 
+def latest_profile(rows: list[PublishedStatement]) -> dict[str, Any] | None:
+    """The newest signed profile among an author's rows (newest first): display name and bio.
+
+    A withheld profile keeps its name, which is in the logged head, but not its bio.
+    """
+    row = next((r for r in rows if r.kind == "profile"), None)
+    if row is None:
+        return None
+    head = parse_head_text(parse_note(row.head.encode("utf-8")).text)
+    withheld = row.withheld_by_id is not None
+    return {
+        "name": head.name,
+        "bio": None if withheld else row.body,
+        "lang": row.lang,
+        "index": row.index,
+        "withheld": withheld,
+    }
+
+
 def chain_statements(chain: list[tuple[str, int]]) -> list[PublishedStatement]:
     """Every logged statement of a key chain, newest first by log order (not backdatable).
 
@@ -180,6 +199,7 @@ def author(request: HttpRequest, key_id: str) -> JsonResponse:
         )
     data = {
         "key_id": key_id,
+        "profile": latest_profile(rows),
         "keys": sorted({row.author_key for row in rows}),
         "successor_key_ids": [successor for successor, _ in chain[1:]],
         "statements": [_summary(row) for row in rows],

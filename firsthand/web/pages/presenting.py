@@ -21,6 +21,8 @@ from firsthand.log.note import Verifier, parse_note
 from firsthand.statements.bundle import Verdict, verify_bundle
 from firsthand.statements.format import Head, parse_head_text
 from firsthand.web import runtime
+from firsthand.web.api import media_store
+from firsthand.web.api.media_serving import withheld_media
 from firsthand.web.api.models import PublishedStatement
 from firsthand.web.api.views import bundle_for
 
@@ -37,6 +39,29 @@ KIND_LABELS = {
 _CACHED_VERDICTS = 2048
 
 
+@dataclass(frozen=True)
+class ShownMedia:
+    """A photo or video a statement's head lists, and whether this server can show it."""
+
+    sha256: str
+    type: str
+    size: int
+    held: bool  # this server keeps the cleaned file
+    withheld: bool  # a withheld statement lists it, so it is not served
+
+    @property
+    def is_video(self) -> bool:
+        return self.type.startswith("video/")
+
+
+def _media(head: Head) -> list[ShownMedia]:
+    withheld = withheld_media([m.sha256 for m in head.media]) if head.media else set()
+    return [
+        ShownMedia(m.sha256, m.type, m.size, media_store.holds(m.sha256), m.sha256 in withheld)
+        for m in head.media
+    ]
+
+
 @dataclass
 class Shown:
     """One statement as pages show it."""
@@ -49,6 +74,7 @@ class Shown:
     withheld_on: Any = None
     refers_to: list[PublishedStatement] = field(default_factory=list)
     denied_texts: list[str] = field(default_factory=list)
+    media: list[ShownMedia] = field(default_factory=list)
 
     @property
     def index(self) -> int:
@@ -72,6 +98,7 @@ def show(row: PublishedStatement) -> Shown:
     if leaves:
         shown.refers_to = list(PublishedStatement.objects.filter(leaf_hash__in=leaves))
     shown.denied_texts = [r.sha256 for r in head.refers if r.kind == "text"]
+    shown.media = _media(head)
     return shown
 
 

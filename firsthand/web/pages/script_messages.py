@@ -34,6 +34,17 @@ WRITE = {
     "text-missing": _("Write your statement first."),
     "preview-first": _("Preview the statement first: you sign exactly what you see."),
     "signing-as": _("You sign as {name}, with the key kept in this browser."),
+    "media-cleaning": _("Removing hidden details from this file…"),
+    "media-carried": _("What this file carried, now removed:"),
+    "media-removed": _("{label}: removed"),
+    "media-nothing-removed": _("Nothing hidden was found in this file."),
+    "media-ready": _("Cleaned. Only this copy is kept and listed in your statement ({type})."),
+    "media-failed": _("This file cannot be attached: {error}"),
+    "media-remove": _("Remove"),
+    "media-remove-named": _("Remove {name}"),
+    "media-preview-alt": _("Cleaned copy of {name}"),
+    "media-wait": _("Wait until every file is cleaned."),
+    "media-remove-failed": _("Remove the files that could not be attached first."),
 }
 
 VERIFY = {

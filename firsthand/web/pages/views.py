@@ -17,7 +17,7 @@ from django.views.decorators.http import require_safe
 from firsthand.log.merkle import leaf_hash
 from firsthand.web import runtime
 from firsthand.web.api.models import PublishedStatement
-from firsthand.web.api.views import chain_statements, key_chain
+from firsthand.web.api.views import chain_statements, key_chain, latest_profile
 from firsthand.web.pages import script_messages
 from firsthand.web.pages import search as full_text
 from firsthand.web.pages.pagecache import by_log_size
@@ -98,6 +98,7 @@ def author(request: HttpRequest, key_id: str) -> HttpResponse:
         "pages/author.html",
         {
             "key_id": key_id,
+            "profile": latest_profile(rows),
             "names": names,
             "keys": sorted({s.author.text() for s in statements}),
             "statements": statements,

@@ -32,6 +32,7 @@ function headFields(head) {
     new_key: head.newKey?.text ?? null,
     seen_at: head.seenAt,
     reason: head.reason,
+    name: head.name,
   };
 }
 

@@ -16,6 +16,7 @@
 //   new-key <verifier key>                        key-rotation only, exactly once
 //   seen-at <free text>                           denial only, at most once
 //   reason <free text>                            withholding only, exactly once
+//   name <free text>                              profile only, exactly once (display name)
 //
 // Sizes (body length, media size) parse to Numbers, or BigInts beyond 2^53, so every
 // head Python accepts reads here too.
@@ -33,9 +34,12 @@ export const KINDS = Object.freeze([
   "vouch",
   "key-rotation",
   "withholding",
+  "profile",
 ]);
 export const DEFAULT_MAX_BODY = 1_000_000;
 export const MAX_FREE_TEXT = 500;
+export const MAX_DISPLAY_NAME = 100;
+export const MAX_BIO = 2000; // a profile's body: a short bio, not a statement
 export const MAX_ENTRY_SIZE = 65535; // a log entry carries a uint16 length (tlog-tiles)
 export const MAX_CLOCK_SKEW_MS = 10 * 60 * 1000;
 
@@ -57,7 +61,7 @@ export class StatementFromTheFuture extends StatementError {}
 export class WrongAuthor extends StatementError {}
 
 const HEADER_POSITION = new Map(
-  ["author", "time", "lang", "kind", "body", "media", "refers", "subject", "new-key", "seen-at", "reason"].map(
+  ["author", "time", "lang", "kind", "body", "media", "refers", "subject", "new-key", "seen-at", "reason", "name"].map(
     (name, i) => [name, i],
   ),
 );
@@ -135,6 +139,17 @@ export function checkBody(body, maxBody = DEFAULT_MAX_BODY) {
   if (bad) throw new MalformedStatement(`the body holds the control character ${codePoint(bad[0])}`);
 }
 
+// Python's str.isspace, so both sides refuse the same display names.
+const EDGE_SPACE = /^[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]|[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/;
+
+function displayName(value) {
+  if ([...value].length > MAX_DISPLAY_NAME) {
+    throw new MalformedStatement(`a display name is at most ${MAX_DISPLAY_NAME} characters`);
+  }
+  if (EDGE_SPACE.test(value)) throw new MalformedStatement("a display name cannot start or end with spaces");
+  return freeText(value, "the display name");
+}
+
 function freeText(value, what) {
   const length = [...value].length; // code points, as Python's len
   if (length === 0 || length > MAX_FREE_TEXT) {
@@ -178,6 +193,14 @@ function checkKindRules(head) {
   if ((head.kind === "withholding") !== (head.reason !== null)) {
     throw new MalformedStatement("a withholding notice, and only one, gives a reason");
   }
+  if ((head.kind === "profile") !== (head.name !== null)) {
+    throw new MalformedStatement("a profile, and only a profile, gives a display name");
+  }
+  if (head.kind === "profile" && Number(head.bodyLength) > MAX_BIO) {
+    throw new MalformedStatement(
+      `a profile's bio is at most ${MAX_BIO.toLocaleString("en-US")} bytes, not ${Number(head.bodyLength).toLocaleString("en-US")}`,
+    );
+  }
 }
 
 /** The head's note text from parsed fields (as parseHeadText returns): Head.text(). */
@@ -196,6 +219,7 @@ export function headText(head) {
   if (head.newKey !== null) lines.push(`new-key ${head.newKey.text}`);
   if (head.seenAt !== null) lines.push(`seen-at ${head.seenAt}`);
   if (head.reason !== null) lines.push(`reason ${head.reason}`);
+  if (head.name !== null) lines.push(`name ${head.name}`);
   return lines.map((line) => line + "\n").join("");
 }
 
@@ -247,7 +271,9 @@ export async function parseHeadText(text) {
     if (r === null) throw new MalformedStatement("a refers line is 'refers leaf:<64 hex>' or 'refers text:<64 hex>'");
     return Object.freeze({ kind: r[1], sha256: r[2] });
   });
-  const [subject, newKey, seenAt, reason] = ["subject", "new-key", "seen-at", "reason"].map(optional);
+  const [subject, newKey, seenAt, reason, name] = ["subject", "new-key", "seen-at", "reason", "name"].map(
+    optional,
+  );
   const head = {
     author: await verifier(one("author"), "author"),
     time: one("time"),
@@ -262,6 +288,7 @@ export async function parseHeadText(text) {
     newKey: newKey === null ? null : await verifier(newKey, "new"),
     seenAt: seenAt === null ? null : freeText(seenAt, "seen-at"),
     reason: reason === null ? null : freeText(reason, "the reason"),
+    name: name === null ? null : displayName(name),
   };
   checkKindRules(head);
   // One canonical spelling per head, so two heads never differ by formatting alone.
@@ -383,7 +410,7 @@ function noLineBreak(value, what) {
  * Sign `body` as a statement by `signer` (keys.js's Signer). Fields: kind, lang, time
  * (a Date or RFC 3339 string; default now), media [{sha256, type, size}], refers
  * [{kind: "leaf"|"text", sha256}] or ["leaf:<hex>"], subject, newKey (verifier key
- * text), seenAt, reason. The result verifies with readStatement, and is Python's
+ * text), seenAt, reason, name (a profile's display name). The result verifies with readStatement, and is Python's
  * sign_statement byte for byte.
  */
 export async function signStatement(signer, body, fields = {}) {
@@ -398,6 +425,7 @@ export async function signStatement(signer, body, fields = {}) {
     newKey = null,
     seenAt = null,
     reason = null,
+    name = null,
   } = fields;
   const head = {
     author: await signer.verifier(),
@@ -419,6 +447,7 @@ export async function signStatement(signer, body, fields = {}) {
     newKey: newKey === null ? null : await verifier(newKey, "new"),
     seenAt: seenAt === null ? null : noLineBreak(String(seenAt), "seen-at"),
     reason: reason === null ? null : noLineBreak(String(reason), "the reason"),
+    name: name === null ? null : noLineBreak(String(name), "the display name"),
   };
   const text = headText(head);
   await parseHeadText(text); // the same checks a reader will make

@@ -7,8 +7,12 @@ import { message } from "./page-messages.js";
 
 const $ = (id) => document.getElementById(id);
 const prefix = document.documentElement.lang === "fa" ? "/fa" : "";
+const pageLang = document.documentElement.lang || "en";
 let identity = null;
 let signed = null; // the statement previewed, signed, and not yet published
+// Files attached to the statement: each is cleaned by the server before it is listed.
+// {state: "cleaning" | "ready" | "failed", media: {sha256, type, size} | null}
+const attachments = [];
 
 function fail(text) {
   const box = $("compose-error");
@@ -43,7 +47,7 @@ async function api(path, options = {}) {
 
 async function fields() {
   const kind = $("kind").value;
-  const result = { kind, lang: $("lang").value, refers: [] };
+  const result = { kind, lang: $("lang").value, refers: [], media: attachedMedia() };
   if (kind === "denial") {
     const denied = $("denied").value;
     if (!denied.trim()) throw new Error(message("denied-missing"));
@@ -68,6 +72,88 @@ async function fields() {
     result.subject = subject;
   }
   return result;
+}
+
+function attachedMedia() {
+  if (attachments.some((a) => a.state === "cleaning")) throw new Error(message("media-wait"));
+  if (attachments.some((a) => a.state === "failed")) throw new Error(message("media-remove-failed"));
+  return attachments.map((a) => a.media);
+}
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+// What the server removed, one line per kind of detail ("GPS location: removed"),
+// in the server's order (most revealing first) and in the page's language.
+function removedList(removed) {
+  if (removed.length === 0) return [element("p", "removed-none", message("media-nothing-removed"))];
+  const labels = [...new Set(removed.map((r) => r.label))];
+  const list = element("ul", "removed");
+  for (const label of labels) list.append(element("li", "", message("media-removed", { label })));
+  return [element("p", "", message("media-carried")), list];
+}
+
+function previewOf(answer, name) {
+  if (answer.type.startsWith("video/")) {
+    const video = element("video");
+    video.controls = true;
+    video.preload = "none";
+    video.poster = answer.preview_url;
+    video.src = answer.url;
+    video.setAttribute("aria-label", message("media-preview-alt", { name }));
+    return video;
+  }
+  const img = element("img");
+  img.src = answer.preview_url;
+  img.alt = message("media-preview-alt", { name });
+  return img;
+}
+
+async function attach(file) {
+  const entry = { state: "cleaning", media: null };
+  attachments.push(entry);
+  invalidate();
+  const item = element("li", "attachment");
+  item.dataset.state = "cleaning";
+  const status = element("p", "status", message("media-cleaning"));
+  const remove = element("button", "button secondary remove", message("media-remove"));
+  remove.type = "button";
+  remove.setAttribute("aria-label", message("media-remove-named", { name: file.name }));
+  remove.addEventListener("click", () => {
+    attachments.splice(attachments.indexOf(entry), 1);
+    item.remove();
+    invalidate();
+  });
+  item.append(element("p", "file-name", file.name), status, remove);
+  $("attachments").append(item);
+  try {
+    const answer = await api("/api/v1/media", {
+      method: "POST",
+      // The type is a hint only: the server reads it from the bytes.
+      headers: { "Content-Type": file.type || "application/octet-stream", "Accept-Language": pageLang },
+      body: file,
+    });
+    entry.media = { sha256: answer.sha256, type: answer.type, size: answer.size };
+    entry.state = "ready";
+    item.dataset.sha256 = answer.sha256;
+    status.textContent = message("media-ready", { type: answer.type });
+    status.after(previewOf(answer, file.name), ...removedList(answer.removed));
+  } catch (error) {
+    entry.state = "failed";
+    status.textContent = message("media-failed", { error: error.message || String(error) });
+    status.classList.add("error");
+  }
+  item.dataset.state = entry.state;
+  invalidate();
+}
+
+function onFiles(event) {
+  for (const file of event.target.files) attach(file);
+  event.target.value = ""; // the same file can be chosen again after a removal
 }
 
 function bodyText() {
@@ -132,6 +218,7 @@ async function start() {
   for (const id of ["lang", "text", "denied", "seen-at", "refers", "subject"]) {
     $(id).addEventListener("input", invalidate);
   }
+  $("media").addEventListener("change", onFiles);
   $("preview-button").addEventListener("click", guarded(preview));
   $("publish-button").addEventListener("click", guarded(publish));
 }
