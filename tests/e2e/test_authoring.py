@@ -197,3 +197,30 @@ def test_an_author_vouches_for_another_authors_key(site: str, page, browser, lan
     assert vouches.is_visible() and f"leila-{language}.example" in vouches.inner_text()
     screenshot(page, f"vouched-author-{language}")
     assert not page.errors
+
+
+@pytest.mark.parametrize("language", ["en", "fa"])
+def test_an_author_signs_a_display_name_and_bio_that_their_page_shows(
+    site: str, page, language: str
+) -> None:
+    prefix = "" if language == "en" else "/fa"
+    make_key(page, site, prefix, f"sima-{language}.example")
+    key_id = page.locator("#current-vkey").inner_text().strip().split("+")[1]
+    shown = {"en": "Sima R. (a fictional author)", "fa": "سیما ر. (نویسنده‌ای خیالی)"}[language]
+    page.goto(f"{site}{prefix}/write?kind=profile")
+    page.wait_for_selector("#compose:not([hidden])")
+    assert page.locator(".for-profile").is_visible()
+    page.fill("#display-name", shown)
+    bio = {"en": "I left in 2018 and write about it.", "fa": "در ۱۳۹۷ جدا شدم و از آن می‌نویسم."}
+    page.fill("#text", bio[language])
+    page.click("#preview-button")
+    page.wait_for_selector("#preview:not([hidden])")
+    preview = page.locator("#preview-head").inner_text()
+    assert "kind profile" in preview and f"name {shown}" in preview
+    page.click("#publish-button")
+    page.wait_for_url("**/statements/*", timeout=20_000)
+    page.goto(f"{site}{prefix}/authors/{key_id}")
+    assert page.locator("h1").inner_text() == shown
+    assert bio[language] in page.locator("p.bio").inner_text()
+    screenshot(page, f"profile-{language}")
+    assert not page.errors

@@ -35,6 +35,7 @@ KIND_LABELS = {
     "vouch": _("Vouch"),
     "key-rotation": _("Key rotation"),
     "withholding": _("Withholding notice"),
+    "profile": _("Profile"),
 }
 _CACHED_VERDICTS = 2048
 

@@ -45,6 +45,7 @@ WRITE = {
     "media-preview-alt": _("Cleaned copy of {name}"),
     "media-wait": _("Wait until every file is cleaned."),
     "media-remove-failed": _("Remove the files that could not be attached first."),
+    "display-name-missing": _("Write the name readers will see."),
 }
 
 VERIFY = {

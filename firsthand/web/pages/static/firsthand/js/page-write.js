@@ -35,6 +35,7 @@ function showSections() {
   document.querySelector(".for-denial").hidden = kind !== "denial";
   document.querySelector(".for-reference").hidden = !["correction", "retraction"].includes(kind);
   document.querySelector(".for-vouch").hidden = kind !== "vouch";
+  document.querySelector(".for-profile").hidden = kind !== "profile";
   invalidate();
 }
 
@@ -65,6 +66,11 @@ async function fields() {
     if (!/^[0-9]+$/.test(index)) throw new Error(message("refers-missing"));
     const target = await api(`/api/v1/statements/${index}`);
     result.refers.push({ kind: "leaf", sha256: target.leaf_hash });
+  }
+  if (kind === "profile") {
+    const name = $("display-name").value.trim();
+    if (!name) throw new Error(message("display-name-missing"));
+    result.name = name;
   }
   if (kind === "vouch") {
     const subject = $("subject").value.trim();
@@ -215,7 +221,7 @@ async function start() {
   $("lang").value = document.documentElement.lang === "fa" ? "fa" : "en";
   showSections();
   $("kind").addEventListener("change", showSections);
-  for (const id of ["lang", "text", "denied", "seen-at", "refers", "subject"]) {
+  for (const id of ["lang", "text", "denied", "seen-at", "refers", "subject", "display-name"]) {
     $(id).addEventListener("input", invalidate);
   }
   $("media").addEventListener("change", onFiles);
