@@ -16,6 +16,8 @@ from types import FrameType
 from typing import Any
 
 from firsthand.cli_backup import add_commands as add_backup_commands
+from firsthand.cli_check import CheckCommandError
+from firsthand.cli_check import add_commands as add_check_commands
 from firsthand.cli_media import MediaCommandError
 from firsthand.cli_media import add_commands as add_media_commands
 from firsthand.cli_monitor import MonitorCommandError
@@ -276,6 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_backup_commands(commands)
     add_monitor_commands(commands)
     add_sequencer_commands(commands)
+    add_check_commands(commands)
 
     p = commands.add_parser("operator-key", help="print the operator's verifier key")
     add_data_option(p)
@@ -312,6 +315,7 @@ USER_ERRORS = (
     MediaCommandError,
     MonitorCommandError,
     SequencerCommandError,
+    CheckCommandError,
     OSError,
 )
 

@@ -178,6 +178,23 @@ SCHEMAS: dict[str, Any] = {
         ],
         "properties": {
             "key_id": KEY_ID,
+            "profile": {
+                "oneOf": [
+                    {"type": "null"},
+                    {
+                        "type": "object",
+                        "required": ["name", "bio", "lang", "index", "withheld"],
+                        "properties": {
+                            "name": {"type": "string", "description": "the signed display name"},
+                            "bio": {"type": ["string", "null"], "description": "null if withheld"},
+                            "lang": {"type": "string"},
+                            "index": {"type": "integer"},
+                            "withheld": {"type": "boolean"},
+                        },
+                    },
+                ],
+                "description": "the author's newest signed profile (kind profile), if any",
+            },
             "keys": {"type": "array", "items": {"type": "string"}},
             "statements": {
                 "type": "array",
@@ -197,6 +214,143 @@ SCHEMAS: dict[str, Any] = {
                 "type": "array",
                 "items": _ref("Summary"),
                 "description": "rotations by other keys naming this key: claims, never merged",
+            },
+        },
+    },
+    "CheckRequest": {
+        "type": "object",
+        "required": ["text"],
+        "properties": {
+            "text": {
+                "type": "string",
+                "description": "the words to check, at most 1,000,000 characters",
+            },
+            "author": {
+                "type": ["string", "null"],
+                "description": "optional: a verifier key, its 8-hex key ID, or the key's name; "
+                "then only that author's statements and denials decide",
+            },
+        },
+    },
+    "CheckedStatement": {
+        "type": "object",
+        "required": [
+            "index",
+            "leaf_hash",
+            "kind",
+            "lang",
+            "author",
+            "url",
+            "api_url",
+            "bundle_url",
+        ],
+        "properties": {
+            "index": {"type": "integer"},
+            "leaf_hash": HEX64,
+            "kind": KIND,
+            "lang": {"type": "string"},
+            "author": {
+                "type": "object",
+                "required": ["key", "key_id", "name"],
+                "properties": {
+                    "key": {"type": "string"},
+                    "key_id": KEY_ID,
+                    "name": {"type": "string"},
+                },
+            },
+            "url": {"type": "string", "description": "the statement's page"},
+            "api_url": {"type": "string"},
+            "bundle_url": {"type": "string", "description": "its offline proof bundle"},
+        },
+    },
+    "CheckMatch": {
+        "type": "object",
+        "required": ["verdict", "how", "similarity", "statement", "followed_by", "diff", "context"],
+        "properties": {
+            "verdict": {"enum": ["signed", "denied", "contained", "altered"]},
+            "how": {"enum": ["exact", "near copy", "quote", "text hash"]},
+            "similarity": {"type": "number", "minimum": 0, "maximum": 1},
+            "statement": {"oneOf": [{"type": "null"}, _ref("CheckedStatement")]},
+            "followed_by": {
+                "type": "array",
+                "items": _ref("CheckedStatement"),
+                "description": "the author's later retractions and corrections of it",
+            },
+            "diff": {
+                "type": ["array", "null"],
+                "description": "near copies: the signed words beside the checked words",
+                "items": {
+                    "type": "object",
+                    "required": ["op", "signed", "checked"],
+                    "properties": {
+                        "op": {"enum": ["equal", "replace", "delete", "insert"]},
+                        "signed": {"type": "string"},
+                        "checked": {"type": "string"},
+                    },
+                },
+            },
+            "context": {
+                "type": ["object", "null"],
+                "description": "quotes: the statement's words around the quoted ones",
+                "required": ["before", "quote", "after"],
+                "properties": {
+                    "before": {"type": "string"},
+                    "quote": {"type": "string"},
+                    "after": {"type": "string"},
+                },
+            },
+            "denial": {
+                "type": "object",
+                "description": "denials only: the passage denied, and the hashes it names",
+                "required": ["denied_text", "refers"],
+                "properties": {
+                    "denied_text": {"type": ["string", "null"]},
+                    "refers": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+    },
+    "CheckResult": {
+        "type": "object",
+        "required": [
+            "verdict",
+            "message",
+            "proves_nothing",
+            "similarity",
+            "threshold",
+            "normalised_hash",
+            "author",
+            "matches",
+            "other_matches",
+        ],
+        "properties": {
+            "verdict": {"enum": ["signed", "denied", "contained", "altered", "unknown"]},
+            "message": {"type": "string", "description": "the verdict in one sentence"},
+            "proves_nothing": {
+                "type": "boolean",
+                "description": "true for unknown: no match proves nothing either way",
+            },
+            "similarity": {"type": ["number", "null"], "description": "of the best match"},
+            "threshold": {"type": "number", "description": "a near copy's least similarity"},
+            "normalised_hash": HEX64,
+            "author": {
+                "type": ["object", "null"],
+                "required": ["given", "as", "key_ids"],
+                "properties": {
+                    "given": {"type": "string"},
+                    "as": {"enum": ["key", "key ID", "name"]},
+                    "key_ids": {"type": "array", "items": KEY_ID},
+                },
+            },
+            "matches": {
+                "type": "array",
+                "items": _ref("CheckMatch"),
+                "description": "what the verdict rests on, best first",
+            },
+            "other_matches": {
+                "type": "array",
+                "items": _ref("CheckMatch"),
+                "description": "weaker findings, and other authors' when an author was asked",
             },
         },
     },
@@ -353,6 +507,35 @@ PATHS: dict[str, Any] = {
                 "400": _error("empty or not UTF-8"),
                 "413": _error("larger than 1,000,000 bytes"),
                 "415": _error("not text/plain"),
+            },
+        }
+    },
+    "/api/v1/check": {
+        "post": {
+            "summary": "Who said it? Check a text against what authors signed and denied",
+            "description": (
+                "Texts are compared as normalised words (docs/normalisation.md). The verdict is "
+                "the first that holds: signed (word for word a signed statement), denied (its "
+                "author signed a denial of it, a near copy or a passage of it), contained (a "
+                "quote of at least 5 words from a signed statement), altered (a near copy: "
+                "word similarity at least the threshold), unknown (none of these, which proves "
+                "nothing either way). Withheld statements are never matched. Shares the "
+                "per-client limit of POST /api/v1/statements."
+            ),
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("CheckRequest")}},
+            },
+            "responses": {
+                "200": _json(_ref("CheckResult"), "the verdict and the statements it rests on"),
+                "400": _error("not JSON, no text, no words to check, or an author that is no key"),
+                "413": _error("larger than the server checks"),
+                "415": _error("not application/json"),
+                "429": {**_error("too many requests from this client"), "headers": RETRY_AFTER},
+                "503": {
+                    **_error("a large site still indexing its statements after a restart"),
+                    "headers": RETRY_AFTER,
+                },
             },
         }
     },

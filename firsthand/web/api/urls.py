@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from firsthand.web.api import media, publish, views
+from firsthand.web.api import check, media, publish, views
 
 app_name = "api"
 
@@ -26,5 +26,6 @@ urlpatterns = [
     path("statements/<int:index>/bundle", views.bundle, name="statement-bundle"),
     path("authors/<keyid:key_id>", views.author, name="author"),
     path("text-hash", views.text_hash, name="text-hash"),
+    path("check", check.check_text, name="check"),
     path("openapi.json", views.openapi, name="openapi"),
 ]

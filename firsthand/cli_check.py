@@ -1,0 +1,137 @@
+"""`firsthand check`: ask a server who said a text (POST /api/v1/check).
+
+    firsthand check --server https://example.org [--author KEY] [--json] TEXTFILE|-
+
+The exit status says the verdict, so a script can act on it without parsing:
+
+    0  signed     the text is, word for word, a statement signed by the author
+    1  error      the file, the server or the request failed (one line on stderr)
+    2  usage      the command line is wrong (argparse)
+    3  contained  the text is a quote from a signed statement
+    4  altered    the text is a near copy of a signed statement, with words changed
+    5  denied     the author signed a denial of the text
+    6  unknown    nothing here matches, which proves nothing either way
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from firsthand.cli_statements import server_request
+
+EXIT_CODES = {"signed": 0, "contained": 3, "altered": 4, "denied": 5, "unknown": 6}
+
+
+class CheckCommandError(Exception):
+    """The text to check cannot be read; the message says what to change."""
+
+
+def _read_text(name: str) -> str:
+    try:
+        data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+    except OSError as error:
+        raise CheckCommandError(f"cannot read {name}: {error.strerror or error}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        where = "standard input" if name == "-" else name
+        raise CheckCommandError(f"{where} is not UTF-8 text") from None
+    if not text.strip():
+        raise CheckCommandError(f"{'standard input' if name == '-' else name} is empty")
+    return text
+
+
+def _word_diff(diff: list[dict[str, str]]) -> str:
+    """The diff as git's --word-diff writes it: [-signed-]{+checked+}."""
+    parts = []
+    for segment in diff:
+        if segment["op"] == "equal":
+            parts.append(segment["signed"])
+            continue
+        if segment["signed"]:
+            parts.append(f"[-{segment['signed']}-]")
+        if segment["checked"]:
+            parts.append(f"{{+{segment['checked']}+}}")
+    return " ".join(parts)
+
+
+def _describe(match: dict[str, Any]) -> list[str]:
+    statement = match["statement"]
+    lines = []
+    if statement is not None:
+        author = statement["author"]
+        similar = f", similarity {match['similarity']:.2f}" if match["how"] == "near copy" else ""
+        lines += [
+            f"statement {statement['index']}: a {statement['kind']} by {author['name']} "
+            f"(key ID {author['key_id']}){similar}",
+            f"  page:   {statement['url']}",
+            f"  proof:  {statement['bundle_url']}",
+        ]
+    for later in match["followed_by"]:
+        lines.append(f"  later {later['kind']} by the author: {later['url']}")
+    if match["diff"]:
+        lines.append("  words ([-only in the signed statement-] {+only in your text+}):")
+        lines.append("    " + _word_diff(match["diff"]).replace("\n", "\n    "))
+    elif match["context"]:
+        context = match["context"]
+        lines.append("  in context:")
+        quoted = f"…{context['before']}[{context['quote']}]{context['after']}…"
+        lines.append("    " + quoted.replace("\n", "\n    "))
+    denial = match.get("denial")
+    if denial and denial["denied_text"] and not match["context"] and not match["diff"]:
+        lines.append("  the denied text:")
+        lines.append("    " + denial["denied_text"].replace("\n", "\n    "))
+    return lines
+
+
+def human(reply: dict[str, Any]) -> str:
+    """The server's answer as a person reads it."""
+    lines = [f"verdict: {reply['verdict']}", reply["message"]]
+    near = [m for m in reply["matches"] if m["how"] == "near copy"]
+    if near:  # a similarity means something only for a near copy
+        lines.append(f"similarity {near[0]['similarity']:.2f} (threshold {reply['threshold']:.2f})")
+    for match in reply["matches"]:
+        lines += ["", *_describe(match)]
+    if reply["other_matches"]:
+        lines += ["", "other findings:"]
+        for match in reply["other_matches"]:
+            statement = match["statement"]
+            if statement is not None:
+                lines.append(
+                    f"  {match['verdict']}: statement {statement['index']} by "
+                    f"{statement['author']['name']} ({statement['url']})"
+                )
+    return "\n".join(lines)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    text = _read_text(args.textfile)
+    request: dict[str, Any] = {"text": text}
+    if args.author:
+        request["author"] = args.author
+    data = json.dumps(request, ensure_ascii=False).encode("utf-8")
+    _, reply = server_request(args.server.rstrip("/") + "/api/v1/check", data)
+    if args.json:
+        print(json.dumps(reply, ensure_ascii=False, indent=1))
+    else:
+        print(human(reply))
+    return EXIT_CODES.get(reply.get("verdict", ""), 1)
+
+
+def add_commands(commands: Any) -> None:
+    """Register `check` on the main parser's subparsers."""
+    p = commands.add_parser(
+        "check",
+        help="ask a server who said a text: signed, denied, quoted, altered or unknown",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--server", required=True, help="the firsthand server, e.g. https://example.org")
+    p.add_argument("--author", help="only this author decides: a key, its 8-hex key ID, or name")
+    p.add_argument("--json", action="store_true", help="print the server's JSON answer")
+    p.add_argument("textfile", metavar="TEXTFILE", help="the text to check, or - for stdin")
+    p.set_defaults(func=cmd_check)
