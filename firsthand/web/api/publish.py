@@ -76,7 +76,7 @@ def record_statement(statement: Statement, sequencer: Sequencer | None) -> tuple
     (sequencing.py). Raises ApiError when the log cannot take it now.
     """
     row, created = PublishedStatement.objects.get_or_create(
-        leaf_hash=statement.leaf_hash.hex(), defaults=_fields(statement)
+        leaf_hash=statement.leaf_hash.hex(), defaults=row_fields(statement)
     )
     if row.index is not None:
         return row.index, runtime.log().reader.latest().note, False
@@ -187,7 +187,7 @@ def _check_withholding(notice: Statement, referred: PublishedStatement) -> None:
         )
 
 
-def _fields(statement: Statement) -> dict[str, Any]:
+def row_fields(statement: Statement) -> dict[str, Any]:
     head = statement.head
     return {
         "head": statement.head_bytes.decode("utf-8"),

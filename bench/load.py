@@ -1,0 +1,220 @@
+"""Load benchmark: a mixed read load and a write load of signed statements on one machine.
+
+    .venv/bin/python bench/load.py [--statements 1000000] [--seconds 20] [--postgresql]
+
+1. Builds a log of --statements signed statements (signed in worker processes,
+   stored and sequenced in batches: the same rows and entries the API writes).
+2. Reads: Gunicorn (a worker per core, threads) serves the site; wrk (Debian)
+   mixes the home page, random statement pages, /checkpoint, random full tiles
+   and random bundles (tests in bench/load_reads.lua). req/s, p50/p99, errors.
+3. Writes: `firsthand serve` (the process that sequences) takes fresh signed
+   statements from wrk (bench/load_writes.lua, each body sent once).
+   accepted/s, p50/p99, errors.
+4. With py-spy installed, a 10 s profile of the writing server is summarised:
+   where the time goes.
+Targets (issue 8): at least 2,000 read req/s at p99 under 100 ms, and at least
+1,000 accepted statements/s over HTTP, with zero errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from tqdm import tqdm
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from web import serving  # noqa: E402  (bench/web.py)
+
+from tests.serving import free_port  # noqa: E402
+
+CHUNK = 20_000
+TEXT = "I was at the gathering of spring 2019 and I saw what happened there. " * 4
+
+
+def _sign_chunk(args: tuple[int, int, int]) -> list[bytes]:
+    from firsthand.log.note import Signer
+    from firsthand.statements.format import sign_statement
+
+    start, count, seed = args
+    authors = [Signer.from_seed(f"load{i}.example", bytes([i, seed]) * 16) for i in range(50)]
+    return [
+        sign_statement(authors[i % 50], f"{TEXT}{seed}-{i}", kind="testimony").file_bytes()
+        for i in range(start, start + count)
+    ]
+
+
+def signed(count: int, seed: int) -> list[bytes]:
+    chunks = [(start, min(CHUNK, count - start), seed) for start in range(0, count, CHUNK)]
+    out: list[bytes] = []
+    with ProcessPoolExecutor(os.cpu_count() or 2) as pool:
+        for files in tqdm(pool.map(_sign_chunk, chunks), total=len(chunks), desc="signing"):
+            out.extend(files)
+    return out
+
+
+def build(env: dict[str, str], count: int) -> None:
+    """Rows and log entries for ``count`` statements, in batches, as the API would write them."""
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from firsthand.statements.format import read_statement
+    from firsthand.web import runtime
+    from firsthand.web.api.models import PublishedStatement
+    from firsthand.web.api.publish import row_fields  # the API's own row fields
+
+    call_command("migrate", verbosity=0)
+    sequencer = runtime.log().sequencer(max_batch=4096)
+    for start in tqdm(range(0, count, CHUNK), desc="logging", unit="chunk"):
+        files = _sign_chunk((start, min(CHUNK, count - start), 0))
+        statements = [read_statement(f) for f in files]
+        tickets = [sequencer.submit(s.head_bytes) for s in statements]
+        sequencer.run_until_empty()
+        PublishedStatement.objects.bulk_create(
+            [
+                PublishedStatement(
+                    leaf_hash=s.leaf_hash.hex(), index=t.wait().index, **row_fields(s)
+                )
+                for s, t in zip(statements, tickets, strict=True)
+            ],
+            batch_size=2000,
+        )
+    runtime.log().storage.close()
+
+
+def wrk_lua(url: str, script: Path, seconds: int, connections: int) -> dict[str, float]:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+    def ms(p: str) -> float:
+        value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+    return {
+        "rate": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        "p50": ms("50"),
+        "p99": ms("99"),
+        "errors": float(errors.group(1)) if errors else 0.0,
+        "socket_errors": 1.0 if socket_errors else 0.0,
+    }
+
+
+def profile(pid: int, seconds: int, out: Path) -> list[tuple[str, float]]:
+    """The functions py-spy saw most often in the writing server, with their share of samples."""
+    spy = shutil.which("py-spy") or str(ROOT / ".venv/bin/py-spy")
+    if not Path(spy).exists():
+        return []
+    subprocess.run(
+        [spy, "record", "-p", str(pid), "-d", str(seconds), "-f", "raw", "-o", str(out), "-s"],
+        capture_output=True,
+    )
+    if not out.exists():
+        return []
+    own: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in out.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        leaf = stack.split(";")[-1] if stack else "?"
+        own[re.sub(r" \(.*", "", leaf)] += int(count)
+        total += int(count)
+    return [(name, n / total) for name, n in own.most_common(8)] if total else []
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--statements", type=int, default=1_000_000)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--writes", type=int, default=40_000, help="fresh statements to send")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="firsthand-load-") as tmp:
+        data = Path(tmp) / "data"
+        env = {
+            **os.environ,
+            "FIRSTHAND_DATA": str(data),
+            "PYTHONPATH": str(ROOT),
+            "DJANGO_SETTINGS_MODULE": "firsthand.web.settings",
+            "FIRSTHAND_POST_RATE_PER_MINUTE": "100000000",
+        }
+        began = time.perf_counter()
+        build(env, args.statements)
+        print(f"built {args.statements:,} statements in {time.perf_counter() - began:.0f} s")
+
+        reads = Path(tmp) / "reads.lua"
+        lua = (ROOT / "bench/load_reads.lua").read_text()
+        reads.write_text(lua.replace("SIZE", str(args.statements)))
+        port = free_port()
+        gunicorn = shutil.which("gunicorn") or str(ROOT / ".venv/bin/gunicorn")
+        workers = str(os.cpu_count() or 2)
+        command = [gunicorn, "--workers", workers, "--threads", "4", "--bind", f"127.0.0.1:{port}"]
+        command += ["--log-level", "warning", "firsthand.web.wsgi:application"]
+        with serving(command, env, f"http://127.0.0.1:{port}"):
+            read = wrk_lua(f"http://127.0.0.1:{port}", reads, args.seconds, args.connections)
+
+        bodies = Path(tmp) / "bodies"
+        bodies.write_bytes(b"\0".join(signed(args.writes, 7)))
+        writes = Path(tmp) / "writes.lua"
+        lua = (ROOT / "bench/load_writes.lua").read_text()
+        writes.write_text(lua.replace("BODIES", str(bodies)))
+        port = free_port()
+        serve = [sys.executable, "-m", "firsthand.cli", "serve", "--data", str(data)]
+        serve += ["--port", str(port), "--threads", "16", "--period", "0.05"]
+        server = subprocess.Popen(serve, env=env, stdout=subprocess.DEVNULL)
+        try:
+            for _ in range(300):
+                try:
+                    subprocess.run(
+                        ["curl", "-sf", f"http://127.0.0.1:{port}/checkpoint"],
+                        check=True, capture_output=True,
+                    )  # fmt: skip
+                    break
+                except subprocess.CalledProcessError:
+                    time.sleep(0.1)
+            spy_out = Path(tmp) / "spy.txt"
+            with ProcessPoolExecutor(1) as pool:
+                spied = pool.submit(profile, server.pid, min(10, args.seconds), spy_out)
+                write = wrk_lua(f"http://127.0.0.1:{port}", writes, args.seconds, 16)
+                hot = spied.result()
+        finally:
+            server.terminate()
+            server.wait(30)
+
+    print(f"\nload benchmark: {args.statements:,} statements in the log (SQLite), 2 cores")
+    print(f"{'measure':<46}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
+    for label, r in (
+        ("mixed reads (Gunicorn)", read),
+        ("signed statements (firsthand serve)", write),
+    ):
+        print(
+            f"{label:<46}{r['rate']:>10,.0f}{r['p50']:>10.1f}{r['p99']:>10.1f}{r['errors']:>8.0f}"
+        )
+    print("targets: 2,000 read req/s at p99 < 100 ms; 1,000 accepted statements/s; 0 errors")
+    if hot:
+        print("\nwhere the writing server's time goes (py-spy, own time):")
+        for name, share in hot:
+            print(f"  {share:6.1%}  {name}")
+
+
+if __name__ == "__main__":
+    main()
