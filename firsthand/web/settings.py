@@ -100,6 +100,8 @@ DATABASES = {
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
         },
+        # One connection per thread, kept: opening one runs the PRAGMAs above every time.
+        "CONN_MAX_AGE": 600,
     }
 }
 # FIRSTHAND_DATABASE_URL: postgresql://user:password@host:port/name (a socket: ?host=/run/dir)

@@ -18,7 +18,7 @@ from firsthand.web import runtime
 from firsthand.web.api import ratelimit
 from firsthand.web.api.attribution_index import ReadersWriterLock, SiteIndex, site_index
 from firsthand.web.api.models import PublishedStatement
-from firsthand.web.api.publish import _fields
+from firsthand.web.api.publish import row_fields
 from tests.web.conftest import log_of_its_own
 
 URL = "/api/v1/check"
@@ -404,7 +404,7 @@ def test_rows_whose_index_arrives_late_are_indexed_all_the_same(database: None) 
     index = SiteIndex()
     texts = [f"Statement number {n} says the meeting was on day {n} of the month." for n in (1, 2)]
     rows = [
-        PublishedStatement.objects.create(leaf_hash=s.leaf_hash.hex(), **_fields(s))
+        PublishedStatement.objects.create(leaf_hash=s.leaf_hash.hex(), **row_fields(s))
         for s in (sign_statement(RANA, text) for text in texts)
     ]
     PublishedStatement.objects.filter(pk=rows[1].pk).update(index=11)
