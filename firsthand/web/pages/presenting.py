@@ -109,8 +109,12 @@ def show_all(rows: list[PublishedStatement]) -> list[Shown]:
 
 def responses_to(row: PublishedStatement) -> list[Shown]:
     """Later statements that refer to this one: corrections, retractions, withholdings."""
+    # Only these kinds may refer to a statement by its leaf hash (statements/format.py), and
+    # the kind is indexed: the text match then runs over a few rows, not the whole table.
     rows = PublishedStatement.objects.filter(
-        index__isnull=False, refers__icontains=row.leaf_hash
+        index__isnull=False,
+        kind__in=("correction", "retraction", "withholding"),
+        refers__icontains=row.leaf_hash,
     ).order_by("index")
     return show_all([r for r in rows if f"leaf:{row.leaf_hash}" in r.refers])
 
