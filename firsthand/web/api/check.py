@@ -11,7 +11,6 @@ too, so the page and the API never disagree.
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass, replace
 from typing import Any
@@ -244,18 +243,6 @@ def answer_json(request: HttpRequest, answer: Answer) -> dict[str, Any]:
 # The view.
 
 
-def check_rate(request: HttpRequest) -> None:
-    """The per-client limit publishing uses (one bucket for every POST)."""
-    wait = ratelimit.take(request.META.get("REMOTE_ADDR", ""))
-    if wait > 0:
-        seconds = max(1, math.ceil(min(wait, 3600.0)))
-        raise ApiError(
-            429,
-            f"too many requests from this client; try again in {seconds} seconds",
-            retry_after=seconds,
-        )
-
-
 def _read_request(request: HttpRequest) -> tuple[str, str]:
     limit = int(getattr(settings, "FIRSTHAND_MAX_CHECK_BYTES", DEFAULT_MAX_CHECK_BYTES))
     too_large = ApiError(413, f"a check request may be at most {limit:,} bytes")
@@ -288,7 +275,7 @@ def _read_request(request: HttpRequest) -> tuple[str, str]:
 @require_POST
 def check_text(request: HttpRequest) -> JsonResponse:
     try:
-        check_rate(request)
+        ratelimit.require_token(request)
         text, author = _read_request(request)
         try:
             answer = who_said(text, author)

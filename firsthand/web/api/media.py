@@ -15,7 +15,6 @@ with `refuse_unheld` (publish.py), so a head never points readers at nothing.
 from __future__ import annotations
 
 import dataclasses
-import math
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -113,7 +112,8 @@ def upload(request: HttpRequest) -> JsonResponse:
 
 
 def _upload(request: HttpRequest) -> JsonResponse:
-    _check_rate(request)
+    # The same bucket as publishing: an upload costs a token like a statement does.
+    ratelimit.require_token(request, "uploads and statements")
     limit = max_media_bytes()
     _check_request(request, limit)
     limits = web_limits()
@@ -149,18 +149,6 @@ def removed_fields(cleaned: CleanedMedia) -> list[dict[str, str]]:
     return [
         {"field": f"{item.group}:{item.name}", "label": gettext(label(item))} for item in fields
     ]
-
-
-def _check_rate(request: HttpRequest) -> None:
-    # The same bucket as publishing: an upload costs a token like a statement does.
-    wait = ratelimit.take(request.META.get("REMOTE_ADDR", ""))
-    if wait > 0:
-        seconds = max(1, math.ceil(min(wait, 3600.0)))
-        raise ApiError(
-            429,
-            f"too many uploads and statements from this client; try again in {seconds} seconds",
-            retry_after=seconds,
-        )
 
 
 def _check_request(request: HttpRequest, limit: int) -> None:

@@ -10,7 +10,6 @@ again is safe: the log keeps one entry and the answer names the first index.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from django.conf import settings
@@ -51,7 +50,7 @@ def publish(request: HttpRequest) -> JsonResponse:
 
 
 def _publish(request: HttpRequest) -> JsonResponse:
-    _check_rate(request)
+    ratelimit.require_token(request, "statements")
     data = _read_body(request)
     statement = _read_statement(data)
     _check_kind(statement)
@@ -99,17 +98,6 @@ def withhold_named(notice: PublishedStatement) -> None:
     PublishedStatement.objects.filter(leaf_hash=leaf, withheld_by__isnull=True).update(
         withheld_by=notice, body=""
     )
-
-
-def _check_rate(request: HttpRequest) -> None:
-    wait = ratelimit.take(request.META.get("REMOTE_ADDR", ""))
-    if wait > 0:
-        seconds = max(1, math.ceil(min(wait, 3600.0)))
-        raise ApiError(
-            429,
-            f"too many statements from this client; try again in {seconds} seconds",
-            retry_after=seconds,
-        )
 
 
 def _read_body(request: HttpRequest) -> bytes:

@@ -16,6 +16,7 @@ import threading
 import time
 
 from django.conf import settings
+from django.http import HttpRequest
 
 DEFAULT_RATE_PER_MINUTE = 30
 # Past this many clients, buckets that have refilled completely are dropped (they hold no state).
@@ -63,3 +64,18 @@ def reset() -> None:
     """Forget every bucket (for tests)."""
     with _lock:
         _buckets.clear()
+
+
+def require_token(request: HttpRequest, what: str = "requests") -> None:
+    """Take a token from the client's bucket (every POST shares it), or raise 429 saying
+    when to try again."""
+    from firsthand.web.api.errors import ApiError
+
+    wait = take(request.META.get("REMOTE_ADDR", ""))
+    if wait > 0:
+        seconds = max(1, math.ceil(min(wait, 3600.0)))
+        raise ApiError(
+            429,
+            f"too many {what} from this client; try again in {seconds} seconds",
+            retry_after=seconds,
+        )

@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from firsthand.attribution import NEAR_THRESHOLD, DiffSegment, Finding, Quote
+from firsthand.web.api import ratelimit
 from firsthand.web.api.attribution_index import IndexNotReady
-from firsthand.web.api.check import Answer, BadCheck, Logged, check_rate, who_said
+from firsthand.web.api.check import Answer, BadCheck, Logged, who_said
 from firsthand.web.api.errors import ApiError
 from firsthand.web.pages.presenting import KIND_LABELS
 
@@ -80,7 +81,7 @@ def check_page(request: HttpRequest) -> HttpResponse:
         try:
             if not text.strip():
                 raise BadCheck("empty", 400, "no words")
-            check_rate(request)
+            ratelimit.require_token(request)
             answer = who_said(text, author)
         except ApiError as error:
             status = error.status
