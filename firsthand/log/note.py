@@ -24,7 +24,7 @@ import functools
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature as _BadEd25519
@@ -49,6 +49,9 @@ SIGNATURE_PREFIX = "\u2014 "  # em dash, space
 # and C1 controls pass, as in Go's note.Open). A str may also hold lone surrogates,
 # which UTF-8 cannot encode.
 _FORBIDDEN = re.compile("[\x00-\x09\x0b-\x1f\ud800-\udfff]")
+# The same control characters as UTF-8 bytes: each is one byte there, and no byte of a
+# multi-byte sequence is below 0x80, so a note's bytes hold one exactly when its text does.
+_CONTROL_BYTES = bytes(range(0x0A)) + bytes(range(0x0B, 0x20))
 
 
 def key_id(name: str, key_type_and_public: bytes) -> bytes:
@@ -95,14 +98,22 @@ def _check_characters(text: str, what: str) -> None:
 
 
 def _b64decode(text: str, what: str) -> bytes:
+    raw = _b64decode_or_none(text)
+    if raw is None:
+        raise MalformedNote(f"{what} is not valid base64")
+    return raw
+
+
+def _b64decode_or_none(text: str) -> bytes | None:
     # Standard alphabet with padding (RFC 4648 section 4), nothing else accepted. Python
     # takes stray padding after a whole block ("TWFu="), which Go refuses: so must we.
     if len(text) % 4:
-        raise MalformedNote(f"{what} is not valid base64")
+        return None
     try:
-        return base64.b64decode(text.encode("ascii"), validate=True)
+        # What base64.b64decode(validate=True) calls, without its wrapper's cost.
+        return binascii.a2b_base64(text.encode("ascii"), strict_mode=True)
     except (binascii.Error, UnicodeEncodeError):
-        raise MalformedNote(f"{what} is not valid base64") from None
+        return None
 
 
 def _parse_key_text(name: str, hex_id: str, encoded: str, what: str) -> tuple[bytes, bytes]:
@@ -157,13 +168,14 @@ class _NamedKey:
 class Verifier(_NamedKey):
     """A trusted Ed25519 key: ``name+hhhhhhhh+base64(0x01 || public key)``."""
 
-    __slots__ = ("_key",)
+    __slots__ = ("_key", "_text")
 
     def __init__(self, name: str, public_key: bytes) -> None:
         if len(public_key) != ED25519_KEY_SIZE:
             raise MalformedNote(f"an Ed25519 public key has 32 bytes, not {len(public_key)}")
         super().__init__(name, public_key)
         self._key = Ed25519PublicKey.from_public_bytes(self._public_key)
+        self._text: str | None = None
 
     @classmethod
     def from_text(cls, vkey: str) -> Verifier:
@@ -184,8 +196,11 @@ class Verifier(_NamedKey):
         return verifier
 
     def text(self) -> str:
-        encoded = base64.b64encode(bytes([ED25519]) + self._public_key).decode("ascii")
-        return f"{self._name}+{self._key_id.hex()}+{encoded}"
+        # Kept once made: a statement's head is rendered again on every read.
+        if self._text is None:
+            encoded = base64.b64encode(bytes([ED25519]) + self._public_key).decode("ascii")
+            self._text = f"{self._name}+{self._key_id.hex()}+{encoded}"
+        return self._text
 
     def verify(self, message: bytes, signature: bytes) -> bool:
         if len(signature) != ED25519_SIGNATURE_SIZE:
@@ -206,6 +221,11 @@ class Verifier(_NamedKey):
 
     def __repr__(self) -> str:
         return f"Verifier({self.text()!r})"
+
+    def __reduce__(self) -> tuple[Callable[[str], Verifier], tuple[str]]:
+        # Pickled as its text (the OpenSSL key object cannot be), so a verified statement
+        # can come back from a worker process (statements/accept.py).
+        return (type(self).from_text, (self.text(),))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -309,7 +329,9 @@ def _parse_signature_line(number: int, line: str) -> NoteSignature:
     if not space:
         raise MalformedNote(f"signature line {number} has no space before its signature")
     check_key_name(name)
-    raw = _b64decode(encoded, f"the signature by {name}")
+    raw = _b64decode_or_none(encoded)  # the message is made only when needed
+    if raw is None:
+        raise MalformedNote(f"the signature by {name} is not valid base64")
     if len(raw) <= KEY_ID_SIZE:
         raise MalformedNote(f"the signature by {name} is too short for a key ID and signature")
     return NoteSignature(name, raw[:KEY_ID_SIZE], raw[KEY_ID_SIZE:])
@@ -321,7 +343,11 @@ def parse_note(data: bytes) -> Note:
         decoded = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise MalformedNote(f"the note is not valid UTF-8 (byte {e.start})") from None
-    _check_characters(decoded, "the note")
+    # Strict UTF-8 decoding never yields a lone surrogate, so only control characters
+    # can be wrong here; deleting them from the bytes is a cheap test for any (the
+    # regex, which also names the character, runs only when one is there).
+    if len(data.translate(None, _CONTROL_BYTES)) != len(data):
+        _check_characters(decoded, "the note")
     # The last blank line is the separator, so the text may hold blank lines of its own.
     split = decoded.rfind("\n\n")
     if split < 0:
@@ -335,7 +361,7 @@ def parse_note(data: bytes) -> Note:
     if count > MAX_SIGNATURES:
         raise MalformedNote(f"the note has {count} signature lines; we accept at most 100")
     lines = block[:-1].split("\n")
-    return Note(text, tuple(_parse_signature_line(i, line) for i, line in enumerate(lines, 1)))
+    return Note(text, tuple([_parse_signature_line(i, line) for i, line in enumerate(lines, 1)]))
 
 
 def _label(name: str, kid: bytes) -> str:
@@ -352,7 +378,7 @@ def verify_note(note: Note, verifiers: Iterable[Verifier]) -> Note:
     known: dict[tuple[str, bytes], Verifier] = {}
     for v in verifiers:
         other = known.setdefault((v.name, v.key_id), v)
-        if other != v:
+        if other is not v and other != v:
             # Two trusted keys that a signature line cannot tell apart (spec, "Signatures").
             raise AmbiguousKey(
                 f"two trusted keys share the name and key ID {_label(v.name, v.key_id)}"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from firsthand.log.checkpoint import Checkpoint, sign_checkpoint
@@ -137,18 +137,30 @@ class Sequencer:
 
     def submit(self, entry: bytes) -> Ticket:
         """Pool a checked entry; its ticket settles once the entry is durably logged."""
-        check_entry(entry)
-        pending = Ticket(entry, leaf_hash(entry), self._settled)
+        return self.submit_many((entry,))[0]
+
+    def submit_many(self, entries: Sequence[bytes]) -> list[Ticket]:
+        """Pool checked entries, in order, under one lock: a ticket each, or none if refused.
+
+        All or nothing: an entry that cannot be logged (EntryTooLarge, EmptyEntry) or
+        a pool without room for them all (PoolFull) pools none of them.
+        """
+        tickets = []
+        for entry in entries:
+            check_entry(entry)
+            tickets.append(Ticket(entry, leaf_hash(entry), self._settled))
         with self._pool_lock:
-            if len(self._pool) >= self.max_pool:
+            if len(self._pool) + len(tickets) > self.max_pool:
                 raise PoolFull(
                     f"{len(self._pool):,} entries are already waiting to be logged; "
                     "try again in a second"
                 )
-            self._pool.append(pending)
-            if len(self._pool) >= self.max_batch:
+            self._pool.extend(tickets)
+            # Once per full batch, not on every entry after it: setting an Event costs
+            # a lock and a notify, which a busy pool would otherwise pay per entry.
+            if len(self._pool) >= self.max_batch and not self._wake.is_set():
                 self._wake.set()
-        return pending
+        return tickets
 
     def add(self, entry: bytes, timeout: float = 30.0) -> Sequenced:
         """Submit and wait: the entry's index, once durable. Needs a running sequencer."""
