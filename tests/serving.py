@@ -75,3 +75,16 @@ def running_server(data: Path, *options: str) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(10)
+
+
+def load_demo(data: Path) -> None:
+    """Migrate ``data`` and load the fictional demo, in the database its server will read."""
+    env = server_env(data)
+    for command in ("migrate", "demo"):
+        done = subprocess.run(
+            [sys.executable, "-m", "firsthand.cli", command, "--data", str(data)],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        assert done.returncode == 0, done.stderr

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from firsthand.demo import demo_statements
-from tests.serving import running_server, server_env
+from tests.serving import load_demo, running_server, server_env
 
 COMMAND = [sys.executable, "-m", "firsthand.cli", "check"]
 
@@ -23,14 +23,7 @@ COMMAND = [sys.executable, "-m", "firsthand.cli", "check"]
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     data = tmp_path_factory.mktemp("check-data")
-    env = server_env(data)
-    for command in ("migrate", "demo"):
-        subprocess.run(
-            [sys.executable, "-m", "firsthand.cli", command, "--data", str(data)],
-            check=True,
-            env=env,
-            capture_output=True,
-        )
+    load_demo(data)
     with running_server(data, "--period", "0.05") as url:
         yield url, data
 

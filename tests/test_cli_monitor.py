@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -18,7 +17,7 @@ from firsthand.demo import demo_signer
 from firsthand.log.datadir import LOG_KEY_NAME
 from firsthand.log.evidence import NOT_A_PREFIX, verify_evidence
 from firsthand.log.note import Verifier
-from tests.serving import running_server, server_env
+from tests.serving import load_demo, running_server
 from tests.statements.test_cli import firsthand
 
 
@@ -29,14 +28,7 @@ def lines(result: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path]]:
     data = tmp_path_factory.mktemp("monitor-demo")
-    for command in ("migrate", "demo"):
-        done = subprocess.run(
-            [sys.executable, "-m", "firsthand.cli", command, "--data", str(data)],
-            capture_output=True,
-            text=True,
-            env=server_env(data),  # the database the server of this data directory reads
-        )
-        assert done.returncode == 0, done.stderr
+    load_demo(data)
     log_key = firsthand("log-key", "--data", str(data), cwd=data).stdout.strip()
     with running_server(data, "--period", "0.05") as url:
         yield url, log_key, data

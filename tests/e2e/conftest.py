@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.serving import running_server, server_env
+from tests.serving import load_demo, running_server
 
 CHROMIUM = os.environ.get("FIRSTHAND_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -38,14 +36,7 @@ playwright_sync = pytest.importorskip("playwright.sync_api")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A server with the fictional demo loaded."""
     data = tmp_path_factory.mktemp("e2e-data")
-    env = server_env(data)
-    for command in ("migrate", "demo"):
-        subprocess.run(
-            [sys.executable, "-m", "firsthand.cli", command, "--data", str(data)],
-            check=True,
-            env=env,
-            capture_output=True,
-        )
+    load_demo(data)
     with running_server(data, "--period", "0.05") as url:
         yield url
 
