@@ -10,9 +10,11 @@ again is safe: the log keeps one entry and the answer names the first index.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -30,6 +32,7 @@ from firsthand.statements.format import Statement, read_statement
 from firsthand.web import runtime
 from firsthand.web.api import media, ratelimit
 from firsthand.web.api.errors import ApiError
+from firsthand.web.api.group_commit import GroupCommit
 from firsthand.web.api.models import PublishedStatement
 from firsthand.web.api.sequencing import PENDING, notify
 
@@ -71,21 +74,64 @@ def record_statement(statement: Statement, sequencer: Sequencer | None) -> tuple
 
     The row is stored by leaf hash before the head is logged, so a crash in
     between loses nothing: the author's retry finds the row and the log's
-    first index. Without a ``sequencer`` here, `firsthand sequencer` logs it
-    (sequencing.py). Raises ApiError when the log cannot take it now.
+    first index (and `firsthand serve` logs such rows when it starts). Rows
+    and indices are written by group commit, a transaction for all the
+    requests waiting at that moment. Without a ``sequencer`` here,
+    `firsthand sequencer` logs it (sequencing.py). Raises ApiError when the
+    log cannot take it now.
     """
-    row, created = PublishedStatement.objects.get_or_create(
-        leaf_hash=statement.leaf_hash.hex(), defaults=row_fields(statement)
-    )
-    if row.index is not None:
-        return row.index, runtime.log().reader.latest().note, False
+    pk, index, created = _ROWS.run(statement)
+    if index is not None:
+        return index, runtime.log().reader.latest().note, False
     if sequencer is None:
-        return _sequenced_elsewhere(row.pk), runtime.log().reader.latest().note, created
+        return _sequenced_elsewhere(pk), runtime.log().reader.latest().note, created
     index, checkpoint, duplicate = _sequence(sequencer, statement)
-    PublishedStatement.objects.filter(pk=row.pk, index__isnull=True).update(index=index)
+    _INDICES.run((pk, index))
     if statement.head.kind == "withholding":
-        withhold_named(row)
+        withhold_named(PublishedStatement.objects.get(pk=pk))
     return index, checkpoint, not duplicate
+
+
+def _store_rows(statements: Sequence[Statement]) -> list[tuple[int, int | None, bool]]:
+    """Each statement's (row id, index if logged, whether its row is new), in one transaction."""
+    leaves = [s.leaf_hash.hex() for s in statements]
+    rows = PublishedStatement.objects.filter(leaf_hash__in=set(leaves))
+    with transaction.atomic():
+        stored = {
+            leaf: (pk, index) for leaf, pk, index in rows.values_list("leaf_hash", "pk", "index")
+        }
+        new = {
+            leaf: PublishedStatement(leaf_hash=leaf, **row_fields(s))
+            for leaf, s in zip(leaves, statements, strict=True)
+            if leaf not in stored
+        }
+        if new:
+            # Another process may store the same statement at once (PostgreSQL, several
+            # workers): its row wins and both requests get the one log index.
+            PublishedStatement.objects.bulk_create(new.values(), ignore_conflicts=True)
+            stored.update(
+                (leaf, (pk, index))
+                for leaf, pk, index in PublishedStatement.objects.filter(
+                    leaf_hash__in=list(new)
+                ).values_list("leaf_hash", "pk", "index")
+            )
+    return [(*stored[leaf], leaf in new) for leaf in leaves]
+
+
+def write_indices(placed: Sequence[tuple[int, int]]) -> list[None]:
+    """Give logged rows their indices: (row id, index) pairs, in one transaction."""
+    table = connection.ops.quote_name(PublishedStatement._meta.db_table)
+    column = connection.ops.quote_name("index")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET {column} = %s WHERE id = %s AND {column} IS NULL",
+            [(index, pk) for pk, index in placed],
+        )
+    return [None] * len(placed)
+
+
+_ROWS: GroupCommit[Statement, tuple[int, int | None, bool]] = GroupCommit(_store_rows)
+_INDICES: GroupCommit[tuple[int, int], None] = GroupCommit(write_indices)
 
 
 def withhold_named(notice: PublishedStatement) -> None:

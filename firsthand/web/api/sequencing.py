@@ -32,13 +32,14 @@ BATCH = 4096
 
 def sequence_pending(sequencer: Sequencer, limit: int = BATCH) -> int:
     """Log the heads of up to ``limit`` rows without an index; return how many."""
-    from firsthand.web.api.publish import withhold_named  # publish imports this module
+    from firsthand.web.api.publish import withhold_named, write_indices  # publish imports us
 
     rows = list(PublishedStatement.objects.filter(index__isnull=True).order_by("pk")[:limit])
-    tickets = [(row, sequencer.submit(row.head.encode("utf-8"))) for row in rows]
-    for row, ticket in tickets:
-        index = ticket.wait(60).index
-        PublishedStatement.objects.filter(pk=row.pk, index__isnull=True).update(index=index)
+    tickets = sequencer.submit_many([row.head.encode("utf-8") for row in rows])
+    write_indices(
+        [(row.pk, ticket.wait(60).index) for row, ticket in zip(rows, tickets, strict=True)]
+    )
+    for row in rows:
         if row.kind == "withholding":
             withhold_named(row)
     return len(rows)

@@ -1,0 +1,87 @@
+"""Group commit: the writes of many request threads in one durable transaction.
+
+Each published statement needs two database writes of its own: its row before
+its head is logged, and its index after. Committed one request at a time,
+every write pays its own fsync, and on SQLite the commits queue behind one
+write lock: that, not checking signatures, was what held publishing to tens
+of statements a second.
+
+``GroupCommit.run`` queues a thread's item; the first thread to find no
+write in progress becomes the leader, takes every item queued so far and
+writes them together with ``write_many`` in one transaction on its own
+connection, then hands each waiting thread its own result. While one group
+is being written the next one gathers, so under load a commit covers as many
+items as arrived during the last one, and with a single writer it costs
+nothing extra (the same idea as PostgreSQL's and MySQL's group commit).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+class _Slot(Generic[Item, Result]):
+    __slots__ = ("done", "error", "item", "result")
+
+    def __init__(self, item: Item) -> None:
+        self.item = item
+        self.done = False
+        self.result: Result | None = None
+        self.error: BaseException | None = None
+
+
+class GroupCommit(Generic[Item, Result]):
+    """Runs ``write_many(items)`` (one result per item, in order) for groups of threads."""
+
+    def __init__(
+        self, write_many: Callable[[Sequence[Item]], Sequence[Result]], max_group: int = 1024
+    ) -> None:
+        self._write_many = write_many
+        self._max_group = max_group
+        self._leader = threading.Lock()  # held by the thread writing a group
+        self._queue_lock = threading.Lock()
+        self._queue: list[_Slot[Item, Result]] = []
+        self.groups = 0  # how many transactions, for benchmarks and tests
+        self.items = 0
+
+    def run(self, item: Item) -> Result:
+        """Write ``item`` with whatever else is waiting; its result once durable.
+
+        If the group's transaction fails, every thread of the group gets its error.
+        """
+        slot: _Slot[Item, Result] = _Slot(item)
+        with self._queue_lock:
+            self._queue.append(slot)
+        while not slot.done:
+            with self._leader:
+                if not slot.done:
+                    self._write_group()
+        if slot.error is not None:
+            raise slot.error
+        return slot.result  # type: ignore[return-value]  # set with done, unless error
+
+    def _write_group(self) -> None:
+        with self._queue_lock:
+            group = self._queue[: self._max_group]
+            del self._queue[: self._max_group]
+        if not group:
+            return
+        try:
+            results = self._write_many([slot.item for slot in group])
+            if len(results) != len(group):
+                raise RuntimeError("write_many must return one result per item")
+        except BaseException as error:  # every waiter of the group must learn of it
+            for slot in group:
+                slot.error = error
+                slot.done = True
+            return
+        for slot, result in zip(group, results, strict=True):
+            slot.result = result
+            slot.done = True
+        self.groups += 1
+        self.items += len(group)
