@@ -19,7 +19,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Generic, TypeVar
+
+from django.conf import settings
+
+from firsthand.log.storage import write_lock
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -85,3 +90,15 @@ class GroupCommit(Generic[Item, Result]):
             slot.done = True
         self.groups += 1
         self.items += len(group)
+
+
+def site_write_lock() -> AbstractContextManager[object]:
+    """The in-process lock shared with the log's writers when the site's database is SQLite.
+
+    The log and the site's tables share one SQLite file under `firsthand serve`;
+    queueing on one lock spares every writer SQLite's sleep-and-retry.
+    """
+    database = settings.DATABASES["default"]
+    if str(database["ENGINE"]).endswith("sqlite3"):
+        return write_lock(database["NAME"])
+    return nullcontext()

@@ -32,7 +32,7 @@ from firsthand.statements.format import Statement, read_statement
 from firsthand.web import runtime
 from firsthand.web.api import media, ratelimit
 from firsthand.web.api.errors import ApiError
-from firsthand.web.api.group_commit import GroupCommit
+from firsthand.web.api.group_commit import GroupCommit, site_write_lock
 from firsthand.web.api.models import PublishedStatement
 from firsthand.web.api.sequencing import PENDING, notify
 
@@ -96,7 +96,7 @@ def _store_rows(statements: Sequence[Statement]) -> list[tuple[int, int | None, 
     """Each statement's (row id, index if logged, whether its row is new), in one transaction."""
     leaves = [s.leaf_hash.hex() for s in statements]
     rows = PublishedStatement.objects.filter(leaf_hash__in=set(leaves))
-    with transaction.atomic():
+    with site_write_lock(), transaction.atomic():
         stored = {
             leaf: (pk, index) for leaf, pk, index in rows.values_list("leaf_hash", "pk", "index")
         }
@@ -122,7 +122,7 @@ def write_indices(placed: Sequence[tuple[int, int]]) -> list[None]:
     """Give logged rows their indices: (row id, index) pairs, in one transaction."""
     table = connection.ops.quote_name(PublishedStatement._meta.db_table)
     column = connection.ops.quote_name("index")
-    with transaction.atomic(), connection.cursor() as cursor:
+    with site_write_lock(), transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(
             f"UPDATE {table} SET {column} = %s WHERE id = %s AND {column} IS NULL",
             [(index, pk) for pk, index in placed],
