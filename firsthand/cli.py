@@ -20,6 +20,8 @@ from firsthand.cli_check import CheckCommandError
 from firsthand.cli_check import add_commands as add_check_commands
 from firsthand.cli_media import MediaCommandError
 from firsthand.cli_media import add_commands as add_media_commands
+from firsthand.cli_media_export import MediaExportCommandError
+from firsthand.cli_media_export import add_commands as add_media_export_commands
 from firsthand.cli_monitor import MonitorCommandError
 from firsthand.cli_monitor import add_commands as add_monitor_commands
 from firsthand.cli_sequencer import SequencerCommandError
@@ -275,6 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_statement_commands(commands)
     add_witness_commands(commands)
     add_media_commands(commands)
+    add_media_export_commands(commands)
     add_backup_commands(commands)
     add_monitor_commands(commands)
     add_sequencer_commands(commands)
@@ -316,6 +319,7 @@ USER_ERRORS = (
     MonitorCommandError,
     SequencerCommandError,
     CheckCommandError,
+    MediaExportCommandError,
     OSError,
 )
 

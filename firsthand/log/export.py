@@ -13,6 +13,8 @@ checkpoint may still ask for them.
 
 from __future__ import annotations
 
+import os
+import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,11 +44,22 @@ class ExportError(LogError):
 
 
 class TileSink(Protocol):
-    """Where exported files go: ``put`` replaces a file; ``get`` reads one back, or None."""
+    """Where exported files go: ``put`` replaces a file; ``get`` reads one back, or None.
+
+    ``put_file``, ``delete`` and ``keys`` serve the media export
+    (firsthand/web/media_export.py): large files streamed from disk with their own
+    type and cache life, withheld ones taken down, and what is already there listed.
+    """
 
     def put(self, key: str, data: bytes, *, immutable: bool) -> None: ...
 
     def get(self, key: str) -> bytes | None: ...
+
+    def put_file(self, key: str, path: Path, *, content_type: str, cache_control: str) -> None: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def keys(self, prefix: str) -> Iterator[str]: ...
 
 
 class DirectorySink:
@@ -63,6 +76,28 @@ class DirectorySink:
     def get(self, key: str) -> bytes | None:
         path = self.root / key
         return path.read_bytes() if path.is_file() else None
+
+    def put_file(self, key: str, path: Path, *, content_type: str, cache_control: str) -> None:
+        # A directory has nowhere to keep the type or cache life: the web server gives them.
+        target = self.root / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        with path.open("rb") as source, open(temporary, "wb") as copy:
+            shutil.copyfileobj(source, copy, 1024 * 1024)
+            copy.flush()
+            os.fsync(copy.fileno())
+        os.replace(temporary, target)  # readers see the whole file or none
+
+    def delete(self, key: str) -> None:
+        (self.root / key).unlink(missing_ok=True)
+
+    def keys(self, prefix: str) -> Iterator[str]:
+        """The keys under ``prefix`` (a folder, ending in /), leaving out temporary files."""
+        folder = self.root / prefix
+        if folder.is_dir():
+            for path in folder.iterdir():
+                if path.is_file() and not path.name.startswith("."):
+                    yield prefix + path.name
 
 
 class S3Sink:
@@ -98,6 +133,27 @@ class S3Sink:
             return None
         data: bytes = answer["Body"].read()
         return data
+
+    def put_file(self, key: str, path: Path, *, content_type: str, cache_control: str) -> None:
+        # upload_file streams from disk (multipart when large): a 2 GiB video is never in memory.
+        self.client.upload_file(
+            str(path),
+            self.bucket,
+            self.prefix + key,
+            ExtraArgs={"ContentType": content_type, "CacheControl": cache_control},
+        )
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self.prefix + key)
+
+    def keys(self, prefix: str) -> Iterator[str]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=self.prefix + prefix
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                key: str = item["Key"]
+                yield key.removeprefix(self.prefix)
 
 
 def open_sink(location: str) -> TileSink:

@@ -161,9 +161,14 @@ def _start_collector(
 
 
 def _start_exporter(instance: LogInstance) -> BackgroundExporter | None:
-    """Tiles to a directory or object store too (settings.FIRSTHAND_TILES_EXPORT), if asked."""
+    """Tiles, and the media everyone may fetch, to a directory or object store too
+    (settings.FIRSTHAND_TILES_EXPORT), if asked."""
     where = getattr(settings, "FIRSTHAND_TILES_EXPORT", "")
-    return BackgroundExporter(instance.reader, open_sink(where)) if where else None
+    if not where:
+        return None
+    from firsthand.web.media_export import TilesAndMediaExporter  # needs Django's apps ready
+
+    return TilesAndMediaExporter(instance.reader, open_sink(where))
 
 
 def collector() -> CosignatureCollector | None:

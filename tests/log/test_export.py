@@ -1,5 +1,6 @@
 """Exporting the log's tlog-tiles files to a directory or an S3-compatible store (moto's
-S3 server here: no real S3 server can be installed on this machine), read back by Go's x/mod."""
+S3 server here; tests/web/test_media_export.py also uses Ceph's radosgw), read back by Go's
+x/mod."""
 
 from __future__ import annotations
 
