@@ -12,6 +12,9 @@ the tree's tiles and the newest checkpoint, and any checkpoints the old
 instance published (kept by readers, monitors or witnesses) for consistency
 with the restored tree. A backup older than a published checkpoint is
 refused by name: serving it would fork the log.
+
+A site on PostgreSQL is backed up by firsthand/backup_pg.py (pg_dump) into
+the same kind of archive; ``backup`` and ``restore`` hand it over.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from firsthand.log import merkle
 from firsthand.log.checkpoint import open_checkpoint
@@ -37,7 +41,9 @@ from firsthand.log.reader import LogReader
 from firsthand.log.storage import SQLiteStorage, StoredCheckpoint
 
 MANIFEST = "firsthand-backup.json"
-FORMAT = "firsthand-backup/v1"
+FORMAT = "firsthand-backup/v1"  # the database is the SQLite file DATABASE_NAME
+FORMAT_POSTGRESQL = "firsthand-backup-postgresql/v1"  # the database is pg_dump's DUMP_NAME
+DUMP_NAME = "firsthand.pgdump"
 _SKIPPED_SUFFIXES = ("-wal", "-shm", "-journal", ".tmp")
 _CHUNK = 1 << 20
 
@@ -71,44 +77,73 @@ def _snapshot_database(source: Path, target: Path, progress: Callable[[int, int]
 
 
 def backup(
-    data: Path, out: Path, progress: Callable[[int, int], None] = lambda done, total: None
+    data: Path,
+    out: Path,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+    *,
+    database: str | None = None,
+    stage: Callable[[str], None] = lambda what: None,
 ) -> dict[str, object]:
-    """Write a backup of ``data`` to ``out`` (a .tar.gz, mode 0600); returns its manifest."""
-    if not (data / DATABASE_NAME).is_file():
-        raise BackupError(f"{data} holds no firsthand database ({DATABASE_NAME})")
+    """Write a backup of ``data`` to ``out`` (a .tar.gz, mode 0600); returns its manifest.
+
+    With ``database`` (a PostgreSQL URL) the database is dumped with pg_dump."""
     if out.exists():
         raise BackupError(f"{out} already exists; a backup never overwrites a file")
+    if database is not None:
+        from firsthand import backup_pg
+
+        return backup_pg.backup(data, out, database, progress, stage)
+    if not (data / DATABASE_NAME).is_file():
+        raise BackupError(f"{data} holds no firsthand database ({DATABASE_NAME})")
     with tempfile.TemporaryDirectory(prefix="firsthand-backup-") as tmp:
         staged = Path(tmp)
         _snapshot_database(data / DATABASE_NAME, staged / DATABASE_NAME, progress)
-        files = {DATABASE_NAME: staged / DATABASE_NAME}
-        for path in sorted(data.rglob("*")):
-            relative = path.relative_to(data).as_posix()
-            if not path.is_file() or relative.startswith(DATABASE_NAME):
-                continue
-            if path.name.endswith(_SKIPPED_SUFFIXES) or path.name.startswith("."):
-                continue
-            files[relative] = path
-        latest = _latest_checkpoint(staged / DATABASE_NAME)
-        manifest: dict[str, object] = {
-            "format": FORMAT,
-            "made": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "origin": latest.note.split(b"\n", 1)[0].decode("utf-8"),
-            "tree_size": latest.size,
-            "checkpoint": latest.note.decode("utf-8"),
-            "files": {name: _sha256(path) for name, path in files.items()},
-        }
-        descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
-            text = json.dumps(manifest, indent=2, ensure_ascii=False).encode()
-            info = tarfile.TarInfo(MANIFEST)
-            info.size, info.mode, info.mtime = len(text), 0o600, int(time.time())
-            tar.addfile(info, io.BytesIO(text))
-            for name, path in files.items():
-                tar.add(path, arcname=name, recursive=False, filter=_private)
-            raw.flush()
-            os.fsync(raw.fileno())
+        files = {DATABASE_NAME: staged / DATABASE_NAME, **data_files(data)}
+        manifest = new_manifest(FORMAT, _latest_checkpoint(staged / DATABASE_NAME), files)
+        write_archive(out, manifest, files)
     return manifest
+
+
+def data_files(data: Path) -> dict[str, Path]:
+    """The data directory's files to keep, by their names in the archive: all but the
+    database (copied apart, consistently), temporary files and hidden ones."""
+    files: dict[str, Path] = {}
+    for path in sorted(data.rglob("*")):
+        relative = path.relative_to(data).as_posix()
+        if not path.is_file() or relative.startswith((DATABASE_NAME, DUMP_NAME)):
+            continue
+        if path.name.endswith(_SKIPPED_SUFFIXES) or path.name.startswith("."):
+            continue
+        files[relative] = path
+    return files
+
+
+def new_manifest(
+    kind: str, latest: StoredCheckpoint, files: dict[str, Path], **more: object
+) -> dict[str, object]:
+    return {
+        "format": kind,
+        "made": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "origin": latest.note.split(b"\n", 1)[0].decode("utf-8"),
+        "tree_size": latest.size,
+        "checkpoint": latest.note.decode("utf-8"),
+        **more,
+        "files": {name: _sha256(path) for name, path in files.items()},
+    }
+
+
+def write_archive(out: Path, manifest: dict[str, object], files: dict[str, Path]) -> None:
+    """The manifest, then ``files``, in a new gzipped tar readable by its owner only."""
+    descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
+        text = json.dumps(manifest, indent=2, ensure_ascii=False).encode()
+        info = tarfile.TarInfo(MANIFEST)
+        info.size, info.mode, info.mtime = len(text), 0o600, int(time.time())
+        tar.addfile(info, io.BytesIO(text))
+        for name, path in files.items():
+            tar.add(path, arcname=name, recursive=False, filter=_private)
+        raw.flush()
+        os.fsync(raw.fileno())
 
 
 def _latest_checkpoint(database: Path) -> StoredCheckpoint:
@@ -134,10 +169,40 @@ def restore(
     data: Path,
     published: Sequence[bytes] = (),
     progress: Callable[[int, int], None] = lambda done, total: None,
+    *,
+    database: str | None = None,
+    stage: Callable[[str], None] = lambda what: None,
 ) -> Restored:
-    """Unpack ``archive`` into the empty directory ``data`` and prove it holds the same log."""
+    """Unpack ``archive`` into the empty directory ``data`` and prove it holds the same log.
+
+    A backup of a PostgreSQL site is restored into ``database``, a new, empty database."""
     if data.exists() and any(data.iterdir()):
         raise BackupError(f"{data} is not empty; restore into a new directory")
+    manifest = read_manifest(archive)
+    if manifest["format"] == FORMAT_POSTGRESQL:
+        from firsthand import backup_pg
+
+        return backup_pg.restore(archive, manifest, data, database, published, progress, stage)
+    if database is not None:
+        raise BackupError(
+            f"{archive} holds a SQLite database, which restores into the data directory: "
+            "leave out the PostgreSQL URL"
+        )
+    unpack(archive, data)
+    return verify_log(data, published, progress)
+
+
+def read_manifest(archive: Path) -> dict[str, Any]:
+    """The archive's manifest, read before anything is unpacked."""
+    try:
+        with tarfile.open(archive, mode="r:gz") as tar:
+            return _read_manifest(tar)
+    except (tarfile.TarError, OSError, EOFError) as error:
+        raise BackupError(f"{archive} is not a readable firsthand backup: {error}") from None
+
+
+def unpack(archive: Path, data: Path) -> dict[str, Any]:
+    """Every file of ``archive`` into ``data``, each checked against the manifest."""
     data.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         with tarfile.open(archive, mode="r:gz") as tar:
@@ -159,27 +224,36 @@ def restore(
         path = data / name
         if not path.is_file() or _sha256(path) != expected:
             raise BackupError(f"{name} in the backup is damaged: its SHA-256 is not the manifest's")
-    return _verify_log(data, published, progress)
+    return manifest
 
 
-def _read_manifest(tar: tarfile.TarFile) -> dict[str, dict[str, str]]:
+def _read_manifest(tar: tarfile.TarFile) -> dict[str, Any]:
     try:
         member = tar.extractfile(MANIFEST)
         document = json.loads(member.read()) if member else None
     except (KeyError, ValueError):
         document = None
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise BackupError(f"the archive has no {FORMAT} manifest: it is not a firsthand backup")
+    if not isinstance(document, dict) or document.get("format") not in (FORMAT, FORMAT_POSTGRESQL):
+        raise BackupError(
+            f"the archive has no {FORMAT} or {FORMAT_POSTGRESQL} manifest: "
+            "it is not a firsthand backup, or one newer than this firsthand"
+        )
     files = document.get("files")
-    if not isinstance(files, dict) or DATABASE_NAME not in files:
+    database = DUMP_NAME if document["format"] == FORMAT_POSTGRESQL else DATABASE_NAME
+    if not isinstance(files, dict) or database not in files:
         raise BackupError("the backup's manifest lists no database")
     return document
 
 
-def _verify_log(
-    data: Path, published: Sequence[bytes], progress: Callable[[int, int], None]
+def verify_log(
+    data: Path,
+    published: Sequence[bytes],
+    progress: Callable[[int, int], None],
+    database: str | None = None,
 ) -> Restored:
-    log = open_log(data, None)
+    """The restored entries against the tiles and the newest checkpoint, and ``published``
+    (checkpoints the old instance gave out) for consistency with them."""
+    log = open_log(data, None, database)
     try:
         latest = log.reader.latest()
         checkpoint, _ = open_checkpoint(latest.note, log.verifier)
@@ -207,11 +281,7 @@ def _check_published(
 ) -> None:
     old, _ = open_checkpoint(note, verifier)
     if old.size > size:
-        raise BackupError(
-            f"the old instance published a checkpoint of {old.size} entries, but the backup "
-            f"holds {size}: entries {size} to {old.size - 1} are missing. Serving this backup "
-            "would fork the log; restore a newer backup"
-        )
+        raise older_than_published(old.size, size)
     if old.size == 0:
         return
     proof = reader.consistency_proof(old.size, size)
@@ -221,3 +291,11 @@ def _check_published(
         raise BackupError(
             f"the published checkpoint of {old.size} entries is not consistent with the backup"
         ) from None
+
+
+def older_than_published(published: int, size: int) -> BackupError:
+    return BackupError(
+        f"the old instance published a checkpoint of {published} entries, but the backup "
+        f"holds {size}: entries {size} to {published - 1} are missing. Serving this backup "
+        "would fork the log; restore a newer backup"
+    )

@@ -1,4 +1,9 @@
-"""Backups taken while `firsthand serve` runs, restored and proved to hold the same log."""
+"""Backups taken while `firsthand serve` runs, restored and proved to hold the same log.
+
+With FIRSTHAND_TEST_BACKEND=postgresql each data directory has a database of its own
+(tests/serving.py database_for), backed up with pg_dump and restored into a new one;
+tests/postgres/test_backup_pg.py covers what only PostgreSQL does.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +16,14 @@ import pytest
 
 from firsthand.backup import BackupError, backup, restore
 from firsthand.log.datadir import open_log
-from tests.serving import SUITE_CLUSTER, running_server
+from tests.serving import database_for, running_server
 from tests.statements.test_cli import firsthand
 
-pytestmark = pytest.mark.skipif(
-    SUITE_CLUSTER is not None,
-    reason="firsthand backup reads SQLite; on PostgreSQL it is pg_dump, not built yet",
-)
+
+def _database_option(data: Path) -> list[str]:
+    """--database URL of ``data``'s own database on PostgreSQL; nothing on SQLite."""
+    database = database_for(data)
+    return [] if database is None else ["--database", database]
 
 
 def _publish(url: str, directory: Path, count: int) -> None:
@@ -41,7 +47,10 @@ def test_a_backup_of_a_running_server_restores_and_matches_what_it_published(
     with running_server(data, "--period", "0.05") as url:
         _publish(url, tmp_path, 3)
         early = _checkpoint(url)
-        made = firsthand("backup", "--data", str(data), str(tmp_path / "b.tar.gz"), cwd=tmp_path)
+        made = firsthand(
+            "backup", "--data", str(data), *_database_option(data), str(tmp_path / "b.tar.gz"),
+            cwd=tmp_path,
+        )  # fmt: skip
         assert made.returncode == 0, made.stderr
         assert "private keys" in made.stdout
         _publish(url, tmp_path, 2)  # published after the backup
@@ -55,16 +64,17 @@ def test_a_backup_of_a_running_server_restores_and_matches_what_it_published(
         str(tmp_path / "b.tar.gz"),
         "--data",
         str(tmp_path / "new"),
+        *_database_option(tmp_path / "new"),
         "--checkpoint",
         str(tmp_path / "early"),
         cwd=tmp_path,
     )
     assert restored.returncode == 0, restored.stderr
     assert "1 published checkpoint(s) are consistent" in restored.stdout
-    log = open_log(tmp_path / "new")
+    log = open_log(tmp_path / "new", None, database_for(tmp_path / "new"))
     try:
         assert log.reader.latest().size >= 3
-        assert log.verifier == open_log(data).verifier  # the same log key came back
+        assert log.verifier == open_log(data, None, database_for(data)).verifier  # same log key
     finally:
         log.storage.close()
 
@@ -74,6 +84,7 @@ def test_a_backup_of_a_running_server_restores_and_matches_what_it_published(
         str(tmp_path / "b.tar.gz"),
         "--data",
         str(tmp_path / "newer"),
+        *_database_option(tmp_path / "newer"),
         "--checkpoint",
         str(tmp_path / "late"),
         cwd=tmp_path,
@@ -83,12 +94,12 @@ def test_a_backup_of_a_running_server_restores_and_matches_what_it_published(
 
 def test_a_damaged_backup_is_refused_with_the_file_named(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    log = open_log(data)
+    log = open_log(data, None, database_for(data))
     sequencer = log.sequencer()
     sequencer.submit(b"an entry")
     sequencer.run_until_empty()
     log.storage.close()
-    backup(data, tmp_path / "b.tar.gz")
+    backup(data, tmp_path / "b.tar.gz", database=database_for(data))
     with tarfile.open(tmp_path / "b.tar.gz") as tar:
         members = {m.name: tar.extractfile(m).read() for m in tar.getmembers()}  # type: ignore[union-attr]
     members["log.key"] = members["log.key"].replace(b"PRIVATE", b"private")
@@ -98,8 +109,8 @@ def test_a_damaged_backup_is_refused_with_the_file_named(tmp_path: Path) -> None
             info.size = len(content)
             tar.addfile(info, io.BytesIO(content))
     with pytest.raises(BackupError, match=r"log\.key in the backup is damaged"):
-        restore(tmp_path / "bad.tar.gz", tmp_path / "restored")
+        restore(tmp_path / "bad.tar.gz", tmp_path / "restored", database=database_for(tmp_path))
     with pytest.raises(BackupError, match="not empty"):
-        restore(tmp_path / "b.tar.gz", data)
+        restore(tmp_path / "b.tar.gz", data, database=database_for(tmp_path))
     with pytest.raises(BackupError, match="already exists"):
-        backup(data, tmp_path / "b.tar.gz")
+        backup(data, tmp_path / "b.tar.gz", database=database_for(data))
