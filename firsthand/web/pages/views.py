@@ -8,8 +8,9 @@ so in a <noscript>. Scripts only add to what the server rendered.
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 
-from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
@@ -29,13 +30,37 @@ from firsthand.web.pages.witness_status import BAR_WIDTH, witness_status
 PAGE_SIZE = 20
 
 
+class NewestFirst:
+    """One page of the newest statements, with "newer" and "older" links and no total.
+
+    Django's Paginator counts the whole table on every page it builds: a scan
+    of a million rows each time the log grows and the page is built again.
+    Reading one row past the page tells whether there is an older one.
+    """
+
+    def __init__(self, rows: QuerySet[PublishedStatement], number: str | None) -> None:
+        try:
+            self.number = max(1, int(number or 1))
+        except ValueError:
+            self.number = 1
+        start = (self.number - 1) * PAGE_SIZE
+        found = list(rows[start : start + PAGE_SIZE + 1])
+        self.items = found[:PAGE_SIZE]
+        self.has_next = len(found) > PAGE_SIZE
+        self.has_previous = self.number > 1
+        self.has_other_pages = self.has_next or self.has_previous
+        self.next_page_number = self.number + 1
+        self.previous_page_number = self.number - 1
+
+    def __iter__(self) -> Iterator[PublishedStatement]:
+        return iter(self.items)
+
+
 @require_safe
 @by_log_size
 def home(request: HttpRequest) -> HttpResponse:
     rows = PublishedStatement.objects.filter(index__isnull=False).select_related("withheld_by")
-    page = Paginator(rows.exclude(kind="withholding").order_by("-index"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = NewestFirst(rows.exclude(kind="withholding").order_by("-index"), request.GET.get("page"))
     latest = runtime.log().reader.latest()
     return render(
         request,
