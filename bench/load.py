@@ -80,7 +80,7 @@ def build(env: dict[str, str], count: int) -> None:
 
     from firsthand.statements.format import read_statement
     from firsthand.web import runtime
-    from firsthand.web.api.models import PublishedStatement
+    from firsthand.web.api.models import PublishedStatement, list_contents
     from firsthand.web.api.publish import row_fields  # the API's own row fields
 
     call_command("migrate", verbosity=0)
@@ -90,7 +90,7 @@ def build(env: dict[str, str], count: int) -> None:
         statements = [read_statement(f) for f in files]
         tickets = [sequencer.submit(s.head_bytes) for s in statements]
         sequencer.run_until_empty()
-        PublishedStatement.objects.bulk_create(
+        created = PublishedStatement.objects.bulk_create(
             [
                 PublishedStatement(
                     leaf_hash=s.leaf_hash.hex(), index=t.wait().index, **row_fields(s)
@@ -99,6 +99,7 @@ def build(env: dict[str, str], count: int) -> None:
             ],
             batch_size=2000,
         )
+        list_contents((row.pk, row.refers, row.media) for row in created)
     runtime.log().storage.close()
 
 
@@ -137,7 +138,7 @@ def profile(pid: int, seconds: int, out: Path) -> list[tuple[str, float]]:
     if not Path(spy).exists():
         return []
     # --nonblocking: sampling must never pause the server being measured.
-    command = [spy, "record", "--nonblocking", "--subprocesses", "-p", str(pid)]
+    command = [spy, "record", "--nonblocking", "-p", str(pid)]
     command += ["-d", str(seconds)]
     subprocess.run(
         [*command, "-f", "raw", "-o", str(out)],
@@ -149,10 +150,20 @@ def profile(pid: int, seconds: int, out: Path) -> list[tuple[str, float]]:
     total = 0
     for line in out.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        leaf = stack.split(";")[-1] if stack else "?"
-        own[re.sub(r" \(.*", "", leaf)] += int(count)
+        leaf = re.sub(r" \(.*", "", stack.split(";")[-1] if stack else "?")
+        if leaf in WAITING:
+            continue
+        own[leaf] += int(count)
         total += int(count)
-    return [(name, n / total) for name, n in own.most_common(8)] if total else []
+    return [(name, n / total) for name, n in own.most_common(10)] if total else []
+
+
+# Frames where a thread waits (a lock, a socket, the database) rather than computes. py-spy
+# cannot always tell them from work, and they would otherwise fill the summary.
+WAITING = {
+    "Condition.wait", "Connection.wait", "GroupCommit.run", "Event.wait", "Ticket.wait",
+    "wait", "poll", "select", "accept", "_wait_for_tstate_lock", "handler_thread", "notifies",
+}  # fmt: skip
 
 
 def tree_cpu_seconds(pid: int) -> float:
@@ -214,11 +225,19 @@ def measure_writes(
         wait_for(port)
         spy_out = tmp / "spy.txt"
         with ProcessPoolExecutor(1) as pool:
-            spied = pool.submit(profile, servers[-1].pid, min(10, args.seconds), spy_out)
-            cpu_before = sum(map(tree_cpu_seconds, pids))
+            web = servers[-1].pid
+            if args.postgresql:  # one of Gunicorn's workers: the master only hands out sockets
+                children = Path(f"/proc/{web}/task/{web}/children").read_text().split()
+                web = int(children[0]) if children else web
+            spied = pool.submit(profile, web, min(10, args.seconds - 1), spy_out)
+            cpu_before = [tree_cpu_seconds(pid) for pid in pids]
             write = wrk_lua(f"http://127.0.0.1:{port}", writes, args.seconds, args.connections)
-            used = sum(map(tree_cpu_seconds, pids)) - cpu_before
-            write["cpu_ms"] = 1000 * used / max(1.0, write["rate"] * args.seconds)
+            used = [tree_cpu_seconds(pid) - b for pid, b in zip(pids, cpu_before, strict=True)]
+            accepted = max(1.0, write["rate"] * args.seconds)
+            write["cpu_ms"] = 1000 * sum(used) / accepted
+            names = ["web"] if not args.postgresql else ["sequencer", "web", "PostgreSQL"]
+            for name, seconds in zip(names, used, strict=True):
+                write[f"cpu_ms {name}"] = 1000 * seconds / accepted
             hot = spied.result()
     finally:
         for server in servers:
@@ -298,9 +317,11 @@ def main() -> None:
         )
     print("targets: 2,000 read req/s at p99 < 100 ms; 1,000 accepted statements/s; 0 errors")
     if write is not None:
-        print(f"CPU per accepted statement, all server processes: {write['cpu_ms']:.2f} ms")
+        print(f"CPU per accepted statement, all server processes: {write['cpu_ms']:.2f} ms", end="")
+        parts = [(k.split(" ", 1)[1], v) for k, v in write.items() if k.startswith("cpu_ms ")]
+        print(" (" + ", ".join(f"{name} {ms:.2f} ms" for name, ms in parts) + ")")
     if hot:
-        print("\nwhere the writing web server's time goes (py-spy, own time):")
+        print("\nwhere the writing web server's time goes (py-spy, own time of busy samples):")
         for name, share in hot:
             print(f"  {share:6.1%}  {name}")
 

@@ -46,7 +46,13 @@ def cmd_sequencer(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     from firsthand.web import runtime
-    from firsthand.web.api.sequencing import PENDING, SEQUENCED, notify, sequence_pending
+    from firsthand.web.api.sequencing import (
+        PENDING,
+        SEQUENCED,
+        notify,
+        row_ids_payload,
+        sequence_pending_rows,
+    )
 
     url = settings.FIRSTHAND_DATABASE_URL
     if not url:
@@ -82,8 +88,8 @@ def cmd_sequencer(args: argparse.Namespace) -> int:
         assert sequencer is not None
         print(f"sequencing {runtime.log().signer.name} at size {sequencer.size}", flush=True)
         while not stopping:
-            if sequence_pending(sequencer):
-                notify(SEQUENCED, str(sequencer.size))
+            if logged := sequence_pending_rows(sequencer):
+                notify(SEQUENCED, row_ids_payload(logged))
                 continue
             for _ in listener.notifies(timeout=STANDBY_PERIOD, stop_after=1):
                 pass

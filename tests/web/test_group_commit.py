@@ -111,3 +111,15 @@ def test_concurrent_publishing_shares_transactions_and_every_row_gets_its_index(
     rows_groups = publish._ROWS.groups - before[0]
     index_groups = publish._INDICES.groups - before[1]
     assert rows_groups < 48 and index_groups < 48, (rows_groups, index_groups)
+
+
+def test_a_logged_batch_names_its_rows_compactly_for_the_waiting_workers() -> None:
+    from firsthand.web.api.sequencing import payload_row_ids, row_ids_payload
+
+    ids = [7, 3, 4, 5, 10, 11, 20]
+    assert row_ids_payload(ids) == "3-5,7,10-11,20"
+    assert payload_row_ids(row_ids_payload(ids)) == set(ids)
+    many = list(range(0, 40_000, 2))  # no runs: too long for one NOTIFY
+    assert row_ids_payload(many) == ""
+    assert payload_row_ids("") is None  # an empty payload wakes everyone
+    assert payload_row_ids("garbage") is None

@@ -28,10 +28,16 @@ from firsthand.web.api.models import PublishedStatement
 PENDING = "firsthand_pending"  # a web worker stored a row: sequencer, wake up
 SEQUENCED = "firsthand_sequenced"  # a batch is logged: waiting web workers, look again
 BATCH = 4096
+_MAX_PAYLOAD = 7900  # PostgreSQL refuses a NOTIFY payload of 8000 bytes or more
 
 
 def sequence_pending(sequencer: Sequencer, limit: int = BATCH) -> int:
     """Log the heads of up to ``limit`` rows without an index; return how many."""
+    return len(sequence_pending_rows(sequencer, limit))
+
+
+def sequence_pending_rows(sequencer: Sequencer, limit: int = BATCH) -> list[int]:
+    """Log the heads of up to ``limit`` rows without an index; the ids of the rows logged."""
     from firsthand.web.api.publish import withhold_named, write_indices  # publish imports us
 
     rows = list(PublishedStatement.objects.filter(index__isnull=True).order_by("pk")[:limit])
@@ -42,7 +48,37 @@ def sequence_pending(sequencer: Sequencer, limit: int = BATCH) -> int:
     for row in rows:
         if row.kind == "withholding":
             withhold_named(row)
-    return len(rows)
+    return [row.pk for row in rows]
+
+
+def row_ids_payload(ids: list[int]) -> str:
+    """The ids of a logged batch as NOTIFY's payload: runs "first-last" and single ids.
+
+    A waiting worker wakes only when its own row is named. A payload that would
+    pass PostgreSQL's 8000-byte limit is sent empty, which wakes every waiter.
+    """
+    runs: list[str] = []
+    ordered = sorted(ids)
+    start = 0
+    for i in range(1, len(ordered) + 1):
+        if i == len(ordered) or ordered[i] != ordered[i - 1] + 1:
+            first, last = ordered[start], ordered[i - 1]
+            runs.append(str(first) if first == last else f"{first}-{last}")
+            start = i
+    payload = ",".join(runs)
+    return payload if len(payload) < _MAX_PAYLOAD else ""
+
+
+def payload_row_ids(payload: str) -> set[int] | None:
+    """The ids named by ``row_ids_payload``; None (everyone) for an empty or unreadable one."""
+    ids: set[int] = set()
+    try:
+        for run in payload.split(","):
+            first, _, last = run.partition("-")
+            ids.update(range(int(first), int(last or first) + 1))
+    except ValueError:
+        return None
+    return ids
 
 
 def notify(channel: str, payload: str = "") -> None:
@@ -54,14 +90,16 @@ def notify(channel: str, payload: str = "") -> None:
 class SequencedWaiter:
     """Lets request threads wait for their row's index, woken by NOTIFY, not by polling.
 
-    One listening connection per process. A notification wakes every waiter,
-    which looks at its own row once; a one-second fallback covers a
-    notification that came while the listener was reconnecting.
+    One listening connection per process. The sequencer's notification names
+    the rows it logged (row_ids_payload), so only their threads wake and look
+    at their row once; an empty payload wakes everyone. A one-second fallback
+    covers a notification that came while the listener was reconnecting.
     """
 
     def __init__(self, url: str) -> None:
         self._url = url
-        self._changed = threading.Condition()
+        self._lock = threading.Lock()
+        self._waiting: dict[int, threading.Event] = {}
         self._thread = threading.Thread(target=self._listen, name="firsthand-listen", daemon=True)
         self._thread.start()
 
@@ -72,21 +110,38 @@ class SequencedWaiter:
             try:
                 with psycopg.connect(self._url, autocommit=True) as db:
                     db.execute(f"LISTEN {SEQUENCED}")
-                    for _ in db.notifies():
-                        with self._changed:
-                            self._changed.notify_all()
+                    for note in db.notifies():
+                        self._wake(payload_row_ids(note.payload))
             except psycopg.Error:
                 time.sleep(1)  # the database went away; waiters fall back to their timer
+
+    def _wake(self, ids: set[int] | None) -> None:
+        with self._lock:
+            if ids is None:
+                events = list(self._waiting.values())
+            elif len(ids) < len(self._waiting):
+                events = [self._waiting[pk] for pk in ids if pk in self._waiting]
+            else:
+                events = [event for pk, event in self._waiting.items() if pk in ids]
+        for event in events:
+            event.set()
 
     def wait_for_index(self, pk: int, timeout: float) -> int | None:
         """The row's index once the sequencer has logged it, or None after ``timeout``."""
         deadline = time.monotonic() + timeout
-        while True:
-            index: Any = (
-                PublishedStatement.objects.filter(pk=pk).values_list("index", flat=True).first()
-            )
-            remaining = deadline - time.monotonic()
-            if index is not None or remaining <= 0:
-                return None if index is None else int(index)
-            with self._changed:
-                self._changed.wait(min(1.0, remaining))
+        logged = threading.Event()
+        with self._lock:
+            self._waiting[pk] = logged  # before the first look: no notification is missed
+        try:
+            while True:
+                index: Any = (
+                    PublishedStatement.objects.filter(pk=pk).values_list("index", flat=True).first()
+                )
+                remaining = deadline - time.monotonic()
+                if index is not None or remaining <= 0:
+                    return None if index is None else int(index)
+                logged.wait(min(1.0, remaining))
+                logged.clear()
+        finally:
+            with self._lock:
+                self._waiting.pop(pk, None)
