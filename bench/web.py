@@ -117,6 +117,7 @@ def main() -> None:
             **os.environ,
             "FIRSTHAND_DATA": str(data),
             "PYTHONPATH": str(ROOT),
+            "FIRSTHAND_READ_RATE_PER_MINUTE": "0",  # wrk is one client sending thousands a second
             "DJANGO_SETTINGS_MODULE": "firsthand.web.settings",
         }
         gunicorn = shutil.which("gunicorn") or str(ROOT / ".venv/bin/gunicorn")

@@ -2,7 +2,8 @@
 
 Each target takes bytes and must either return or raise our own LogError (whose
 message a person can act on). Anything else is a bug. tests/test_fuzz_parsers.py
-runs them briefly under Hypothesis; bench/fuzz.py runs them for a fixed time.
+runs them briefly under Hypothesis; bench/fuzz.py runs them for a fixed time, with this
+mutator or coverage-guided under atheris (--engine atheris; tests/test_fuzz_atheris.py).
 
 Valid seeds matter: random bytes rarely get past the first line of a note, so
 most inputs are small mutations of real notes, checkpoints, statements, bundles,

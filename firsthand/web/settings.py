@@ -7,6 +7,8 @@ FIRSTHAND_HOSTS    comma-separated host names the site answers to
 FIRSTHAND_MAX_REQUEST_BYTES     the largest statement file the API accepts (default 1,100,000)
 FIRSTHAND_POST_RATE_PER_MINUTE  statements one client may POST per minute (default 30)
 FIRSTHAND_MAX_MEDIA_BYTES       the largest photo or video POST /api/v1/media accepts (256 MiB)
+FIRSTHAND_READ_RATE_PER_MINUTE  requests of any kind one client may make per minute (6000; 0: off)
+FIRSTHAND_READ_BURST            requests one client may make at once before that rate applies (1000)
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ LOG_ORIGIN = os.environ.get("FIRSTHAND_ORIGIN") or None
 FIRSTHAND_MAX_REQUEST_BYTES = int(os.environ.get("FIRSTHAND_MAX_REQUEST_BYTES", "1100000"))
 FIRSTHAND_POST_RATE_PER_MINUTE = int(os.environ.get("FIRSTHAND_POST_RATE_PER_MINUTE", "30"))
 FIRSTHAND_MAX_MEDIA_BYTES = int(os.environ.get("FIRSTHAND_MAX_MEDIA_BYTES", str(256 * 2**20)))
+FIRSTHAND_READ_RATE_PER_MINUTE = int(os.environ.get("FIRSTHAND_READ_RATE_PER_MINUTE", "6000"))
+FIRSTHAND_READ_BURST = int(os.environ.get("FIRSTHAND_READ_BURST", "1000"))
 # Witnesses that cosign the log's checkpoints: "<tlog-witness URL>=<cosigner key>", space separated.
 FIRSTHAND_WITNESSES = os.environ.get("FIRSTHAND_WITNESSES", "").split()
 # "here": `firsthand serve` sequences in-process (the default, and the only way on SQLite);
@@ -62,6 +66,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # After the language is known (its 429 page is translated), before any view's work.
+    "firsthand.web.read_limit.ReadLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
