@@ -23,7 +23,7 @@ from firsthand.web.pages import script_messages
 from firsthand.web.pages import search as full_text
 from firsthand.web.pages.pagecache import by_log_size
 from firsthand.web.pages.presenting import checked, responses_to, show, show_all
-from firsthand.web.pages.proof import proof_picture
+from firsthand.web.pages.proof import proof_picture, shapes_markup
 from firsthand.web.pages.script_messages import evaluated
 from firsthand.web.pages.witness_status import BAR_WIDTH, witness_status
 
@@ -92,6 +92,7 @@ def statement(request: HttpRequest, index: int) -> HttpResponse:
             "s": shown,
             "result": result,
             "picture": picture,
+            "picture_shapes": shapes_markup(picture) if picture else "",
             "responses": responses_to(row),
             "log_key": runtime.log().verifier.text(),
             "operator_key": runtime.operator().verifier().text(),
