@@ -31,7 +31,7 @@ from firsthand.log.export import BackgroundExporter, TileSink
 from firsthand.log.reader import LogReader
 from firsthand.web.api import media_store
 from firsthand.web.api.media_serving import PUBLIC_CACHE
-from firsthand.web.api.models import PublishedStatement
+from firsthand.web.api.models import StatementMedia
 
 PREFIX = "media/"
 # A sweep also runs this often with no new checkpoint: a statement's index (and a
@@ -89,23 +89,22 @@ class Listings:
 
 
 def listings() -> Listings:
-    """The media of every statement, in one pass over the rows that list any.
+    """The media of every statement, in one pass over the media listing.
 
     The same rule as media_serving.listing(), for all files at once: public once a
     logged statement lists it, withheld (whatever else lists it) once a withheld
-    statement does.
+    statement does. Only statements that list a file are read, each by its key.
     """
     published: set[str] = set()
     withheld: set[str] = set()
-    rows = PublishedStatement.objects.exclude(media=[]).values_list(
-        "index", "media", "withheld_by_id"
+    rows = StatementMedia.objects.values_list(
+        "sha256", "statement__index", "statement__withheld_by"
     )
-    for index, media, withheld_by in rows.iterator(chunk_size=2000):
-        hashes = {item.get("sha256", "") for item in media if isinstance(item, dict)}
+    for sha256, index, withheld_by in rows.iterator(chunk_size=2000):
         if withheld_by is not None:
-            withheld |= hashes
+            withheld.add(sha256)
         elif index is not None:
-            published |= hashes
+            published.add(sha256)
     return Listings(public=published - withheld, withheld=withheld)
 
 

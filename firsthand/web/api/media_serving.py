@@ -36,7 +36,7 @@ from django.urls import re_path
 from django.views.decorators.http import require_safe
 
 from firsthand.web.api import media_store
-from firsthand.web.api.models import PublishedStatement
+from firsthand.web.api.models import StatementMedia
 
 PREVIEW_SECONDS = 3600
 PUBLIC_CACHE = "public, max-age=86400, immutable"
@@ -65,20 +65,25 @@ class Listing:
 
 
 def listing(sha256: str) -> Listing:
-    # JSON containment is not a lookup SQLite has: narrow by text, then check exactly.
-    rows = PublishedStatement.objects.filter(media__icontains=sha256).only(
-        "index", "media", "withheld_by"
+    # Through the media listing's index on the hash, then each listing statement by its key.
+    listed = StatementMedia.objects.filter(sha256=sha256).values_list(
+        "statement__index", "statement__withheld_by"
     )
-    listed = [r for r in rows if any(m.get("sha256") == sha256 for m in r.media)]
+    rows = list(listed)
     return Listing(
-        published=any(r.index is not None for r in listed),
-        withheld=any(r.withheld_by_id is not None for r in listed),  # type: ignore[attr-defined]
+        published=any(index is not None for index, _ in rows),
+        withheld=any(withheld_by is not None for _, withheld_by in rows),
     )
 
 
 def withheld_media(sha256s: list[str]) -> set[str]:
     """Which of these files a withheld statement lists (for pages and for publishing)."""
-    return {sha for sha in sha256s if listing(sha).withheld}
+    if not sha256s:
+        return set()
+    listed = StatementMedia.objects.filter(
+        sha256__in=sha256s, statement__withheld_by__isnull=False
+    ).values_list("sha256", flat=True)
+    return set(listed)
 
 
 def _signer() -> signing.TimestampSigner:

@@ -9,7 +9,9 @@ completes. Nothing here names the client that sent it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from django.db import models
 
@@ -47,3 +49,82 @@ class PublishedStatement(models.Model):
 
     def __str__(self) -> str:
         return f"statement {self.index} ({self.kind}) by {self.author_key_id}"
+
+
+# A statement's media and references, one row each, so that "which statements list this
+# file" and "which statements refer to this one" are index lookups rather than text scans
+# of the JSON columns above. Written with the statement's row (list_contents) and never
+# changed: the head lists them for good, and withholding is decided by withheld_by.
+
+
+class StatementMedia(models.Model):
+    """A media file a statement's head lists (``media sha256:<hex> ...``)."""
+
+    # No index of its own on statement: the unique constraint's index starts with it.
+    statement: models.ForeignKey[PublishedStatement, PublishedStatement] = models.ForeignKey(
+        PublishedStatement, on_delete=models.CASCADE, related_name="listed_media", db_index=False
+    )
+    sha256: models.CharField[str, str] = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=["statement", "sha256"], name="statement_media_once"),
+        )
+        # Named here rather than db_index=True, which on PostgreSQL adds a second, LIKE
+        # index (varchar_pattern_ops) that an equality lookup by hash never needs.
+        indexes = (models.Index(fields=["sha256"], name="statement_media_hash"),)
+
+    def __str__(self) -> str:
+        return f"media {self.sha256} of row {self.statement_id}"  # type: ignore[attr-defined]
+
+
+class StatementReference(models.Model):
+    """What a statement's head refers to: an earlier statement (``leaf``) or a text (``text``)."""
+
+    statement: models.ForeignKey[PublishedStatement, PublishedStatement] = models.ForeignKey(
+        PublishedStatement, on_delete=models.CASCADE, related_name="references", db_index=False
+    )
+    kind: models.CharField[str, str] = models.CharField(max_length=4)  # "leaf" | "text"
+    sha256: models.CharField[str, str] = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=["statement", "kind", "sha256"], name="statement_reference_once"
+            ),
+        )
+        indexes = (models.Index(fields=["kind", "sha256"], name="statement_reference_target"),)
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.sha256} from row {self.statement_id}"  # type: ignore[attr-defined]
+
+
+Contents = tuple[int, list[str], list[dict[str, Any]]]  # (row id, refers, media) of one row
+
+
+def contents_of(
+    rows: Iterable[Contents],
+) -> tuple[list[StatementMedia], list[StatementReference]]:
+    """The listing rows for these statements' media and references, each listed once."""
+    media: dict[tuple[int, str], StatementMedia] = {}
+    references: dict[tuple[int, str], StatementReference] = {}
+    for pk, refers, listed in rows:
+        for item in listed:
+            sha256 = item.get("sha256") if isinstance(item, dict) else None
+            if isinstance(sha256, str):
+                media[pk, sha256] = StatementMedia(statement_id=pk, sha256=sha256)
+        for line in refers:
+            kind, _, sha256 = line.partition(":")
+            references[pk, line] = StatementReference(statement_id=pk, kind=kind, sha256=sha256)
+    return list(media.values()), list(references.values())
+
+
+def list_contents(rows: Iterable[Contents], *, batch_size: int = 2000) -> None:
+    """Write the listing rows of statements already stored.
+
+    Safe to run twice for one statement, as two processes storing the same statement
+    at once do (its row is theirs both): a listing already there is kept.
+    """
+    media, references = contents_of(rows)
+    StatementMedia.objects.bulk_create(media, batch_size=batch_size, ignore_conflicts=True)
+    StatementReference.objects.bulk_create(references, batch_size=batch_size, ignore_conflicts=True)

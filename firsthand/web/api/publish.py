@@ -33,7 +33,7 @@ from firsthand.web import runtime
 from firsthand.web.api import media, ratelimit
 from firsthand.web.api.errors import ApiError
 from firsthand.web.api.group_commit import GroupCommit, site_write_lock
-from firsthand.web.api.models import PublishedStatement
+from firsthand.web.api.models import PublishedStatement, list_contents
 from firsthand.web.api.sequencing import PENDING, notify
 
 DEFAULT_MAX_REQUEST_BYTES = 1_100_000
@@ -115,6 +115,8 @@ def _store_rows(statements: Sequence[Statement]) -> list[tuple[int, int | None, 
                     leaf_hash__in=list(new)
                 ).values_list("leaf_hash", "pk", "index")
             )
+            # Their media and references, listed for lookups by hash (models.StatementMedia).
+            list_contents((stored[leaf][0], row.refers, row.media) for leaf, row in new.items())
     return [(*stored[leaf], leaf in new) for leaf in leaves]
 
 

@@ -109,14 +109,15 @@ def show_all(rows: list[PublishedStatement]) -> list[Shown]:
 
 def responses_to(row: PublishedStatement) -> list[Shown]:
     """Later statements that refer to this one: corrections, retractions, withholdings."""
-    # Only these kinds may refer to a statement by its leaf hash (statements/format.py), and
-    # the kind is indexed: the text match then runs over a few rows, not the whole table.
+    # Only these kinds may refer to a statement by its leaf hash (statements/format.py); the
+    # references listing's index on (kind, hash) finds them, each listed once per statement.
     rows = PublishedStatement.objects.filter(
         index__isnull=False,
         kind__in=("correction", "retraction", "withholding"),
-        refers__icontains=row.leaf_hash,
+        references__kind="leaf",
+        references__sha256=row.leaf_hash,
     ).order_by("index")
-    return show_all([r for r in rows if f"leaf:{row.leaf_hash}" in r.refers])
+    return show_all(list(rows))
 
 
 @dataclass(frozen=True)
