@@ -1,11 +1,12 @@
 """Statements benchmark: accepted/s, bundle verifications/s, beside raw Ed25519 verifies/s.
 
-    .venv/bin/python bench/statements.py [--count 20000] [--threads 2] [--workers 2]
+    .venv/bin/python bench/statements.py [--count 20000] [--threads 2] [--workers 2] [--runs 3]
 
 The full path is what the API does per statement: split and parse the file,
 verify the author's Ed25519 signature and the body hash, pool the head, and
-integrate it durably (SQLite, synchronous=FULL) in batches. It runs twice, on
-a fresh log each time:
+integrate it durably (SQLite, synchronous=FULL) in batches; a statement counts
+once its ticket says it is durably logged. Each path runs ``--runs`` times, on a
+fresh log each time; the table gives the median run, then the best:
 
 - request threads: ``--threads`` threads in this process, each reading its
   share of the files one by one (read_statement, then sequencer.submit), as a
@@ -17,8 +18,8 @@ Ed25519 verification is the honest limit, so raw `cryptography` verifies per
 second on the same machine, with one thread and with ``--threads`` threads,
 are printed beside them, with each path's share of that limit. The machine is
 shared, so CPU microseconds per statement (all threads, and the workers) are
-printed too: they move far less with other load than rates do. Run it more
-than once. Figures are printed, not asserted.
+printed too: they move less with other load than rates do (though a busy
+machine slows every instruction a little). Figures are printed, not asserted.
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from firsthand.log import merkle
 from firsthand.log.datadir import open_log
 from firsthand.log.note import Signer
 from firsthand.log.sequencer import Ticket
@@ -94,6 +94,86 @@ def raw_verifies_threaded(count: int, threads: int) -> float:
     return count / (time.perf_counter() - began)
 
 
+def accept_in_threads(files: list[bytes], threads: int) -> tuple[float, float]:
+    """Accepted/s and CPU us each: request threads reading files into a fresh log."""
+    with tempfile.TemporaryDirectory(prefix="firsthand-bench-") as tmp:
+        log = open_log(Path(tmp), "bench.example/log")
+        sequencer = log.sequencer(max_batch=4096)
+        sequencer.start()
+        tickets: list[Ticket] = []
+
+        def accept(share: list[bytes]) -> None:
+            # One request thread: read a file, pool its head, take the next. (Threads
+            # are given their shares up front; a ThreadPoolExecutor task per statement
+            # would add about 20 us of its own bookkeeping, under the GIL, to each.)
+            for data in share:
+                tickets.append(sequencer.submit(read_statement(data).head_bytes))
+
+        workers = [
+            threading.Thread(target=accept, args=(files[i::threads],)) for i in range(threads)
+        ]
+        began, cpu = time.perf_counter(), cpu_seconds()
+        for thread in workers:
+            thread.start()
+        for thread in workers:
+            thread.join()
+        sequencer.wake()  # every file is in: commit the last heads now, not at the next period
+        for ticket in tickets:
+            ticket.wait()
+        rate = len(files) / (time.perf_counter() - began)
+        cpu_each = (cpu_seconds() - cpu) / len(files) * 1e6
+        sequencer.stop()
+        assert log.reader.latest().size == len(files)
+        return rate, cpu_each
+
+
+def accept_in_workers(files: list[bytes], pool: AcceptPool) -> tuple[float, float]:
+    """Accepted/s and CPU us each (this process and the workers): AcceptPool into a fresh log."""
+    with tempfile.TemporaryDirectory(prefix="firsthand-bench-") as tmp:
+        log = open_log(Path(tmp), "bench.example/log")
+        sequencer = log.sequencer(max_batch=4096)
+        sequencer.start()
+        began, cpu = time.perf_counter(), cpu_seconds()
+        outcomes = pool.submit(files, sequencer)  # wakes the sequencer after the last chunk
+        for outcome in outcomes:
+            assert isinstance(outcome, Ticket), outcome
+            outcome.wait()
+        rate = len(files) / (time.perf_counter() - began)
+        cpu_each = (cpu_seconds() - cpu) / len(files) * 1e6
+        sequencer.stop()
+        assert log.reader.latest().size == len(files)
+        return rate, cpu_each
+
+
+def bundle_verifications(files: list[bytes]) -> float:
+    """Bundles verified per second, for statements logged in a fresh log."""
+    with tempfile.TemporaryDirectory(prefix="firsthand-bench-") as tmp:
+        log = open_log(Path(tmp), "bench.example/log")
+        sequencer = log.sequencer(max_batch=4096)
+        statements = [read_statement(data) for data in files]
+        tickets = sequencer.submit_many([s.head_bytes for s in statements])
+        sequencer.run_until_empty()
+        bundles = [
+            json.dumps(
+                make_bundle(log.reader, index=t.wait().index, head=s.head_bytes, body=s.body)
+            ).encode()
+            for s, t in zip(statements, tickets, strict=True)
+        ]
+        began = time.perf_counter()
+        for bundle in bundles:
+            verify_bundle(bundle, log.verifier)
+        return len(bundles) / (time.perf_counter() - began)
+
+
+def median_and_best(
+    label: str, runs: list[tuple[float, float]]
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The runs of median and of best rate, each (accepted/s, CPU us each), every run printed."""
+    print(f"{label}: " + ", ".join(f"{rate:,.0f}/s ({cpu:.0f} us)" for rate, cpu in runs))
+    ordered = sorted(runs)
+    return ordered[len(ordered) // 2], ordered[-1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=20_000)
@@ -102,6 +182,7 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=os.cpu_count() or 2, help="worker processes (default: CPUs)"
     )
+    parser.add_argument("--runs", type=int, default=3, help="runs of each path (median printed)")
     args = parser.parse_args()
 
     authors = [Signer.generate(f"author{i}.example") for i in range(args.authors)]
@@ -113,68 +194,17 @@ def main() -> None:
         ).file_bytes()
         for i in tqdm(range(args.count), desc="signing", unit="statement", leave=False)
     ]
-    with tempfile.TemporaryDirectory(prefix="firsthand-bench-") as tmp:
-        log = open_log(Path(tmp), "bench.example/log")
-        sequencer = log.sequencer(max_batch=4096)
-        heads: list[tuple[bytes, str]] = []
-        sequencer.start()
-        tickets: list[Ticket] = []
+    thread_runs = [accept_in_threads(files, args.threads) for _ in range(args.runs)]
+    (accepted, accepted_cpu), threads_best = median_and_best("request threads", thread_runs)
+    bundle_rate = bundle_verifications(files[:2000])
 
-        def accept(share: list[bytes]) -> None:
-            # One request thread: read a file, pool its head, take the next. (Threads
-            # are given their shares up front; a ThreadPoolExecutor task per statement
-            # would add about 20 us of its own bookkeeping, under the GIL, to each.)
-            for data in share:
-                statement = read_statement(data)
-                heads.append((statement.head_bytes, statement.body))
-                tickets.append(sequencer.submit(statement.head_bytes))
-
-        threads = [
-            threading.Thread(target=accept, args=(files[i :: args.threads],))
-            for i in range(args.threads)
-        ]
-        began, cpu = time.perf_counter(), cpu_seconds()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        for ticket in tickets:
-            ticket.wait()
-        accepted = len(files) / (time.perf_counter() - began)
-        accepted_cpu = (cpu_seconds() - cpu) / len(files) * 1e6
-        sequencer.stop()
-        heads.sort(key=lambda h: log.reader.index_of(merkle.leaf_hash(h[0])) or 0)
-
-        sample = min(2000, len(heads))
-        bundles = [
-            json.dumps(
-                make_bundle(log.reader, index=i, head=heads[i][0], body=heads[i][1])
-            ).encode()
-            for i in range(sample)
-        ]
-        began = time.perf_counter()
-        for bundle in bundles:
-            verify_bundle(bundle, log.verifier)
-        bundle_rate = sample / (time.perf_counter() - began)
-
-    with (
-        tempfile.TemporaryDirectory(prefix="firsthand-bench-") as tmp,
-        AcceptPool(args.workers) as pool,
-    ):
-        log = open_log(Path(tmp), "bench.example/log")
-        # Start the workers (spawned interpreters importing firsthand) before the clock.
+    with AcceptPool(args.workers) as pool:
+        # Start the workers (spawned interpreters importing firsthand) before any clock.
         list(pool.read(files[: 4 * args.workers]))
-        sequencer = log.sequencer(max_batch=4096)
-        sequencer.start()
-        began, cpu = time.perf_counter(), cpu_seconds()
-        outcomes = pool.submit(files, sequencer)
-        for outcome in outcomes:
-            assert isinstance(outcome, Ticket), outcome
-            outcome.wait()
-        accepted_by_workers = len(files) / (time.perf_counter() - began)
-        workers_cpu = (cpu_seconds() - cpu) / len(files) * 1e6
-        sequencer.stop()
-        assert log.reader.latest().size == len(files)
+        worker_runs = [accept_in_workers(files, pool) for _ in range(args.runs)]
+    (accepted_by_workers, workers_cpu), workers_best = median_and_best(
+        "worker processes", worker_runs
+    )
 
     raw, raw_cpu = raw_verifies_per_second(args.count)
     raw_parallel = raw_verifies_threaded(args.count, args.threads)
@@ -196,6 +226,11 @@ def main() -> None:
     cpu_each = [accepted_cpu, workers_cpu, None, raw_cpu, None]
     for (label, rate), cpu_us in zip(rows, cpu_each, strict=True):
         print(f"{label:66}{rate:>12,.0f}{'' if cpu_us is None else f'{cpu_us:13,.0f}'}")
+    for label, (rate, cpu_us) in (
+        (f"best of {args.runs} runs, request threads", threads_best),
+        (f"best of {args.runs} runs, worker processes", workers_best),
+    ):
+        print(f"{label:66}{rate:>12,.0f}{cpu_us:13,.0f}")
     limit = f"{args.threads}-thread verification limit"
     print(
         f"request threads reach {accepted / raw_parallel:.0%} and worker processes "

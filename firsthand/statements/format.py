@@ -94,6 +94,14 @@ _BODY_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # sequence is 0x80 or above): deleting them is a far cheaper test than the regex.
 _BODY_CONTROL_BYTES = bytes(range(0x09)) + bytes(range(0x0B, 0x20)) + b"\x7f"
 _REFERS = re.compile(rf"(leaf|text):({_HEX64})")
+# The commonest head whole: the five required lines, of a kind that needs no other
+# (declaration, testimony). Each value is held to the pattern parse_head_text holds
+# it to, so a head this matches passes every line-by-line check; the checks past the
+# patterns (a real date, the author's key, the kind rules, canonical form) still run.
+_PLAIN_HEAD = re.compile(
+    rf"{re.escape(VERSION)}\nauthor ([^\n]+)\ntime ({_TIME.pattern})\n"
+    rf"lang ({_LANG.pattern})\nkind (declaration|testimony)\nbody {_BODY.pattern}\n"
+)
 
 
 @dataclass(frozen=True)
@@ -276,8 +284,65 @@ def _check_kind_rules(head: Head) -> None:
         )
 
 
+def _plain_head(text: str) -> Head | None:
+    """The head, if ``text`` is a plain head (_PLAIN_HEAD) that passes every check; else None.
+
+    Statements are mostly plain, and one pattern reads one at half the cost of the
+    line-by-line parse. None sends the text through that parse, which then names the
+    problem exactly as it does for any head, so both paths refuse with one voice.
+    """
+    plain = _PLAIN_HEAD.fullmatch(text)
+    if plain is None:
+        return None
+    author_text, time_line, lang, _, kind, body_hash, body_length = plain.groups()
+    try:
+        time = datetime.fromisoformat(time_line)
+        author = Verifier.from_text(author_text)
+    except (ValueError, LogError):
+        return None
+    head = _new_head(author, time, lang, kind, body_hash, int(body_length))
+    try:
+        _check_kind_rules(head)  # kept, though no rule binds these kinds yet
+    except MalformedStatement:
+        return None
+    return head if head.text() == text else None
+
+
+def _new_head(
+    author: Verifier, time: datetime, lang: str, kind: str, body_hash: str, body_length: int
+) -> Head:
+    """A plain Head, without the frozen dataclass's thirteen object.__setattr__ calls.
+
+    The same object Head(...) makes (fields in __dict__, defaults for the rest); it
+    matters because a plain head is built once per accepted statement.
+    """
+    head = object.__new__(Head)
+    head.__dict__.update(
+        author=author,
+        time=time,
+        lang=lang,
+        kind=kind,
+        body_sha256=body_hash,
+        body_length=body_length,
+        media=(),
+        refers=(),
+        subject=None,
+        new_key=None,
+        seen_at=None,
+        reason=None,
+        name=None,
+    )
+    return head
+
+
 def parse_head_text(text: str) -> Head:
     """Parse and check header lines (the note's text); MalformedStatement names the problem."""
+    plain = _plain_head(text)
+    return plain if plain is not None else _parse_head_lines(text)
+
+
+def _parse_head_lines(text: str) -> Head:
+    """parse_head_text line by line: any head, and the error naming what is wrong with one."""
     if not text.endswith("\n"):
         raise MalformedStatement("the head must end with a newline")
     lines = text[:-1].split("\n")

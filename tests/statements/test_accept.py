@@ -159,3 +159,20 @@ def test_a_verified_statement_survives_pickling_whole() -> None:
     again = pickle.loads(pickle.dumps(statement))
     assert again == statement
     assert again.head.author.verify(again.note.text.encode(), again.note.signatures[0].signature)
+
+
+def test_submit_has_its_last_heads_logged_without_waiting_out_the_period(
+    pool: AcceptPool, tmp_path: Path
+) -> None:
+    # A period of a minute: only submit's wake can get the heads logged within the timeout.
+    storage = SQLiteStorage(tmp_path / "log.sqlite3")
+    sequencer = Sequencer(storage, Signer.generate("test.example/log"), period=60)
+    sequencer.start()
+    try:
+        sequencer.wake()  # the empty tree's first round, so the next wait is the long one
+        outcomes = pool.submit(good_files(), sequencer, now=NOW)
+        results = [o.wait(timeout=20) for o in outcomes if isinstance(o, Ticket)]
+    finally:
+        sequencer.stop()
+    assert [r.index for r in results] == [0, 1, 2, 3]
+    assert LogReader(storage).latest().size == 4
