@@ -30,10 +30,12 @@ typecheck:
 
 # The whole suite on SQLite, then everything that touches the site's database or a server
 # again on a throw-away PostgreSQL cluster (tests/conftest.py, FIRSTHAND_TEST_BACKEND).
+# The parser fuzzers touch neither, so they run once.
 pytest:
 	$(PY) -m pytest -q
 	FIRSTHAND_TEST_BACKEND=postgresql $(PY) -m pytest -q \
-		tests/web tests/e2e tests/statements tests/interop $(wildcard tests/test_*.py)
+		tests/web tests/e2e tests/statements tests/interop \
+		$(filter-out tests/test_fuzz_%.py,$(wildcard tests/test_*.py))
 
 test: install-test lint typecheck pytest
 
