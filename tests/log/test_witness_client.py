@@ -51,7 +51,16 @@ class RunningWitness:
 
     def stop(self) -> None:
         self.gate.set()
-        self.server.close()
+        # Closed on the server's own thread: closing its socket from here while its loop
+        # sits in select() would make that select fail with EBADF.
+        closed = threading.Event()
+
+        def close() -> None:
+            self.server.close()
+            closed.set()
+
+        self.server.trigger.pull_trigger(close)
+        closed.wait(10)
         self.witness.close()
 
 
