@@ -77,6 +77,7 @@ def build(env: dict[str, str], count: int) -> None:
 
     django.setup()
     from django.core.management import call_command
+    from django.db import connection
 
     from firsthand.statements.format import read_statement
     from firsthand.web import runtime
@@ -100,7 +101,11 @@ def build(env: dict[str, str], count: int) -> None:
             batch_size=2000,
         )
         list_contents((row.pk, row.refers, row.media) for row in created)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # as after any bulk load: the planner needs statistics
     runtime.log().storage.close()
+    connection.close()  # the cluster is stopped at the end; no connection of ours may be left
 
 
 def wrk_lua(url: str, script: Path, seconds: int, connections: int) -> dict[str, float]:
@@ -242,7 +247,11 @@ def measure_writes(
     finally:
         for server in servers:
             server.terminate()
-            server.wait(30)
+            try:
+                server.wait(30)
+            except subprocess.TimeoutExpired:
+                server.kill()  # threads still waiting on a request must not hang the benchmark
+                server.wait()
     return write, hot
 
 
@@ -301,6 +310,7 @@ def main() -> None:
             command += ["--log-level", "warning", "firsthand.web.wsgi:application"]
             with serving(command, env, f"http://127.0.0.1:{port}"):
                 read = wrk_lua(f"http://127.0.0.1:{port}", reads, args.seconds, args.connections)
+            print(f"mixed reads: {read}", flush=True)  # kept even if the writes fail
         if args.only != "reads":
             write, hot = measure_writes(args, env, data, Path(tmp), database_pid)
 
