@@ -84,7 +84,11 @@ def record_statement(statement: Statement, sequencer: Sequencer | None) -> tuple
     if index is not None:
         return index, runtime.log().reader.latest().note, False
     if sequencer is None:
-        return _sequenced_elsewhere(pk), runtime.log().reader.latest().note, created
+        return (
+            _sequenced_elsewhere(pk, wake=not created),
+            runtime.log().reader.latest().note,
+            created,
+        )
     index, checkpoint, duplicate = _sequence(sequencer, statement)
     _INDICES.run((pk, index))
     if statement.head.kind == "withholding":
@@ -117,6 +121,8 @@ def _store_rows(statements: Sequence[Statement]) -> list[tuple[int, int | None, 
             )
             # Their media and references, listed for lookups by hash (models.StatementMedia).
             list_contents((stored[leaf][0], row.refers, row.media) for leaf, row in new.items())
+            if runtime.sequenced_elsewhere():
+                notify(PENDING)  # one wake-up for the group, delivered when it commits
     return [(*stored[leaf], leaf in new) for leaf in leaves]
 
 
@@ -260,9 +266,11 @@ def _sequence(sequencer: Sequencer, statement: Statement) -> tuple[int, bytes, b
     return result.index, result.checkpoint.note, result.duplicate
 
 
-def _sequenced_elsewhere(pk: int) -> int:
-    """Wake the sequencer process and wait until it has logged the row."""
-    notify(PENDING)
+def _sequenced_elsewhere(pk: int, *, wake: bool) -> int:
+    """Wait until the sequencer process has logged the row; ``wake`` it first for an old row
+    (a new row's group commit has woken it)."""
+    if wake:
+        notify(PENDING)
     index = runtime.sequenced_waiter().wait_for_index(pk, WAIT_SECONDS)
     if index is None:
         raise ApiError(
