@@ -114,7 +114,7 @@ def _watch_checkpoints(run: CrashRun, port: int, stop: threading.Event) -> None:
     while not stop.is_set():
         try:
             note = urllib.request.urlopen(f"http://127.0.0.1:{port}/checkpoint", timeout=2).read()
-        except OSError:
+        except (OSError, http.client.HTTPException):  # the server was killed, maybe mid-answer
             return
         with run.lock:
             run.checkpoints.append(note)
