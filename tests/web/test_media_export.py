@@ -102,6 +102,8 @@ def s3(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory)
 
 
 CEPH_TOOLS = ("ceph", "ceph-authtool", "monmaptool", "ceph-mon", "ceph-osd", "radosgw")
+# Eight placement groups a pool, and room for them all on the one OSD: with Ceph's defaults
+# radosgw's own pools can pass the per-OSD limit, and it then waits for them for ever.
 CEPH_CONF = """[global]
 fsid = {fsid}
 mon host = v1:127.0.0.1:{mon_port}
@@ -111,6 +113,10 @@ auth client required = none
 ms bind msgr2 = false
 osd pool default size = 1
 osd pool default min size = 1
+osd pool default pg num = 8
+osd pool default pgp num = 8
+osd pool default pg autoscale mode = off
+mon max pg per osd = 1000
 mon allow pool size one = true
 mon warn on pool no redundancy = false
 mon data avail warn = 1
