@@ -109,6 +109,7 @@ def leaf_key(leaf: bytes) -> int:
 
 
 _WRITE_LOCKS: dict[Path, threading.Lock] = {}
+_WRITE_LOCKS_BY_NAME: dict[str | bytes, threading.Lock] = {}
 _WRITE_LOCKS_GUARD = threading.Lock()
 
 
@@ -122,9 +123,15 @@ def write_lock(path: str | os.PathLike[str]) -> threading.Lock:
     lock instead and go in the moment it is released. Other processes still
     rely on SQLite's own waiting.
     """
-    key = Path(path).resolve()
+    name = os.fspath(path)
     with _WRITE_LOCKS_GUARD:
-        return _WRITE_LOCKS.setdefault(key, threading.Lock())
+        lock = _WRITE_LOCKS_BY_NAME.get(name)
+        if lock is None:
+            # Resolved once per name: the site asks on every group commit, and resolving
+            # costs a system call per path component.
+            lock = _WRITE_LOCKS.setdefault(Path(name).resolve(), threading.Lock())
+            _WRITE_LOCKS_BY_NAME[name] = lock
+        return lock
 
 
 class SQLiteStorage:
