@@ -41,7 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from web import serving  # noqa: E402  (bench/web.py)
+from cpu import tree_cpu_seconds  # noqa: E402  (bench/cpu.py)
+from web import serving, until_serving  # noqa: E402  (bench/web.py)
 
 from tests.serving import free_port  # noqa: E402
 
@@ -131,12 +132,6 @@ def wrk_lua(url: str, script: Path, seconds: int, connections: int) -> dict[str,
     }
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) a process has used so far: a figure noisy neighbours barely move."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def profile(pid: int, seconds: int, out: Path) -> list[tuple[str, float]]:
     """The functions py-spy saw most often in the writing server, with their share of samples."""
     spy = shutil.which("py-spy") or str(ROOT / ".venv/bin/py-spy")
@@ -169,29 +164,6 @@ WAITING = {
     "Condition.wait", "Connection.wait", "GroupCommit.run", "Event.wait", "Ticket.wait",
     "wait", "poll", "select", "accept", "_wait_for_tstate_lock", "handler_thread", "notifies",
 }  # fmt: skip
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    """CPU time of a process and all its descendants (Gunicorn's workers, PostgreSQL's backends)."""
-    total = cpu_seconds(pid)
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            try:
-                total += tree_cpu_seconds(int(child))
-            except FileNotFoundError:
-                continue  # it ended while we counted
-    return total
-
-
-def wait_for(port: int) -> None:
-    for _ in range(300):
-        done = subprocess.run(
-            ["curl", "-sf", f"http://127.0.0.1:{port}/checkpoint"], capture_output=True
-        )
-        if done.returncode == 0:
-            return
-        time.sleep(0.1)
-    raise SystemExit(f"the server on port {port} did not start")
 
 
 def write_servers(
@@ -227,7 +199,8 @@ def measure_writes(
     servers = write_servers(env, data, port, args.postgresql)
     pids = [server.pid for server in servers] + ([database_pid] if database_pid else [])
     try:
-        wait_for(port)
+        if not until_serving(f"http://127.0.0.1:{port}", attempts=300):
+            raise SystemExit(f"the server on port {port} did not start")
         spy_out = tmp / "spy.txt"
         with ProcessPoolExecutor(1) as pool:
             web = servers[-1].pid

@@ -35,6 +35,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from cpu import process_cpu_seconds  # bench/cpu.py
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from tqdm import tqdm
 
@@ -55,13 +56,11 @@ def cpu_seconds() -> float:
     per statement barely does, so it is printed beside them.
     """
     total = time.process_time()
-    ticks = os.sysconf("SC_CLK_TCK")
     for child in multiprocessing.active_children():
         try:
-            fields = Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += process_cpu_seconds(child.pid)
         except OSError:
             continue  # not Linux, or gone: its time is not counted
-        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
     return total
 
 

@@ -81,16 +81,22 @@ def wrk(url: str, seconds: int, connections: int) -> tuple[float, float, float]:
     return rate, percentile("50"), percentile("99")
 
 
+def until_serving(base: str, attempts: int = 100) -> bool:
+    """Whether the server at ``base`` answered /checkpoint within ``attempts`` tries 0.1 s apart."""
+    for _ in range(attempts):
+        try:
+            urllib.request.urlopen(base + "/checkpoint", timeout=1)
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
 @contextmanager
 def serving(command: list[str], env: dict[str, str], base: str) -> Iterator[None]:
     server = subprocess.Popen(command, env=env)
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/checkpoint", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+        until_serving(base)
         yield
     finally:
         server.terminate()
