@@ -10,7 +10,6 @@ from there every file a withheld statement lists (firsthand/web/media_export.py)
 from __future__ import annotations
 
 import argparse
-import os
 from typing import Any
 
 from tqdm import tqdm
@@ -75,6 +74,8 @@ def cmd_export_media(args: argparse.Namespace) -> int:
 
 
 def add_commands(commands: Any) -> None:
+    from firsthand.cli import add_data_option  # the command module imports this one
+
     p = commands.add_parser(
         "export-media",
         help="write the public media to a directory or s3://bucket/prefix, delete withheld ones",
@@ -84,10 +85,6 @@ def add_commands(commands: Any) -> None:
         "withheld statement lists. S3-compatible stores are reached with boto3's usual settings "
         "(AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...).",
     )
-    p.add_argument(
-        "--data",
-        default=os.environ.get("FIRSTHAND_DATA", "data"),
-        help="data directory (default: ./data or $FIRSTHAND_DATA)",
-    )
+    add_data_option(p)
     p.add_argument("--to", required=True, metavar="DIR|s3://BUCKET/PREFIX")
     p.set_defaults(func=cmd_export_media)
