@@ -5,12 +5,12 @@
 
 1. Builds a log of --statements signed statements (signed in worker processes,
    stored and sequenced in batches: the same rows and entries the API writes).
-2. Reads: Gunicorn (a worker per core, threads) serves the site; wrk (Debian)
+2. Reads: Granian (a worker process per core, threads) serves the site; wrk (Debian)
    mixes the home page, random statement pages, /checkpoint, random full tiles
    and random bundles (tests in bench/load_reads.lua). req/s, p50/p99, errors.
 3. Writes: fresh signed statements from wrk (bench/load_writes.lua, each body
    sent once). On SQLite `firsthand serve` (the process that sequences) takes
-   them; on PostgreSQL (--postgresql, a throw-away durable cluster) Gunicorn
+   them; on PostgreSQL (--postgresql, a throw-away durable cluster) Granian
    workers store them and `firsthand sequencer` logs them. accepted/s,
    p50/p99, errors, and the CPU all server processes spent per statement (a
    figure that a busy machine disturbs far less than the rates).
@@ -47,6 +47,10 @@ from web import serving, until_serving  # noqa: E402  (bench/web.py)
 from tests.serving import free_port  # noqa: E402
 
 CHUNK = 20_000
+# A publish waits in its thread until its batch is logged (50 ms periods here), so the
+# writing server needs many; a read never waits on anything but the CPU and the disk.
+WRITE_THREADS = 128
+READ_THREADS = 8
 TEXT = "I was at the gathering of spring 2019 and I saw what happened there. " * 4
 
 
@@ -169,16 +173,15 @@ WAITING = {
 def write_servers(
     env: dict[str, str], data: Path, port: int, postgresql: bool
 ) -> list[subprocess.Popen[bytes]]:
-    """SQLite: `firsthand serve`, the one process that sequences. PostgreSQL: Gunicorn
+    """SQLite: `firsthand serve`, the one process that sequences. PostgreSQL: Granian
     workers (a process per core) that store and NOTIFY, and `firsthand sequencer`."""
     cli = [sys.executable, "-m", "firsthand.cli"]
     if not postgresql:
         serve = [*cli, "serve", "--data", str(data), "--port", str(port)]
-        serve += ["--threads", "16", "--period", "0.05"]
+        serve += ["--threads", str(WRITE_THREADS), "--period", "0.05"]
         return [subprocess.Popen(serve, env=env, stdout=subprocess.DEVNULL)]
     sequencer = [*cli, "sequencer", "--data", str(data), "--period", "0.05"]
-    workers = [*gunicorn(port), "--workers", str(os.cpu_count() or 2), "--threads", "16"]
-    workers += ["--log-level", "warning", "firsthand.web.wsgi:application"]
+    workers = granian(port, workers=os.cpu_count() or 2, threads=WRITE_THREADS)
     external = {**env, "FIRSTHAND_SEQUENCER": "external"}
     return [
         subprocess.Popen(sequencer, env=env, stdout=subprocess.DEVNULL),
@@ -204,9 +207,9 @@ def measure_writes(
         spy_out = tmp / "spy.txt"
         with ProcessPoolExecutor(1) as pool:
             web = servers[-1].pid
-            if args.postgresql:  # one of Gunicorn's workers: the master only hands out sockets
-                children = Path(f"/proc/{web}/task/{web}/children").read_text().split()
-                web = int(children[0]) if children else web
+            # A worker of Granian's: its parent only starts and watches them.
+            children = Path(f"/proc/{web}/task/{web}/children").read_text().split()
+            web = int(children[0]) if children else web
             spied = pool.submit(profile, web, min(10, args.seconds - 1), spy_out)
             cpu_before = [tree_cpu_seconds(pid) for pid in pids]
             write = wrk_lua(f"http://127.0.0.1:{port}", writes, args.seconds, args.connections)
@@ -228,9 +231,13 @@ def measure_writes(
     return write, hot
 
 
-def gunicorn(port: int) -> list[str]:
-    binary = shutil.which("gunicorn") or str(ROOT / ".venv/bin/gunicorn")
-    return [binary, "--bind", f"127.0.0.1:{port}"]
+def granian(port: int, workers: int, threads: int) -> list[str]:
+    """Granian serving the site's WSGI app: HTTP in Rust, as `firsthand serve` does."""
+    binary = shutil.which("granian") or str(ROOT / ".venv/bin/granian")
+    command = [binary, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--workers", str(workers), "--blocking-threads", str(threads)]
+    command += ["--backpressure", "2000", "--log-level", "error"]
+    return [*command, "firsthand.web.wsgi:application"]
 
 
 def main() -> None:
@@ -279,8 +286,7 @@ def main() -> None:
             lua = (ROOT / "bench/load_reads.lua").read_text()
             reads.write_text(lua.replace("SIZE", str(args.statements)))
             port = free_port()
-            command = [*gunicorn(port), "--workers", str(os.cpu_count() or 2), "--threads", "4"]
-            command += ["--log-level", "warning", "firsthand.web.wsgi:application"]
+            command = granian(port, workers=os.cpu_count() or 2, threads=READ_THREADS)
             with serving(command, env, f"http://127.0.0.1:{port}"):
                 read = wrk_lua(f"http://127.0.0.1:{port}", reads, args.seconds, args.connections)
             print(f"mixed reads: {read}", flush=True)  # kept even if the writes fail
@@ -288,11 +294,11 @@ def main() -> None:
             write, hot = measure_writes(args, env, data, Path(tmp), database_pid)
 
     backend = "PostgreSQL" if args.postgresql else "SQLite"
-    writer = "Gunicorn + firsthand sequencer" if args.postgresql else "firsthand serve"
+    writer = "Granian + firsthand sequencer" if args.postgresql else "firsthand serve"
     print(f"\nload benchmark: {args.statements:,} statements in the log ({backend}), ", end="")
     print(f"{os.cpu_count()} cores")
     print(f"{'measure':<50}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
-    for label, r in (("mixed reads (Gunicorn)", read), (f"signed statements ({writer})", write)):
+    for label, r in (("mixed reads (Granian)", read), (f"signed statements ({writer})", write)):
         if r is None:
             continue
         print(

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import FrameType
-from typing import Any
 
 from firsthand.cli_backup import add_commands as add_backup_commands
 from firsthand.cli_check import CheckCommandError
@@ -94,10 +91,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if args.host not in settings.ALLOWED_HOSTS:
         settings.ALLOWED_HOSTS.append(args.host)
-    import waitress
-
     from firsthand.web import runtime
-    from firsthand.web.wsgi import application
+    from firsthand.web.serve import serve_site
 
     call_command("migrate", interactive=False, verbosity=0)
     instance = runtime.log()
@@ -111,46 +106,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("statements are logged by `firsthand sequencer`", flush=True)
     elif settings.FIRSTHAND_SEQUENCER != "here":
         raise CommandError("--sequencer external needs PostgreSQL: set FIRSTHAND_DATABASE_URL")
-    else:
-        from firsthand.cli_sequencer import start_sequencing
+    here = not runtime.sequenced_elsewhere()
 
-        start_sequencing(args.period, args.witness_timeout)
+    def start_worker() -> None:
+        if here:
+            from firsthand.cli_sequencer import start_sequencing
 
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
+            start_sequencing(args.period, args.witness_timeout)  # signs the first checkpoint
+        latest = runtime.log().storage.latest_checkpoint()
+        print(f"log {instance.signer.name} at size {latest.size if latest else 0}", flush=True)
 
-    signal.signal(signal.SIGTERM, stop)
-    print(f"log {instance.signer.name} at size {instance.reader.latest().size}", flush=True)
     print(f"serving http://{args.host}:{args.port}/ (Ctrl-C to stop)", flush=True)
-    try:
-        waitress.serve(
-            application,
-            host=args.host,
-            port=args.port,
-            threads=args.threads,
-            ident="firsthand",
-            _quiet=True,
-            # Slow or idle clients (slowloris) wait in waitress's event loop, not in a thread;
-            # allow many of them, drop them after 30 s, and never buffer more than a request
-            # may hold, so a few hundred of them cannot lock out other readers.
-            connection_limit=2000,
-            channel_timeout=30,
-            max_request_body_size=_largest_request(settings),
-        )
-    except KeyboardInterrupt:
-        pass
-    finally:
-        runtime.stop_sequencer()
+    runtime.close()  # the worker opens its own: no database connection crosses the fork
+    serve_site(args.host, args.port, args.threads, start_worker, runtime.stop_sequencer)
     return 0
-
-
-def _largest_request(settings: Any) -> int:
-    """What waitress may buffer for one request: the largest body any endpoint accepts."""
-    limits = [
-        settings.FIRSTHAND_MAX_REQUEST_BYTES,
-        getattr(settings, "FIRSTHAND_MAX_MEDIA_BYTES", 0),
-    ]
-    return int(max(limits)) + 64 * 1024
 
 
 def cmd_operator_key(args: argparse.Namespace) -> int:
@@ -220,7 +189,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_data_option(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--threads", type=int, default=8)
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=64,
+        help="request threads (default 64; a publish waits in one until its batch is logged)",
+    )
     p.add_argument(
         "--period",
         type=float,

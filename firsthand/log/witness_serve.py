@@ -55,7 +55,7 @@ def _call_when_listening(host: str, port: int, ready: Callable[[], None]) -> Non
         return
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -78,7 +78,7 @@ def serve_witness(
     parent = os.getpid()
 
     def load(*_: Any) -> WSGIApp:
-        _die_with_parent(parent)
+        die_with_parent(parent)
         app = make_app(open_witness())
         threading.Thread(target=_call_when_listening, args=(host, port, ready), daemon=True).start()
         return app

@@ -194,6 +194,23 @@ def sequenced_waiter() -> SequencedWaiter:
         return _waiter
 
 
+def close() -> None:
+    """Close the log and the site's database connections, and forget them (before a fork).
+
+    A SQLite connection or a file lock must never be shared by two processes;
+    whoever calls ``log()`` next opens the log afresh.
+    """
+    global _log, _operator, _cosigned, _waiter
+    from django.db import connections
+
+    stop_sequencer()
+    with _lock:
+        if _log is not None:
+            _log.storage.close()
+        _log = _operator = _cosigned = _waiter = None
+    connections.close_all()
+
+
 def stop_sequencer() -> None:
     global _sequencer, _collector, _exporter
     with _lock:

@@ -44,3 +44,47 @@ def test_a_body_larger_than_any_endpoint_takes_is_refused_before_it_is_read(
         response = connection.getresponse()
         assert response.status == 413
         connection.close()
+
+
+def test_a_killed_server_leaves_no_worker_answering(tmp_path: Path) -> None:
+    """`firsthand serve` answers from a worker process Granian forks: a SIGKILL of the
+    server must take the worker (and its sequencer) with it, or a restart would find a
+    second writer still holding the port and the log."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.serving import free_port, server_env
+
+    port = free_port()
+    data = tmp_path / "data"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "firsthand.cli", "serve", "--data", str(data), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=server_env(data),
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/checkpoint"
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(url, timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+        assert children, "the server has no worker process"
+        os.kill(server.pid, signal.SIGKILL)
+        server.wait(10)
+        for _ in range(100):
+            if not any(Path(f"/proc/{child}").exists() for child in children):
+                break
+            time.sleep(0.05)
+        assert not any(Path(f"/proc/{child}").exists() for child in children)
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", port)) != 0, "something still answers"
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()

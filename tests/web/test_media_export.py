@@ -190,7 +190,8 @@ def ceph_object_gateway(root: Path) -> Iterator[str]:
         start("ceph-osd", "-i", "0")
         start("radosgw", "-n", "client.rgw.one")
         endpoint = f"http://127.0.0.1:{rgw_port}"
-        answering = eventually(lambda: _answers(endpoint), 60.0)
+        # About 11 s on a quiet machine; minutes on a loaded one.
+        answering = eventually(lambda: _answers(endpoint), 180.0)
         assert answering, (root / "client.rgw.one.log").read_text()[-2000:]
         run("radosgw-admin", "-c", str(conf), "user", "create", "--uid=firsthand",
             "--display-name=firsthand", "--access-key=test", "--secret-key=test")  # fmt: skip

@@ -1,0 +1,87 @@
+"""`firsthand serve`: the site under Granian (Rust HTTP/1.1) in one worker process.
+
+Under a load of signed statements, waitress's pure-Python event loop cost
+about a quarter of the one process's CPU, and more the more connections were
+open (it asks every connection whether it is readable on every turn of its
+loop). Granian parses HTTP and holds idle and slow connections in Rust, and
+hands Python only the WSGI call: the same process accepted 1.7x the
+statements a second (bench/load.py prints the figures).
+
+There is exactly one worker: it runs the log's sequencer (runtime.py), and
+a SQLite log has one writer. Granian forks that worker. Nothing the parent
+opened (the database, the log) may cross the fork, so the parent closes them
+first and the worker opens its own. The worker asks the kernel to kill it if
+the parent dies (PR_SET_PDEATHSIG), so `kill -9` of `firsthand serve` leaves
+no orphan answering on the port. On a clean stop the worker logs what is
+pooled before it exits.
+
+Hostile clients: Granian keeps slow and idle connections in its Rust event
+loop (up to ``CONNECTIONS`` at once), not in a Python thread, and drops a
+client that has not sent its headers within ``HEADER_SECONDS``. A body
+declared larger than an endpoint takes is refused with 413 before it is read
+(publish.py, media.py check Content-Length first).
+"""
+
+from __future__ import annotations
+
+import multiprocessing.util
+import os
+from collections.abc import Callable
+from typing import Any
+
+from granian import Granian
+from granian.constants import Interfaces
+from granian.log import LogLevels
+
+from firsthand.log.witness_serve import die_with_parent
+
+CONNECTIONS = 2000
+HEADER_SECONDS = 30
+
+
+def serve_site(
+    host: str,
+    port: int,
+    threads: int,
+    start_worker: Callable[[], None],
+    stop_worker: Callable[[], None],
+) -> None:
+    """Serve the Django site until SIGINT or SIGTERM.
+
+    ``start_worker`` runs in the worker before the first request (it starts
+    the sequencer there); ``stop_worker`` runs there on a clean stop.
+    """
+    parent = os.getpid()
+
+    def load(*_: Any) -> Any:
+        die_with_parent(parent)
+        from firsthand.web.wsgi import application
+
+        start_worker()
+        # multiprocessing runs its finalizers when the worker process ends cleanly
+        # (atexit handlers do not run in a forked child).
+        multiprocessing.util.Finalize(None, stop_worker, exitpriority=100)
+        return application
+
+    server = Granian(
+        "firsthand.web.wsgi:application",  # for Granian's logs; ``load`` builds the app
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=1,
+        blocking_threads=threads,
+        # Granian admits at most this many connections a worker at once: slow clients
+        # beyond it would lock out everyone else.
+        backpressure=CONNECTIONS,
+        http1_settings=_http1_settings(),
+        # Error, not warning: Granian warns at every start that 64 threads exceed the cores,
+        # but our threads mostly wait for the sequencer, not for the CPU.
+        log_level=LogLevels.error,
+    )
+    server.serve(target_loader=load)
+
+
+def _http1_settings() -> Any:
+    from granian.http import HTTP1Settings
+
+    return HTTP1Settings(header_read_timeout=HEADER_SECONDS * 1000)
