@@ -50,6 +50,9 @@ CHUNK = 20_000
 # A publish waits in its thread until its batch is logged (50 ms periods here), so the
 # writing server needs many; a read never waits on anything but the CPU and the disk.
 WRITE_THREADS = 128
+# On PostgreSQL each thread keeps its own connection: 2 workers x 40 stay well inside the
+# throw-away cluster's max_connections (100), beside the sequencer's and the listeners'.
+PG_WRITE_THREADS = 40
 READ_THREADS = 8
 TEXT = "I was at the gathering of spring 2019 and I saw what happened there. " * 4
 
@@ -181,7 +184,7 @@ def write_servers(
         serve += ["--threads", str(WRITE_THREADS), "--period", "0.05"]
         return [subprocess.Popen(serve, env=env, stdout=subprocess.DEVNULL)]
     sequencer = [*cli, "sequencer", "--data", str(data), "--period", "0.05"]
-    workers = granian(port, workers=os.cpu_count() or 2, threads=WRITE_THREADS)
+    workers = granian(port, workers=os.cpu_count() or 2, threads=PG_WRITE_THREADS)
     external = {**env, "FIRSTHAND_SEQUENCER": "external"}
     return [
         subprocess.Popen(sequencer, env=env, stdout=subprocess.DEVNULL),

@@ -92,7 +92,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.host not in settings.ALLOWED_HOSTS:
         settings.ALLOWED_HOSTS.append(args.host)
     from firsthand.web import runtime
-    from firsthand.web.serve import serve_site
+    from firsthand.web.serve import claim_data_directory, refuse_taken_port, serve_site
 
     call_command("migrate", interactive=False, verbosity=0)
     instance = runtime.log()
@@ -107,6 +107,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     elif settings.FIRSTHAND_SEQUENCER != "here":
         raise CommandError("--sequencer external needs PostgreSQL: set FIRSTHAND_DATABASE_URL")
     here = not runtime.sequenced_elsewhere()
+    refuse_taken_port(args.host, args.port)
+    if here:
+        claim_data_directory(instance.directory)  # held by this process and its worker
 
     def start_worker() -> None:
         if here:

@@ -24,8 +24,12 @@ declared larger than an endpoint takes is refused with 413 before it is read
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import multiprocessing.util
 import os
+import socket
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -33,10 +37,72 @@ from granian import Granian
 from granian.constants import Interfaces
 from granian.log import LogLevels
 
+from firsthand.log.errors import LogError
 from firsthand.log.witness_serve import die_with_parent
 
 CONNECTIONS = 2000
 HEADER_SECONDS = 30
+LOCK_NAME = "serve.lock"
+CLAIM_SECONDS = 3.0
+
+
+class AlreadyServing(LogError):
+    """Another server holds the port, or sequences this data directory."""
+
+
+def claim_data_directory(directory: os.PathLike[str] | str) -> int:
+    """Hold the data directory's lock for as long as this process (and its worker) lives.
+
+    One SQLite log has one sequencer: a second `firsthand serve` on the same data
+    directory would give two rows one index. The lock is an flock, so the kernel
+    frees it when the last process holding it dies, SIGKILL included.
+    """
+    path = os.path.join(directory, LOCK_NAME)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    # A server killed a moment ago may leave its worker alive for a few milliseconds
+    # more (it dies with its parent, but not in the same instant): wait that out.
+    deadline = time.monotonic() + CLAIM_SECONDS
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() < deadline:
+                time.sleep(0.05)
+                continue
+        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+        os.close(fd)
+        raise AlreadyServing(
+            f"another firsthand serve (process {holder}) is serving {directory}; "
+            "stop it first, or serve another data directory"
+        ) from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+    return fd
+
+
+def refuse_taken_port(host: str, port: int) -> None:
+    """Fail with a clear error if something already listens on the port.
+
+    Granian binds with SO_REUSEPORT, so without this check a second server on
+    the same port would silently share its connections with the first.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    deadline = time.monotonic() + CLAIM_SECONDS  # as for the lock: a dying server's worker
+    while True:
+        with socket.socket(family) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is no user
+            try:
+                probe.bind((host, port))
+                return
+            except OSError as error:
+                if error.errno != errno.EADDRINUSE:
+                    raise
+        if time.monotonic() >= deadline:
+            raise AlreadyServing(
+                f"port {port} on {host} is already in use; choose another with --port"
+            )
+        time.sleep(0.05)
 
 
 def serve_site(

@@ -88,3 +88,32 @@ def test_a_killed_server_leaves_no_worker_answering(tmp_path: Path) -> None:
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+def test_a_second_server_is_refused_the_port_and_the_data_directory(tmp_path: Path) -> None:
+    """Granian binds with SO_REUSEPORT: without our checks a second `firsthand serve`
+    would share the first one's port, or run a second sequencer on its log."""
+    import subprocess
+    import sys
+
+    from tests.serving import free_port, running_server, server_env
+
+    def serve(data: Path, port: int) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "firsthand.cli", "serve", "--data", str(data)]
+        return subprocess.run(
+            [*command, "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=server_env(data),
+        )
+
+    with running_server(tmp_path / "data") as url:
+        port = int(url.rsplit(":", 1)[1])
+        taken = serve(tmp_path / "other", port)
+        assert taken.returncode == 1
+        assert f"port {port} on 127.0.0.1 is already in use" in taken.stderr
+        twice = serve(tmp_path / "data", free_port())
+        assert twice.returncode == 1
+        assert "another firsthand serve (process" in twice.stderr
+        assert "serving http" not in taken.stdout + twice.stdout
