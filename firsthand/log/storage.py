@@ -28,6 +28,9 @@ from firsthand.log.errors import LogError
 from firsthand.log.merkle import leaf_hash
 from firsthand.log.tiles import TileID
 
+# Address space, not memory: SQLite maps at most the file's size.
+MMAP_BYTES = 16 << 30
+
 
 class StorageConflict(LogError):
     """The stored tree is not the size the sequencer expected: another sequencer wrote to it."""
@@ -154,6 +157,9 @@ class SQLiteStorage:
             db.execute("PRAGMA synchronous=FULL")
             # 64 MiB of page cache: the leaf-key index is random-access by nature.
             db.execute("PRAGMA cache_size=-65536")
+            # And pages read in place from the OS's cache, shared by every thread's connection
+            # (each has its own cache): tiles and entries of a large log are read all over.
+            db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
             # Copying the WAL back into the database happens in _checkpoint_wal's thread,
             # so a batch's commit pays only for its own fsync.
             db.execute("PRAGMA wal_autocheckpoint=0")

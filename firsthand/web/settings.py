@@ -99,7 +99,12 @@ DATABASES = {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": DATA_DIR / DATABASE_NAME,
         "OPTIONS": {
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+            # mmap_size: pages are read from the OS's page cache in place, shared by every
+            # connection (a thread each), instead of copied into each one's own 2 MB cache.
+            # Inserting into a million-row table's indexes reads pages all over the file.
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA mmap_size=17179869184;"
+            ),
             # The sequencer writes the log's tables in the same file. A deferred transaction
             # that reads and then writes fails at once with "database is locked" when another
             # writer got in between; IMMEDIATE takes the write lock first and waits for it.
