@@ -50,9 +50,9 @@ CHUNK = 20_000
 # A publish waits in its thread until its batch is logged (50 ms periods here), so the
 # writing server needs many; a read never waits on anything but the CPU and the disk.
 WRITE_THREADS = 128
-# On PostgreSQL each thread keeps its own connection: 2 workers x 40 stay well inside the
-# throw-away cluster's max_connections (100), beside the sequencer's and the listeners'.
-PG_WRITE_THREADS = 40
+# On PostgreSQL each thread keeps two connections (the site's and the log's): 2 workers x
+# 64 x 2 stay inside the cluster's max_connections (300), beside the sequencer's.
+PG_WRITE_THREADS = 64
 READ_THREADS = 8
 TEXT = "I was at the gathering of spring 2019 and I saw what happened there. " * 4
 
@@ -272,7 +272,8 @@ def main() -> None:
         if args.postgresql:
             from tests.postgres.cluster import ThrowawayCluster
 
-            cluster = stack.enter_context(ThrowawayCluster(durable=True))
+            # Each writing thread holds a connection for the site and one for the log.
+            cluster = stack.enter_context(ThrowawayCluster(durable=True, max_connections=300))
             env["FIRSTHAND_DATABASE_URL"] = cluster.create_database("firsthand_load")
             database_pid = int((cluster.data / "postmaster.pid").read_text().split()[0])
         began = time.perf_counter()

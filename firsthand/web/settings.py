@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees what the views raise: a database that cannot answer now is a 503.
+    "firsthand.web.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 # Strict: scripts and styles only from this site, no inline script or style, no

@@ -93,8 +93,9 @@ class ThrowawayCluster:
     keeps and saves seconds; the benchmark keeps PostgreSQL's durable defaults.
     """
 
-    def __init__(self, *, durable: bool = False) -> None:
+    def __init__(self, *, durable: bool = False, max_connections: int = 100) -> None:
         self.durable = durable
+        self.max_connections = max_connections
         self.binaries = server_binaries()
         self._run_as = _run_as()
         self.directory = Path(
@@ -144,7 +145,7 @@ class ThrowawayCluster:
             "listen_addresses = ''",
             f"unix_socket_directories = '{self.directory}'",
             f"port = {PORT}",
-            "max_connections = 100",
+            f"max_connections = {self.max_connections}",
         ]
         if not self.durable:
             settings += ["fsync = off", "full_page_writes = off"]
