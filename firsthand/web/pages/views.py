@@ -22,7 +22,7 @@ from firsthand.web.api.views import chain_statements, key_chain, latest_profile
 from firsthand.web.pages import script_messages
 from firsthand.web.pages import search as full_text
 from firsthand.web.pages.pagecache import by_log_size
-from firsthand.web.pages.presenting import checked, responses_to, show, show_all
+from firsthand.web.pages.presenting import checked, responses_to, show, show_all, statement_at
 from firsthand.web.pages.proof import proof_picture, shapes_markup
 from firsthand.web.pages.script_messages import evaluated
 from firsthand.web.pages.witness_status import BAR_WIDTH, witness_status
@@ -72,7 +72,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 @by_log_size
 def statement(request: HttpRequest, index: int) -> HttpResponse:
-    row = PublishedStatement.objects.select_related("withheld_by").filter(index=index).first()
+    row = statement_at(index)
     if row is None:
         raise Http404(f"statement {index}")
     shown = show(row)
