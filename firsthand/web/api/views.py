@@ -14,7 +14,7 @@ from firsthand.statements.bundle import WithholdingNotice, make_bundle
 from firsthand.statements.format import parse_head_text
 from firsthand.web import runtime
 from firsthand.web.api.errors import error_response
-from firsthand.web.api.models import PublishedStatement
+from firsthand.web.api.models import PublishedStatement, statement_at
 from firsthand.web.api.openapi import document
 
 _JSON = {"ensure_ascii": False}
@@ -26,7 +26,7 @@ def _time(row: PublishedStatement) -> str:
 
 
 def _published(index: int) -> PublishedStatement | None:
-    return PublishedStatement.objects.filter(index=index).first()
+    return statement_at(index)
 
 
 def _unknown(index: int) -> JsonResponse:

@@ -15,7 +15,6 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from firsthand.log.errors import LogError
@@ -25,7 +24,7 @@ from firsthand.statements.format import Head, parse_head_text
 from firsthand.web import runtime
 from firsthand.web.api import media_store
 from firsthand.web.api.media_serving import withheld_media
-from firsthand.web.api.models import PublishedStatement, StatementReference
+from firsthand.web.api.models import PublishedStatement, StatementReference, quoted
 from firsthand.web.api.views import bundle_for
 
 KIND_LABELS = {
@@ -116,37 +115,18 @@ def responses_to(row: PublishedStatement) -> list[Shown]:
     return show_all(list(PublishedStatement.objects.raw(_responses_sql(), [row.leaf_hash])))
 
 
-def statement_at(index: int) -> PublishedStatement | None:
-    """The logged statement at ``index``, if any."""
-    return next(iter(PublishedStatement.objects.raw(_statement_at_sql(), [index])), None)
-
-
-# A statement page runs these two queries on every view. Written out once instead of built
-# by the ORM each time: compiling the query cost ten times as much as running it (at 1M
-# statements, 0.6 of a page's 2.6 ms of ORM and template work under the profiler).
-
-
-@functools.cache
-def _statement_at_sql() -> str:
-    table, index = _quoted(PublishedStatement._meta.db_table), _quoted("index")
-    return f"SELECT * FROM {table} WHERE {index} = %s"
-
-
+# Run on every statement page: written out once, as models.statement_at is.
 @functools.cache
 def _responses_sql() -> str:
-    statements = _quoted(PublishedStatement._meta.db_table)
-    references = _quoted(StatementReference._meta.db_table)
-    index = _quoted("index")
+    statements = quoted(PublishedStatement._meta.db_table)
+    references = quoted(StatementReference._meta.db_table)
+    index = quoted("index")
     return (
         f"SELECT s.* FROM {statements} s JOIN {references} r ON r.statement_id = s.id "
         f"WHERE s.{index} IS NOT NULL "
         "AND s.kind IN ('correction', 'retraction', 'withholding') "
         f"AND r.kind = 'leaf' AND r.sha256 = %s ORDER BY s.{index}"
     )
-
-
-def _quoted(name: str) -> str:
-    return str(connection.ops.quote_name(name))
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,12 @@ from django.views.decorators.http import require_safe
 
 from firsthand.log.merkle import leaf_hash
 from firsthand.web import runtime
-from firsthand.web.api.models import PublishedStatement
+from firsthand.web.api.models import PublishedStatement, statement_at
 from firsthand.web.api.views import chain_statements, key_chain, latest_profile
 from firsthand.web.pages import script_messages
 from firsthand.web.pages import search as full_text
 from firsthand.web.pages.pagecache import by_log_size
-from firsthand.web.pages.presenting import checked, responses_to, show, show_all, statement_at
+from firsthand.web.pages.presenting import checked, responses_to, show, show_all
 from firsthand.web.pages.proof import proof_picture, shapes_markup
 from firsthand.web.pages.script_messages import evaluated
 from firsthand.web.pages.witness_status import BAR_WIDTH, witness_status
