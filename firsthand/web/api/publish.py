@@ -85,11 +85,12 @@ def record_statement(statement: Statement, sequencer: Sequencer | None) -> tuple
     if index is not None:
         return index, runtime.log().reader.latest().note, False
     if sequencer is None:
-        return (
-            _sequenced_elsewhere(pk, wake=not created),
-            runtime.log().reader.latest().note,
-            created,
-        )
+        index = _sequenced_elsewhere(pk, wake=not created)
+        # The checkpoint the waiter read when it woke us holds the entry: no query of our own.
+        checkpoint = runtime.sequenced_waiter().checkpoint_holding(index)
+        if checkpoint is None:
+            checkpoint = runtime.log().reader.latest()
+        return index, checkpoint.note, created
     index, checkpoint, duplicate = _sequence(sequencer, statement)
     _INDICES.run((pk, index))
     if statement.head.kind == "withholding":
