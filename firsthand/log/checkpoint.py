@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 from dataclasses import dataclass
 
@@ -123,7 +124,16 @@ def open_checkpoint(data: bytes, log_key: Verifier) -> tuple[Checkpoint, Note]:
 
     Other signatures (witness cosignatures, keys we do not know) are ignored, as
     the spec requires, and kept in the returned Note for whoever knows them.
+
+    The answer for the same bytes and key is always the same, and a server
+    checks the same checkpoint for every page and bundle it serves until the
+    log grows: the newest few answers are kept (a refusal is not, it raises).
     """
+    return _open_checkpoint(bytes(data), log_key)  # bytes: a cache key must be immutable
+
+
+@functools.lru_cache(maxsize=64)
+def _open_checkpoint(data: bytes, log_key: Verifier) -> tuple[Checkpoint, Note]:
     note = open_note(data, [log_key])
     checkpoint = Checkpoint.from_body(note.text)
     if checkpoint.origin != log_key.name:

@@ -6,6 +6,7 @@ in the reader's language into <script type="application/json" id="messages">.
 
 from __future__ import annotations
 
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 IDENTITY = {
@@ -70,4 +71,16 @@ VERIFY = {
 
 
 def evaluated(messages: dict[str, object]) -> dict[str, str]:
-    return {key: str(value) for key, value in messages.items()}
+    """The messages in the reader's language; the same dict for every page in it (read only).
+
+    Translated once per language, not on every page: a statement page sends its script
+    two dozen messages.
+    """
+    key = (id(messages), translation.get_language() or "")
+    found = _evaluated.get(key)
+    if found is None or found[0] is not messages:  # kept alive with its answer: ids never reused
+        found = _evaluated[key] = (messages, {k: str(v) for k, v in messages.items()})
+    return found[1]
+
+
+_evaluated: dict[tuple[int, str], tuple[dict[str, object], dict[str, str]]] = {}
