@@ -1,13 +1,15 @@
 """Load benchmark: a mixed read load and a write load of signed statements on one machine.
 
     .venv/bin/python bench/load.py [--statements 1000000] [--seconds 20] [--postgresql]
-        [--only reads|writes] [--data DIR (build once, reuse)]
+        [--only reads|writes] [--data DIR (build once, reuse)] [--static-tiles]
 
 1. Builds a log of --statements signed statements (signed in worker processes,
    stored and sequenced in batches: the same rows and entries the API writes).
 2. Reads: Granian (a worker process per core, threads) serves the site; wrk (Debian)
    mixes the home page, random statement pages, /checkpoint, random full tiles
    and random bundles (tests in bench/load_reads.lua). req/s, p50/p99, errors.
+   With --static-tiles, the same again with /tile/ served by Granian from a
+   static export of the log, as a CDN or front server would (docs/deploy.md).
 3. Writes: fresh signed statements from wrk (bench/load_writes.lua, each body
    sent once). On SQLite `firsthand serve` (the process that sequences) takes
    them; on PostgreSQL (--postgresql, a throw-away durable cluster) Granian
@@ -235,6 +237,16 @@ def measure_writes(
     return write, hot
 
 
+def static_tiles_server(env: dict[str, str], export: Path, port: int) -> list[str]:
+    """Granian serving /tile/ from a static export of the log (as a CDN or a front server
+    would, docs/deploy.md) and everything else through the site."""
+    cli = [sys.executable, "-m", "firsthand.cli", "export-tiles", "--data", env["FIRSTHAND_DATA"]]
+    subprocess.run([*cli, "--to", str(export)], env=env, check=True, stdout=subprocess.DEVNULL)
+    command = granian(port, workers=os.cpu_count() or 2, threads=READ_THREADS)
+    static = ["--static-path-route", "/tile", "--static-path-mount", str(export / "tile")]
+    return [*command[:-1], *static, command[-1]]
+
+
 def granian(port: int, workers: int, threads: int) -> list[str]:
     """Granian serving the site's WSGI app: HTTP in Rust, as `firsthand serve` does."""
     binary = shutil.which("granian") or str(ROOT / ".venv/bin/granian")
@@ -251,6 +263,11 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--writes", type=int, default=40_000, help="fresh statements to send")
     parser.add_argument("--only", choices=("reads", "writes"), help="run one half of the load")
+    parser.add_argument(
+        "--static-tiles",
+        action="store_true",
+        help="also run the reads with /tile/ served from a static export (as behind a CDN)",
+    )
     parser.add_argument("--postgresql", action="store_true", help="a throw-away PostgreSQL cluster")
     parser.add_argument(
         "--data", type=Path, help="SQLite: keep the built log here, and reuse it once built"
@@ -284,7 +301,7 @@ def main() -> None:
             print(f"built {args.statements:,} statements in {time.perf_counter() - began:.0f} s")
         args.statements = int((data / "built").read_text())
 
-        read = write = None
+        read = write = tiled = None
         hot: list[tuple[str, float]] = []
         if args.only != "writes":
             reads = Path(tmp) / "reads.lua"
@@ -295,6 +312,13 @@ def main() -> None:
             with serving(command, env, f"http://127.0.0.1:{port}"):
                 read = wrk_lua(f"http://127.0.0.1:{port}", reads, args.seconds, args.connections)
             print(f"mixed reads: {read}", flush=True)  # kept even if the writes fail
+            if args.static_tiles:
+                static = static_tiles_server(env, Path(tmp) / "export", port := free_port())
+                with serving(static, env, f"http://127.0.0.1:{port}"):
+                    tiled = wrk_lua(
+                        f"http://127.0.0.1:{port}", reads, args.seconds, args.connections
+                    )
+                print(f"mixed reads, tiles from the static export: {tiled}", flush=True)
         if args.only != "reads":
             write, hot = measure_writes(args, env, data, Path(tmp), database_pid)
 
@@ -303,7 +327,12 @@ def main() -> None:
     print(f"\nload benchmark: {args.statements:,} statements in the log ({backend}), ", end="")
     print(f"{os.cpu_count()} cores")
     print(f"{'measure':<50}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
-    for label, r in (("mixed reads (Granian)", read), (f"signed statements ({writer})", write)):
+    rows = (
+        ("mixed reads (Granian)", read),
+        ("mixed reads, tiles from the static export", tiled),
+        (f"signed statements ({writer})", write),
+    )
+    for label, r in rows:
         if r is None:
             continue
         print(
