@@ -187,6 +187,14 @@ def test_an_unknown_statement_is_a_json_404(client: Client) -> None:
         assert "999999" in response.json()["error"]
 
 
+def test_an_index_past_any_database_integer_is_a_404_not_a_500(client: Client) -> None:
+    # Found by Schemathesis: SQLite cannot take the number at all (OverflowError).
+    huge = "103298673250500323618190497153024"
+    for path in (f"/api/v1/statements/{huge}", f"/api/v1/statements/{huge}/bundle"):
+        assert client.get(path).status_code == 404
+    assert client.get(f"/statements/{huge}").status_code == 404
+
+
 def test_the_author_page_lists_statements_newest_first_and_the_denials(client: Client) -> None:
     signer = Signer.generate("bob.example")
     said = sign_statement(signer, "I support the plan.")

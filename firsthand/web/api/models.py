@@ -147,7 +147,12 @@ def statement_at(index: int) -> PublishedStatement | None:
     Written out once instead of built by the ORM on every call: on a statement
     page, compiling the query cost ten times as much as running it.
     """
+    if not 0 <= index <= _LARGEST_INDEX:  # no such row, and SQLite cannot even take the number
+        return None
     return next(iter(PublishedStatement.objects.raw(_statement_at_sql(), [index])), None)
+
+
+_LARGEST_INDEX = 2**63 - 1  # a BigIntegerField, as the ORM's lookup bounds it
 
 
 @functools.cache
