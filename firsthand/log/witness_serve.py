@@ -55,7 +55,7 @@ def _call_when_listening(host: str, port: int, ready: Callable[[], None]) -> Non
         return
 
 
-def die_with_parent(parent: int) -> None:
+def _die_with_parent(parent: int) -> None:
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -75,21 +75,48 @@ def serve_witness(
     ``open_witness`` runs in the worker. ``ready`` runs there too, once the
     port accepts connections, so whoever waits for it is never refused.
     """
-    parent = os.getpid()
 
-    def load(*_: Any) -> WSGIApp:
-        die_with_parent(parent)
+    def build() -> WSGIApp:
         app = make_app(open_witness())
         threading.Thread(target=_call_when_listening, args=(host, port, ready), daemon=True).start()
         return app
 
+    serve_in_one_worker(
+        "firsthand.log.witness_http:make_app",
+        build,
+        host,
+        port,
+        threads,
+        log_level=LogLevels.warning,
+    )
+
+
+def serve_in_one_worker(
+    target: str,
+    build: Callable[[], Any],
+    host: str,
+    port: int,
+    threads: int,
+    **options: Any,
+) -> None:
+    """Serve the WSGI app ``build`` makes, from one Granian worker that dies with its parent.
+
+    ``build`` runs in the worker, so nothing it opens crosses Granian's fork;
+    ``target`` only names the app in Granian's logs. ``options`` go to Granian.
+    """
+    parent = os.getpid()
+
+    def load(*_: Any) -> Any:
+        _die_with_parent(parent)
+        return build()
+
     server = Granian(
-        "firsthand.log.witness_http:make_app",  # for Granian's logs; ``load`` builds the app
+        target,
         address=host,
         port=port,
         interface=Interfaces.WSGI,
         workers=1,
         blocking_threads=threads,
-        log_level=LogLevels.warning,
+        **options,
     )
     server.serve(target_loader=load)

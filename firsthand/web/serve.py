@@ -33,12 +33,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from granian import Granian
-from granian.constants import Interfaces
+from granian.http import HTTP1Settings
 from granian.log import LogLevels
 
 from firsthand.log.errors import LogError
-from firsthand.log.witness_serve import die_with_parent
+from firsthand.log.witness_serve import serve_in_one_worker
 
 CONNECTIONS = 2000
 HEADER_SECONDS = 30
@@ -117,10 +116,8 @@ def serve_site(
     ``start_worker`` runs in the worker before the first request (it starts
     the sequencer there); ``stop_worker`` runs there on a clean stop.
     """
-    parent = os.getpid()
 
-    def load(*_: Any) -> Any:
-        die_with_parent(parent)
+    def build() -> Any:
         from firsthand.web.wsgi import application
 
         start_worker()
@@ -129,25 +126,17 @@ def serve_site(
         multiprocessing.util.Finalize(None, stop_worker, exitpriority=100)
         return application
 
-    server = Granian(
-        "firsthand.web.wsgi:application",  # for Granian's logs; ``load`` builds the app
-        address=host,
-        port=port,
-        interface=Interfaces.WSGI,
-        workers=1,
-        blocking_threads=threads,
+    serve_in_one_worker(
+        "firsthand.web.wsgi:application",
+        build,
+        host,
+        port,
+        threads,
         # Granian admits at most this many connections a worker at once: slow clients
         # beyond it would lock out everyone else.
         backpressure=CONNECTIONS,
-        http1_settings=_http1_settings(),
+        http1_settings=HTTP1Settings(header_read_timeout=HEADER_SECONDS * 1000),
         # Error, not warning: Granian warns at every start that 64 threads exceed the cores,
         # but our threads mostly wait for the sequencer, not for the CPU.
         log_level=LogLevels.error,
     )
-    server.serve(target_loader=load)
-
-
-def _http1_settings() -> Any:
-    from granian.http import HTTP1Settings
-
-    return HTTP1Settings(header_read_timeout=HEADER_SECONDS * 1000)

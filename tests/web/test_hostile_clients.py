@@ -11,47 +11,41 @@ from pathlib import Path
 from tests.serving import running_server
 
 
+def _a_reader_gets_through(url: str, count: int, unfinished_request: bytes, what: str) -> None:
+    """Open ``count`` connections that each send ``unfinished_request`` and no more; a
+    reader must still get /checkpoint at once."""
+    port = int(url.rsplit(":", 1)[1])
+    slow = []
+    try:
+        for _ in range(count):
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            s.sendall(unfinished_request)
+            slow.append(s)
+        time.sleep(0.5)
+        began = time.monotonic()
+        with urllib.request.urlopen(url + "/checkpoint", timeout=10) as response:
+            assert response.status == 200
+        assert time.monotonic() - began < 5, f"a reader waited behind {what}"
+    finally:
+        for s in slow:
+            s.close()
+
+
 def test_hundreds_of_slow_clients_do_not_lock_out_a_reader(tmp_path: Path) -> None:
     with running_server(tmp_path / "data") as url:
-        port = int(url.rsplit(":", 1)[1])
-        slow = []
-        try:
-            for _ in range(300):
-                s = socket.create_connection(("127.0.0.1", port), timeout=5)
-                s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")  # never finished
-                slow.append(s)
-            time.sleep(0.5)
-            began = time.monotonic()
-            with urllib.request.urlopen(url + "/checkpoint", timeout=10) as response:
-                assert response.status == 200
-            assert time.monotonic() - began < 5, "a reader waited behind slow clients"
-        finally:
-            for s in slow:
-                s.close()
+        headers = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "  # never finished
+        _a_reader_gets_through(url, 300, headers, "slow clients")
 
 
 def test_hundreds_of_slow_bodies_do_not_lock_out_a_reader(tmp_path: Path) -> None:
     """A slow POST ("R-U-Dead-Yet"): headers at once, then a body that never finishes.
     The request threads (64) must not all end up waiting for such bodies."""
     with running_server(tmp_path / "data") as url:
-        port = int(url.rsplit(":", 1)[1])
-        slow = []
-        try:
-            for _ in range(200):
-                s = socket.create_connection(("127.0.0.1", port), timeout=5)
-                s.sendall(
-                    b"POST /api/v1/statements HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                    b"Content-Type: text/plain; charset=utf-8\r\nContent-Length: 1000\r\n\r\nabc"
-                )
-                slow.append(s)
-            time.sleep(0.5)
-            began = time.monotonic()
-            with urllib.request.urlopen(url + "/checkpoint", timeout=10) as response:
-                assert response.status == 200
-            assert time.monotonic() - began < 5, "a reader waited behind slow bodies"
-        finally:
-            for s in slow:
-                s.close()
+        post = (
+            b"POST /api/v1/statements HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: text/plain; charset=utf-8\r\nContent-Length: 1000\r\n\r\nabc"
+        )
+        _a_reader_gets_through(url, 200, post, "slow bodies")
 
 
 def test_a_body_larger_than_any_endpoint_takes_is_refused_before_it_is_read(

@@ -34,7 +34,7 @@ from firsthand.web import runtime
 from firsthand.web.api import media, ratelimit
 from firsthand.web.api.errors import ApiError
 from firsthand.web.api.group_commit import GroupCommit, site_write_lock
-from firsthand.web.api.models import PublishedStatement, list_contents
+from firsthand.web.api.models import PublishedStatement, list_contents, quoted
 from firsthand.web.api.sequencing import PENDING, notify
 
 DEFAULT_MAX_REQUEST_BYTES = 1_100_000
@@ -142,14 +142,13 @@ def _insert_ignoring_conflicts(rows: Sequence[dict[str, Any]]) -> None:
     # Columns a new row gets no value for from row_fields; a column added to the model
     # and to neither fails here (KeyError) rather than being stored empty.
     unset = {"index": None, "withheld_by_id": None, "received_at": timezone.now()}
-    fields = _ROW_FIELDS
-    table = connection.ops.quote_name(PublishedStatement._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
+    table = quoted(PublishedStatement._meta.db_table)
+    columns = ", ".join(quoted(f.column) for f in _ROW_FIELDS)
+    marks = ", ".join(["%s"] * len(_ROW_FIELDS))
     values = []
     for row in rows:
         full = {**unset, **row}
-        values.append([f.get_db_prep_save(full[f.attname], connection) for f in fields])
+        values.append([f.get_db_prep_save(full[f.attname], connection) for f in _ROW_FIELDS])
     with connection.cursor() as cursor:
         cursor.executemany(
             f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING", values
