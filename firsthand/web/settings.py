@@ -64,7 +64,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files from the site itself, never a CDN: no third-party request, ever.
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "firsthand.web.csp.CachedCSPMiddleware",  # django-csp, its header built once
     "django.middleware.locale.LocaleMiddleware",
     # After the language is known (its 429 page is translated), before any view's work.
     "firsthand.web.read_limit.ReadLimitMiddleware",

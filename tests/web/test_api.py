@@ -419,3 +419,18 @@ def test_publishing_needs_no_csrf_cookie(client: Client) -> None:
     strict = Client(enforce_csrf_checks=True)
     response = strict.post(URL, data=signed("From a script.").file_bytes(), content_type=TEXT)
     assert response.status_code == 201
+
+
+def test_the_bundle_url_in_an_answer_is_djangos() -> None:
+    from django.urls import get_script_prefix, reverse, set_script_prefix
+
+    from firsthand.web.api.publish import _bundle_url
+
+    before = get_script_prefix()
+    try:
+        for prefix in ("/", "/firsthand/"):
+            set_script_prefix(prefix)
+            for index in (0, 7, 10**12):
+                assert _bundle_url(index) == reverse("api:statement-bundle", args=[index])
+    finally:
+        set_script_prefix(before)
