@@ -21,7 +21,6 @@ from firsthand.cli_media_export import MediaExportCommandError
 from firsthand.cli_media_export import add_commands as add_media_export_commands
 from firsthand.cli_monitor import MonitorCommandError
 from firsthand.cli_monitor import add_commands as add_monitor_commands
-from firsthand.cli_sequencer import SequencerCommandError
 from firsthand.cli_sequencer import add_commands as add_sequencer_commands
 from firsthand.cli_statements import ServerError
 from firsthand.cli_statements import add_commands as add_statement_commands
@@ -92,8 +91,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.host not in settings.ALLOWED_HOSTS:
         settings.ALLOWED_HOSTS.append(args.host)
     from firsthand.web import runtime
-    from firsthand.web.serve import claim_data_directory, refuse_taken_port, serve_site
+    from firsthand.web.serve import (
+        AlreadyServing,
+        SequencerChild,
+        claim_data_directory,
+        refuse_taken_port,
+        serve_site,
+    )
 
+    if args.workers < 1:
+        raise CommandError("--workers must be at least 1")
     call_command("migrate", interactive=False, verbosity=0)
     instance = runtime.log()
     if args.witness:
@@ -102,27 +109,61 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings.FIRSTHAND_SEQUENCER = args.sequencer
     if args.export_tiles:
         settings.FIRSTHAND_TILES_EXPORT = args.export_tiles
-    if runtime.sequenced_elsewhere():
-        print("statements are logged by `firsthand sequencer`", flush=True)
-    elif settings.FIRSTHAND_SEQUENCER != "here":
-        raise CommandError("--sequencer external needs PostgreSQL: set FIRSTHAND_DATABASE_URL")
-    here = not runtime.sequenced_elsewhere()
+    external = runtime.sequenced_elsewhere()
+    # One worker sequences itself; several leave it to one `firsthand sequencer`, our child.
+    child = not external and args.workers > 1
+    in_worker = not external and not child
     refuse_taken_port(args.host, args.port)
-    if here:
-        claim_data_directory(instance.directory)  # held by this process and its worker
+    sqlite = not settings.FIRSTHAND_DATABASE_URL
+    if not external:
+        claim_data_directory(instance.directory)  # held by this process and its workers
+    # Held while this process and its worker live (the worker shares it by fork), so a
+    # `firsthand sequencer` started beside it stands by instead of writing too.
+    sequencer_lock = instance.storage.try_sequencer_lock() if sqlite and in_worker else None
+    if sqlite and in_worker and sequencer_lock is None:
+        raise AlreadyServing(
+            "a `firsthand sequencer` already logs this data directory; stop it, or start "
+            "this server with --sequencer external"
+        )
+    if external:
+        print("statements are logged by `firsthand sequencer`", flush=True)
+    if not in_worker:
+        settings.FIRSTHAND_SEQUENCER = "external"  # for the workers forked below
 
     def start_worker() -> None:
-        if here:
+        if in_worker:
             from firsthand.cli_sequencer import start_sequencing
 
             start_sequencing(args.period, args.witness_timeout)  # signs the first checkpoint
+        else:
+            runtime.sequenced_waiter()  # listening before the first statement is stored
         latest = runtime.log().storage.latest_checkpoint()
         print(f"log {instance.signer.name} at size {latest.size if latest else 0}", flush=True)
 
+    sequencer = None
+    if child:
+        sequencer = SequencerChild(_sequencer_arguments(args, instance.directory))
     print(f"serving http://{args.host}:{args.port}/ (Ctrl-C to stop)", flush=True)
-    runtime.close()  # the worker opens its own: no database connection crosses the fork
-    serve_site(args.host, args.port, args.threads, start_worker, runtime.stop_sequencer)
+    runtime.close()  # the workers open their own: no database connection crosses the fork
+    try:
+        serve_site(
+            args.host, args.port, args.threads, start_worker, runtime.stop_sequencer, args.workers
+        )
+    finally:
+        if sequencer is not None:
+            sequencer.stop()
     return 0
+
+
+def _sequencer_arguments(args: argparse.Namespace, directory: Path) -> list[str]:
+    """`firsthand sequencer`'s arguments for what this `firsthand serve` was asked."""
+    arguments = ["--data", str(directory), "--period", str(args.period)]
+    arguments += ["--witness-timeout", str(args.witness_timeout)]
+    for witness in args.witness or ():
+        arguments += ["--witness", witness]
+    if args.export_tiles:
+        arguments += ["--export-tiles", args.export_tiles]
+    return arguments
 
 
 def cmd_operator_key(args: argparse.Namespace) -> int:
@@ -212,10 +253,17 @@ def build_parser() -> argparse.ArgumentParser:
         "verifier key; repeat for each (default: $FIRSTHAND_WITNESSES, space separated)",
     )
     p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="web worker processes (default 1, which also logs what it receives); with more, "
+        "`firsthand sequencer` runs beside them as one more child process",
+    )
+    p.add_argument(
         "--sequencer",
         choices=("here", "external"),
-        help="'here' (default): this process logs what it receives; 'external': a separate "
-        "`firsthand sequencer` does, for many web workers (PostgreSQL only)",
+        help="'here' (default): this server logs what it receives; 'external': a separate "
+        "`firsthand sequencer` you run does, for any number of web workers",
     )
     p.add_argument(
         "--export-tiles",
@@ -294,7 +342,6 @@ USER_ERRORS = (
     WitnessCommandError,
     MediaCommandError,
     MonitorCommandError,
-    SequencerCommandError,
     CheckCommandError,
     MediaExportCommandError,
     OSError,

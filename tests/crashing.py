@@ -41,12 +41,16 @@ class CrashRun:
     acknowledged: dict[int, bytes] = field(default_factory=dict)  # index -> head
     checkpoints: list[bytes] = field(default_factory=list)  # every note the server served
     kills: int = 0
+    sequencer_kills: int = 0  # the sequencer child alone (serve --workers N)
+    acknowledged_after_sequencer_kills: int = 0  # by the sequencer the server started again
     refused: int = 0  # requests cut off by a kill (never acknowledged)
     errors: list[str] = field(default_factory=list)  # answers that are neither success nor 503
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def _start(data: Path, port: int, database: str | None = None) -> subprocess.Popen[bytes]:
+def _start(
+    data: Path, port: int, database: str | None = None, options: tuple[str, ...] = ()
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
@@ -57,7 +61,7 @@ def _start(data: Path, port: int, database: str | None = None) -> subprocess.Pop
     command = [sys.executable, "-m", "firsthand.cli", "serve", "--data", str(data)]
     with open(data.parent / f"{data.name}-server.log", "ab") as log:
         process = subprocess.Popen(
-            [*command, "--port", str(port), "--period", "0.02"],
+            [*command, "--port", str(port), "--period", "0.02", *options],
             stdout=log,
             stderr=log,
             env=env,
@@ -129,15 +133,22 @@ def crash_repeatedly(
     threads: int = 2,
     seed: int = 1,
     database: str | None = None,
+    options: tuple[str, ...] = (),
+    kill_sequencer_first: bool = False,
     progress: Callable[[int], None] = lambda _: None,
 ) -> CrashRun:
-    """Start, load, SIGKILL at a random moment; ``kills`` times. Returns what was acknowledged."""
+    """Start, load, SIGKILL at a random moment; ``kills`` times. Returns what was acknowledged.
+
+    ``options`` go to `firsthand serve`. With ``kill_sequencer_first`` (for --workers N),
+    each round first kills the sequencer child alone, which the server starts again
+    while statements keep coming, and then the server with everything in it.
+    """
     run = CrashRun(data, database or database_for(data))
     rng = random.Random(seed)
     port = free_port()
     for round_number in range(kills):
         files = _statements(per_round * threads, seed * 100_000 + round_number)
-        process = _start(data, port, run.database)
+        process = _start(data, port, run.database, options)
         stop = threading.Event()
         workers = [
             threading.Thread(
@@ -151,6 +162,16 @@ def crash_repeatedly(
         for worker in workers:
             worker.start()
         time.sleep(rng.uniform(0.05, 0.6))
+        if kill_sequencer_first:
+            os.kill(sequencer_child(process.pid), signal.SIGKILL)
+            run.sequencer_kills += 1
+            with run.lock:
+                before = len(run.acknowledged)
+            # Long enough, some rounds, for the server to start the sequencer again (0.5 s)
+            # and for it to log what the workers stored meanwhile.
+            time.sleep(rng.uniform(0.05, 3.0))
+            with run.lock:
+                run.acknowledged_after_sequencer_kills += len(run.acknowledged) - before
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
         run.kills += 1
@@ -159,6 +180,20 @@ def crash_repeatedly(
             worker.join(15)
         progress(round_number + 1)
     return run
+
+
+def sequencer_child(server: int) -> int:
+    """The pid of the `firsthand sequencer` that `firsthand serve --workers N` started."""
+    for _ in range(200):
+        # Any thread's children: the server starts its sequencer from a thread of its own.
+        for task in Path(f"/proc/{server}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+                if b"sequencer" in command:
+                    return int(child)
+        time.sleep(0.05)
+    tasks = {t.name: (t / "children").read_text() for t in Path(f"/proc/{server}/task").iterdir()}
+    raise RuntimeError(f"firsthand serve (process {server}) has no sequencer child: {tasks}")
 
 
 def _rows(run: CrashRun) -> list[tuple[str, int | None]]:

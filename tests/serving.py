@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import queue
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -88,3 +91,37 @@ def load_demo(data: Path) -> None:
             env=env,
         )
         assert done.returncode == 0, done.stderr
+
+
+class CliProcess:
+    """A CLI process whose output lines can be awaited."""
+
+    def __init__(self, *args: str, env: dict[str, str]) -> None:
+        self.popen = subprocess.Popen(
+            [sys.executable, "-m", "firsthand.cli", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.popen.stdout is not None
+        for line in self.popen.stdout:
+            self.lines.put(line)
+
+    def wait_for(self, text: str, timeout: float = 30) -> str:
+        while True:
+            line = self.lines.get(timeout=timeout)
+            if text in line:
+                return line
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(15)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()

@@ -55,7 +55,8 @@ def _call_when_listening(host: str, port: int, ready: Callable[[], None]) -> Non
         return
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
+    """Have the kernel kill this process when ``parent`` (its parent) dies, SIGKILL included."""
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -81,7 +82,7 @@ def serve_witness(
         threading.Thread(target=_call_when_listening, args=(host, port, ready), daemon=True).start()
         return app
 
-    serve_in_one_worker(
+    serve_in_workers(
         "firsthand.log.witness_http:make_app",
         build,
         host,
@@ -91,15 +92,16 @@ def serve_witness(
     )
 
 
-def serve_in_one_worker(
+def serve_in_workers(
     target: str,
     build: Callable[[], Any],
     host: str,
     port: int,
     threads: int,
+    workers: int = 1,
     **options: Any,
 ) -> None:
-    """Serve the WSGI app ``build`` makes, from one Granian worker that dies with its parent.
+    """Serve the WSGI app ``build`` makes, from Granian workers that die with their parent.
 
     ``build`` runs in the worker, so nothing it opens crosses Granian's fork;
     ``target`` only names the app in Granian's logs. ``options`` go to Granian.
@@ -107,7 +109,7 @@ def serve_in_one_worker(
     parent = os.getpid()
 
     def load(*_: Any) -> Any:
-        _die_with_parent(parent)
+        die_with_parent(parent)
         return build()
 
     server = Granian(
@@ -115,7 +117,7 @@ def serve_in_one_worker(
         address=host,
         port=port,
         interface=Interfaces.WSGI,
-        workers=1,
+        workers=workers,
         blocking_threads=threads,
         **options,
     )

@@ -180,8 +180,8 @@ def sequencer() -> Sequencer | None:
 
 
 def sequenced_elsewhere() -> bool:
-    """Whether `firsthand sequencer` logs this site's statements (PostgreSQL only)."""
-    return bool(settings.FIRSTHAND_SEQUENCER == "external" and settings.FIRSTHAND_DATABASE_URL)
+    """Whether `firsthand sequencer` logs this site's statements, not this process."""
+    return bool(settings.FIRSTHAND_SEQUENCER == "external")
 
 
 def sequenced_waiter() -> SequencedWaiter:

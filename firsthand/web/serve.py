@@ -7,13 +7,21 @@ loop). Granian parses HTTP and holds idle and slow connections in Rust, and
 hands Python only the WSGI call: the same process accepted 1.7x the
 statements a second (bench/load.py prints the figures).
 
-There is exactly one worker: it runs the log's sequencer (runtime.py), and
-a SQLite log has one writer. Granian forks that worker. Nothing the parent
-opened (the database, the log) may cross the fork, so the parent closes them
-first and the worker opens its own. The worker asks the kernel to kill it if
-the parent dies (PR_SET_PDEATHSIG), so `kill -9` of `firsthand serve` leaves
-no orphan answering on the port. On a clean stop the worker logs what is
-pooled before it exits.
+By default there is one worker, and it runs the log's sequencer
+(runtime.py): the fewest moving parts, and the shortest wait for an index.
+With ``--workers N`` (N > 1) the site runs in N worker processes, each with
+its own interpreter and GIL, and `firsthand serve` starts `firsthand
+sequencer` as one more child process (``SequencerChild``), started again if it
+dies: a log has one writer. The workers store statements and wait for the
+sequencer's wake-up (api/sequencing.py). Under a load of signed statements
+one process is held by its GIL to one core; two use both.
+
+Granian forks the workers. Nothing the parent opened (the database, the log)
+may cross the fork, so the parent closes them first and each worker opens its
+own. Every child asks the kernel to kill it if the parent dies
+(PR_SET_PDEATHSIG), so `kill -9` of `firsthand serve` leaves no orphan
+answering on the port or writing the log. On a clean stop the sequencer logs
+what is pooled before it exits.
 
 Hostile clients: Granian keeps slow and idle connections in its Rust event
 loop (up to ``CONNECTIONS`` at once), not in a Python thread, and drops a
@@ -29,15 +37,18 @@ import fcntl
 import multiprocessing.util
 import os
 import socket
+import subprocess
+import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from granian.http import HTTP1Settings
 from granian.log import LogLevels
 
 from firsthand.log.errors import LogError
-from firsthand.log.witness_serve import serve_in_one_worker
+from firsthand.log.witness_serve import die_with_parent, serve_in_workers
 
 CONNECTIONS = 2000
 HEADER_SECONDS = 30
@@ -110,6 +121,7 @@ def serve_site(
     threads: int,
     start_worker: Callable[[], None],
     stop_worker: Callable[[], None],
+    workers: int = 1,
 ) -> None:
     """Serve the Django site until SIGINT or SIGTERM.
 
@@ -126,12 +138,13 @@ def serve_site(
         multiprocessing.util.Finalize(None, stop_worker, exitpriority=100)
         return application
 
-    serve_in_one_worker(
+    serve_in_workers(
         "firsthand.web.wsgi:application",
         build,
         host,
         port,
         threads,
+        workers,
         # Granian admits at most this many connections a worker at once: slow clients
         # beyond it would lock out everyone else.
         backpressure=CONNECTIONS,
@@ -140,3 +153,60 @@ def serve_site(
         # but our threads mostly wait for the sequencer, not for the CPU.
         log_level=LogLevels.error,
     )
+
+
+class SequencerChild:
+    """`firsthand sequencer` as a child of `firsthand serve --workers N`, started again
+    whenever it dies, until ``stop``.
+
+    It is started and watched from one thread, which lives as long as it does:
+    PR_SET_PDEATHSIG fires when the thread that forked the child ends.
+    """
+
+    RESTART_SECONDS = 0.5
+
+    def __init__(self, arguments: Sequence[str]) -> None:
+        self._command = [sys.executable, "-m", "firsthand.cli", "sequencer", *arguments]
+        self._stopping = threading.Event()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._started = threading.Event()
+        self.starts = 0
+        self._thread = threading.Thread(target=self._run, name="firsthand-sequencer-child")
+        self._thread.daemon = True
+        self._thread.start()
+        self._started.wait(30)
+
+    @property
+    def pid(self) -> int | None:
+        process = self._process
+        return None if process is None else process.pid
+
+    def _run(self) -> None:
+        parent = os.getpid()
+        while not self._stopping.is_set():
+            self._process = subprocess.Popen(
+                self._command, preexec_fn=lambda: die_with_parent(parent)
+            )
+            self.starts += 1
+            self._started.set()
+            status = self._process.wait()
+            if not self._stopping.is_set():
+                print(
+                    f"firsthand serve: the sequencer (process {self._process.pid}) ended "
+                    f"with status {status}; starting it again",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                self._stopping.wait(self.RESTART_SECONDS)
+
+    def stop(self, timeout: float = 60.0) -> None:
+        """SIGTERM: it logs what is pooled, then exits."""
+        self._stopping.set()
+        process = self._process
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self._thread.join(timeout)

@@ -4,54 +4,15 @@ by, and takes over when the first is killed."""
 from __future__ import annotations
 
 import json
-import os
-import queue
-import signal
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.postgres.cluster import ThrowawayCluster
-from tests.serving import ROOT, running_server
+from tests.serving import CliProcess as Process
+from tests.serving import running_server
 from tests.statements.test_cli import firsthand
-
-
-class Process:
-    """A CLI process whose output lines can be awaited."""
-
-    def __init__(self, *args: str, env: dict[str, str]) -> None:
-        self.popen = subprocess.Popen(
-            [sys.executable, "-m", "firsthand.cli", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env={**os.environ, "PYTHONPATH": str(ROOT), **env},
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.popen.stdout is not None
-        for line in self.popen.stdout:
-            self.lines.put(line)
-
-    def wait_for(self, text: str, timeout: float = 30) -> str:
-        while True:
-            line = self.lines.get(timeout=timeout)
-            if text in line:
-                return line
-
-    def stop(self) -> None:
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
-            try:
-                self.popen.wait(15)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
 
 
 @pytest.fixture
@@ -92,8 +53,3 @@ def test_web_workers_publish_through_one_sequencer_and_a_standby_takes_over(
     finally:
         first.stop()
         second.stop()
-
-
-def test_the_sequencer_refuses_to_run_without_postgresql(tmp_path: Path) -> None:
-    result = firsthand("sequencer", "--data", str(tmp_path / "d"), cwd=tmp_path)
-    assert result.returncode == 1 and "FIRSTHAND_DATABASE_URL" in result.stderr

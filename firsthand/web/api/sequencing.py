@@ -6,9 +6,11 @@ their indices back. It runs:
 
 - at the start of ``firsthand serve``, for rows a crash left behind;
 - in a loop in ``firsthand sequencer``, the one process that sequences for any
-  number of web workers on PostgreSQL. Web workers store the row, ``NOTIFY``
-  the sequencer, and wait for the index without polling: ``LISTEN`` wakes them
-  when a batch is logged (``SequencedWaiter``).
+  number of web workers (`firsthand serve --workers N` starts one). Web
+  workers store the row, wake the sequencer, and wait for the index without
+  polling; the sequencer wakes them when a batch is logged
+  (``SequencedWaiter``). On PostgreSQL the wake-ups are NOTIFY and LISTEN; on
+  SQLite, datagrams between the processes of the one machine (wakeup.py).
 
 The log itself never holds an entry twice: a head already logged gets its
 first index back from the sequencer (``duplicate``).
@@ -18,13 +20,16 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db import connection
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
 
 from firsthand.log.sequencer import Sequencer
 from firsthand.log.storage import StoredCheckpoint
-from firsthand.web.api.models import PublishedStatement
+from firsthand.web.api import wakeup
+from firsthand.web.api.models import PublishedStatement, quoted
 
 PENDING = "firsthand_pending"  # a web worker stored a row: sequencer, wake up
 SEQUENCED = "firsthand_sequenced"  # a batch is logged: waiting web workers, look again
@@ -42,7 +47,10 @@ def sequence_pending_rows(sequencer: Sequencer, limit: int = BATCH) -> list[int]
     from firsthand.web.api.publish import withhold_named, write_indices  # publish imports us
 
     rows = list(PublishedStatement.objects.filter(index__isnull=True).order_by("pk")[:limit])
+    if not rows:
+        return []
     tickets = sequencer.submit_many([row.head.encode("utf-8") for row in rows])
+    sequencer.wake()  # now: the caller, not the sequencer's own period, spaces the batches
     write_indices(
         [(row.pk, ticket.wait(60).index) for row, ticket in zip(rows, tickets, strict=True)]
     )
@@ -83,15 +91,24 @@ def payload_row_ids(payload: str) -> set[int] | None:
 
 
 def notify(channel: str, payload: str = "") -> None:
-    """NOTIFY on the site's PostgreSQL connection (delivered when its transaction commits)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_notify(%s, %s)", [channel, payload])
+    """Wake the sequencer (PENDING) or the waiting workers (SEQUENCED), once the current
+    transaction commits: NOTIFY on PostgreSQL, a datagram on SQLite (wakeup.py)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_notify(%s, %s)", [channel, payload])
+        return
+    directory = wakeup.run_directory(settings.DATA_DIR)
+    if channel == PENDING:
+        transaction.on_commit(lambda: wakeup.wake_sequencer(directory))
+    else:
+        transaction.on_commit(lambda: wakeup.wake_waiters(directory, payload))
 
 
 class SequencedWaiter:
     """Lets request threads wait for their row's index, woken by NOTIFY, not by polling.
 
-    One listening connection per process. The sequencer's notification names
+    One listener per process: a LISTEN connection on PostgreSQL (``url``), a
+    mailbox socket on SQLite (no ``url``). The sequencer's notification names
     the rows it logged (row_ids_payload). The listener looks up the indices of
     the rows waited for here in one query per notification, with the newest
     checkpoint, and wakes only their threads: a batch of a hundred costs one
@@ -100,8 +117,12 @@ class SequencedWaiter:
     while the listener was reconnecting.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str = "") -> None:
         self._url = url
+        # Bound now, before any row of ours is stored: no wake-up for it can come earlier.
+        self._mailbox = (
+            None if url else wakeup.Mailbox.for_waiter(wakeup.run_directory(settings.DATA_DIR))
+        )
         self._lock = threading.Lock()
         self._waiting: dict[int, threading.Event] = {}
         self._found: dict[int, int] = {}  # row id -> index, looked up by the listener
@@ -110,6 +131,9 @@ class SequencedWaiter:
         self._thread.start()
 
     def _listen(self) -> None:
+        if self._mailbox is not None:
+            self._listen_on_socket(self._mailbox)
+            return
         import psycopg
 
         while True:
@@ -120,11 +144,30 @@ class SequencedWaiter:
                 ):
                     db.execute(f"LISTEN {SEQUENCED}")
                     for note in db.notifies():
-                        self._wake(payload_row_ids(note.payload), lookup)
+                        self._wake(
+                            payload_row_ids(note.payload),
+                            lambda ids: lookup.execute(_INDICES_SQL, [ids]).fetchall(),
+                        )
             except psycopg.Error:
                 time.sleep(1)  # the database went away; waiters fall back to their timer
 
-    def _wake(self, ids: set[int] | None, lookup: Any) -> None:
+    def _listen_on_socket(self, mailbox: wakeup.Mailbox) -> None:
+        while True:
+            messages = mailbox.receive(timeout=60.0)
+            if messages is None:
+                continue
+            named: set[int] | None = set()
+            for message in messages:
+                ids = payload_row_ids(message)
+                named = None if ids is None or named is None else named | ids
+            try:
+                self._wake(named, _sqlite_indices)
+            except DatabaseError:  # busy or gone: each waiter looks for itself within a second
+                time.sleep(0.1)
+
+    def _wake(
+        self, ids: set[int] | None, lookup: Callable[[list[int]], Sequence[tuple[Any, Any]]]
+    ) -> None:
         with self._lock:
             if ids is None:
                 wanted = list(self._waiting)
@@ -134,7 +177,7 @@ class SequencedWaiter:
                 wanted = [pk for pk in self._waiting if pk in ids]
         if not wanted:
             return
-        rows = lookup.execute(_INDICES_SQL, [wanted]).fetchall()
+        rows = lookup(wanted)
         from firsthand.web import runtime  # runtime imports us for its type
 
         checkpoint = runtime.log().reader.latest()  # read after the rows: it holds them
@@ -175,6 +218,18 @@ class SequencedWaiter:
                 self._found.pop(pk, None)
 
 
+def _sqlite_indices(ids: list[int]) -> list[tuple[int, int]]:
+    """(row id, index) of those rows that have one (the listener's own connection)."""
+    table, column = quoted(PublishedStatement._meta.db_table), quoted("index")
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, {column} FROM {table} WHERE id IN ({marks}) AND {column} IS NOT NULL",
+            ids,
+        )
+        return [(int(pk), int(index)) for pk, index in cursor.fetchall()]
+
+
 def _index_of(pk: int) -> int | None:
     with connection.cursor() as cursor:
         cursor.execute(_INDEX_SQL, [pk])
@@ -182,7 +237,8 @@ def _index_of(pk: int) -> int | None:
     return None if found is None or found[0] is None else int(found[0])
 
 
-# PostgreSQL only (the waiter serves `firsthand sequencer`): written out, not compiled per call.
+# Written out, not compiled per call. Double quotes quote names in SQLite and PostgreSQL.
 _TABLE = f'"{PublishedStatement._meta.db_table}"'
 _INDEX_SQL = f'SELECT "index" FROM {_TABLE} WHERE id = %s'
+# PostgreSQL's listener (ANY takes the ids as one array parameter).
 _INDICES_SQL = f'SELECT id, "index" FROM {_TABLE} WHERE id = ANY(%s) AND "index" IS NOT NULL'
