@@ -11,7 +11,7 @@ again is safe: the log keeps one entry and the answer names the first index.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -100,64 +100,100 @@ def record_statement(statement: Statement, sequencer: Sequencer | None) -> tuple
 
 
 def _store_rows(statements: Sequence[Statement]) -> list[tuple[int, int | None, bool]]:
-    """Each statement's (row id, index if logged, whether its row is new), in one transaction."""
+    """Each statement's (row id, index if logged, whether this call stored its row).
+
+    The new rows are written in one transaction holding SQLite's write lock
+    (site_write_lock), which the other processes' writers wait for: so the
+    transaction holds nothing but the INSERT. The values are converted before
+    it, the rows already stored are looked up before it (a WAL read waits for
+    no one), and the sequencer is woken after it.
+    """
     leaves = [s.leaf_hash.hex() for s in statements]
-    rows = PublishedStatement.objects.filter(leaf_hash__in=set(leaves))
-    with site_write_lock(), transaction.atomic():
-        stored = {
-            leaf: (pk, index) for leaf, pk, index in rows.values_list("leaf_hash", "pk", "index")
-        }
-        new = {
-            leaf: {"leaf_hash": leaf, **row_fields(s)}
-            for leaf, s in zip(leaves, statements, strict=True)
-            if leaf not in stored
-        }
-        if new:
-            # Another process may store the same statement at once (PostgreSQL, several
-            # workers): its row wins and both requests get the one log index.
-            _insert_ignoring_conflicts(list(new.values()))
-            stored.update(
-                (leaf, (pk, index))
-                for leaf, pk, index in PublishedStatement.objects.filter(
-                    leaf_hash__in=list(new)
-                ).values_list("leaf_hash", "pk", "index")
-            )
+    stored = _rows_by_leaf(set(leaves))
+    new = {
+        leaf: {"leaf_hash": leaf, **row_fields(s)}
+        for leaf, s in zip(leaves, statements, strict=True)
+        if leaf not in stored
+    }
+    inserted: dict[str, int] = {}
+    if new:
+        values = _column_values(new.values())
+        postgresql = connection.vendor == "postgresql"
+        with site_write_lock(), transaction.atomic():
+            # Another process may store the same statement at once (several workers): its
+            # row wins, and both requests get the one log index.
+            inserted = _insert_ignoring_conflicts(values)
             # Their media and references, listed for lookups by hash (models.StatementMedia).
             list_contents(
-                (stored[leaf][0], row["refers"], row["media"]) for leaf, row in new.items()
+                (inserted[leaf], row["refers"], row["media"])
+                for leaf, row in new.items()
+                if leaf in inserted and (row["refers"] or row["media"])
             )
-            if runtime.sequenced_elsewhere():
-                notify(PENDING)  # one wake-up for the group, delivered when it commits
-    return [(*stored[leaf], leaf in new) for leaf in leaves]
+            if postgresql and inserted and runtime.sequenced_elsewhere():
+                notify(PENDING)  # one NOTIFY for the group, delivered when it commits
+        if not postgresql and inserted and runtime.sequenced_elsewhere():
+            notify(PENDING)  # a datagram, once the write lock is free again
+        stored.update((leaf, (pk, None)) for leaf, pk in inserted.items())
+        if raced := set(new) - set(inserted):
+            stored.update(_rows_by_leaf(raced))
+    return [(*stored[leaf], leaf in inserted) for leaf in leaves]
 
 
-def _insert_ignoring_conflicts(rows: Sequence[dict[str, Any]]) -> None:
-    """INSERT the rows, keeping a row already stored under the same leaf hash.
+def _rows_by_leaf(leaves: set[str]) -> dict[str, tuple[int, int | None]]:
+    """(row id, index) of the rows stored under these leaf hashes."""
+    if not leaves:
+        return {}
+    marks = ", ".join(["%s"] * len(leaves))
+    with connection.cursor() as cursor:
+        cursor.execute(f"{_ROWS_BY_LEAF_SQL} ({marks})", list(leaves))
+        return {leaf: (pk, index) for leaf, pk, index in cursor.fetchall()}
 
-    What bulk_create(ignore_conflicts=True) does, without building a model
-    instance per row and compiling the statement each time: under a load of
-    statements that was the largest single cost of publishing in the one
-    process that holds the GIL. Each value still goes through its field's
-    own conversion for this database (JSON, time zones), as Django's would.
-    """
-    # Columns a new row gets no value for from row_fields; a column added to the model
-    # and to neither fails here (KeyError) rather than being stored empty.
+
+def _column_values(rows: Iterable[dict[str, Any]]) -> list[list[Any]]:
+    """Each new row's values for _ROW_FIELDS, each through its field's conversion for this
+    database (JSON, time zones), as Django's own INSERT would do."""
     unset = {"index": None, "withheld_by_id": None, "received_at": timezone.now()}
+    # A column added to the model and set by neither row_fields nor ``unset`` fails here
+    # (KeyError) rather than being stored empty.
+    return [
+        [f.get_db_prep_save({**unset, **row}[f.attname], connection) for f in _ROW_FIELDS]
+        for row in rows
+    ]
+
+
+def _insert_ignoring_conflicts(values: Sequence[Sequence[Any]]) -> dict[str, int]:
+    """INSERT the rows, keeping any row already stored under the same leaf hash; the ids
+    of the rows inserted, by leaf hash.
+
+    One statement for them all, not bulk_create's model instances and compiled
+    query (the largest single cost of publishing once), nor one statement per
+    row: each is a trip out of the GIL and back, taken while holding the lock
+    every other writer of the file waits for.
+    """
     table = quoted(PublishedStatement._meta.db_table)
     columns = ", ".join(quoted(f.column) for f in _ROW_FIELDS)
-    marks = ", ".join(["%s"] * len(_ROW_FIELDS))
-    values = []
-    for row in rows:
-        full = {**unset, **row}
-        values.append([f.get_db_prep_save(full[f.attname], connection) for f in _ROW_FIELDS])
+    row = "(" + ", ".join(["%s"] * len(_ROW_FIELDS)) + ")"
+    inserted: dict[str, int] = {}
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING", values
-        )
+        for start in range(0, len(values), _ROWS_PER_INSERT):
+            part = values[start : start + _ROWS_PER_INSERT]
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(part))} "
+                "ON CONFLICT DO NOTHING RETURNING leaf_hash, id",
+                [value for row_values in part for value in row_values],
+            )
+            inserted.update(cursor.fetchall())
+    return inserted
 
 
 # Every stored column but the id, which the database assigns.
 _ROW_FIELDS = [f for f in PublishedStatement._meta.concrete_fields if not f.primary_key]
+# SQLite takes at most 32,766 parameters a statement (13 columns a row).
+_ROWS_PER_INSERT = 1000
+_ROWS_BY_LEAF_SQL = (
+    f"SELECT leaf_hash, id, {quoted('index')} FROM {quoted(PublishedStatement._meta.db_table)} "
+    "WHERE leaf_hash IN"
+)
 
 
 def write_indices(placed: Sequence[tuple[int, int]]) -> list[None]:
