@@ -135,7 +135,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             from firsthand.cli_sequencer import start_sequencing
 
             start_sequencing(args.period, args.witness_timeout)  # signs the first checkpoint
-        else:
+        elif settings.FIRSTHAND_DATABASE_URL:
             runtime.sequenced_waiter()  # listening before the first statement is stored
         latest = runtime.log().storage.latest_checkpoint()
         print(f"log {instance.signer.name} at size {latest.size if latest else 0}", flush=True)

@@ -1,13 +1,17 @@
 """`firsthand sequencer`: the one process that logs statements for many web workers.
 
-Web workers (`firsthand serve --workers N`, or `--sequencer external`) store
-each statement and wake the sequencer; this process takes the log's sequencer
-lock, logs what is pending in batches at most one ``--period`` apart, writes
-the indices back and wakes the workers. A second `firsthand sequencer` waits
-as a hot standby and takes over within a second of the first one's death.
-On PostgreSQL the lock is an advisory lock and the wake-ups are NOTIFY; on
-SQLite, an flock beside the database and datagrams (web/api/wakeup.py), so
-every process must run on the machine that holds the data directory.
+Web workers (`firsthand serve --workers N` starts this process beside them,
+or `--sequencer external`) take statements; this process holds the log's
+sequencer lock and logs them in batches at most one ``--period`` apart. A
+second `firsthand sequencer` waits as a hot standby and takes over within a
+second of the first one's death.
+
+On PostgreSQL the lock is an advisory lock; workers store each statement's
+row and NOTIFY, and this process logs the pending rows, writes their indices
+and NOTIFYs them back. On SQLite the lock is an flock beside the database,
+and the workers write nothing: they hand statements to this process over its
+intake socket (web/api/intake.py), and it is the file's one writer. Every
+process must then run on the machine that holds the data directory.
 """
 
 from __future__ import annotations
@@ -15,11 +19,13 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from types import FrameType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from firsthand.log.sequencer import Sequencer
 
 STANDBY_PERIOD = 1.0  # seconds between a standby's attempts to take the lock
 
@@ -39,42 +45,6 @@ def start_sequencing(period: float, witness_timeout: float) -> None:
         print(f"witness {witness.verifier.name} at {witness.url}", flush=True)
 
 
-class _WakeUps(Protocol):
-    def wait(self, timeout: float) -> None: ...
-
-
-@contextmanager
-def _wake_ups(url: str) -> Iterator[_WakeUps]:
-    """What wakes the sequencer when a worker has stored a row: LISTEN on PostgreSQL,
-    the sequencer's mailbox socket on SQLite. Taken only once the lock is held."""
-    from firsthand.web.api.sequencing import PENDING
-
-    if url:
-        import psycopg
-
-        with psycopg.connect(url, autocommit=True) as listener:
-            listener.execute(f"LISTEN {PENDING}")
-
-            class Listening:
-                def wait(self, timeout: float) -> None:
-                    for _ in listener.notifies(timeout=timeout, stop_after=1):
-                        pass
-
-            yield Listening()
-        return
-    from django.conf import settings
-
-    from firsthand.web.api import wakeup
-
-    with wakeup.Mailbox(wakeup.run_directory(settings.DATA_DIR) / wakeup.SEQUENCER) as mailbox:
-
-        class Reading:
-            def wait(self, timeout: float) -> None:
-                mailbox.receive(timeout)
-
-        yield Reading()
-
-
 def cmd_sequencer(args: argparse.Namespace) -> int:
     from firsthand.cli import setup_django
 
@@ -83,53 +53,85 @@ def cmd_sequencer(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     from firsthand.web import runtime
-    from firsthand.web.api.sequencing import (
-        SEQUENCED,
-        notify,
-        row_ids_payload,
-        sequence_pending_rows,
-    )
 
+    settings.FIRSTHAND_SEQUENCER = "here"  # whatever the environment says: this is it
     if args.witness:
         settings.FIRSTHAND_WITNESSES = args.witness
     if args.export_tiles:
         settings.FIRSTHAND_TILES_EXPORT = args.export_tiles
     call_command("migrate", interactive=False, verbosity=0)
     storage: Any = runtime.log().storage
-    stopping = False
+    stopping = threading.Event()
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
+        stopping.set()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     lock = storage.try_sequencer_lock()
     if lock is None:
         print("standing by: another sequencer holds this log's lock", flush=True)
-    while lock is None and not stopping:
-        time.sleep(STANDBY_PERIOD)
+    while lock is None and not stopping.wait(STANDBY_PERIOD):
         lock = storage.try_sequencer_lock()
     if lock is None:
         return 0
-    with lock, _wake_ups(settings.FIRSTHAND_DATABASE_URL) as wake_ups:
+    with lock:
         # The edge is read from storage now, under the lock: what a dead predecessor logged.
         start_sequencing(args.period, args.witness_timeout)
         sequencer = runtime.sequencer()
         assert sequencer is not None
         print(f"sequencing {runtime.log().signer.name} at size {sequencer.size}", flush=True)
+        try:
+            if settings.FIRSTHAND_DATABASE_URL:
+                _log_pending_rows(sequencer, settings.FIRSTHAND_DATABASE_URL, args.period, stopping)
+            else:
+                _take_statements(sequencer, args.period, stopping)
+        finally:
+            runtime.stop_sequencer()
+    return 0
+
+
+def _log_pending_rows(
+    sequencer: Sequencer, url: str, period: float, stopping: threading.Event
+) -> None:
+    """PostgreSQL: log the rows the workers stored, woken by their NOTIFY."""
+    import psycopg
+
+    from firsthand.web.api.sequencing import (
+        PENDING,
+        SEQUENCED,
+        notify,
+        row_ids_payload,
+        sequence_pending_rows,
+    )
+
+    with psycopg.connect(url, autocommit=True) as listener:
+        listener.execute(f"LISTEN {PENDING}")
         next_batch = 0.0
-        while not stopping:
+        while not stopping.is_set():
             # One batch a period at most: under load a batch holds what came meanwhile.
             if (pause := next_batch - time.monotonic()) > 0:
                 time.sleep(pause)
-            next_batch = time.monotonic() + args.period
+            next_batch = time.monotonic() + period
             if logged := sequence_pending_rows(sequencer):
                 notify(SEQUENCED, row_ids_payload(logged))
                 continue
-            wake_ups.wait(STANDBY_PERIOD)
-        runtime.stop_sequencer()
-    return 0
+            for _ in listener.notifies(timeout=STANDBY_PERIOD, stop_after=1):
+                pass
+
+
+def _take_statements(sequencer: Sequencer, period: float, stopping: threading.Event) -> None:
+    """SQLite: store and log what the workers hand over the intake socket."""
+    from django.conf import settings
+
+    from firsthand.web.api.intake import IntakeServer, socket_path
+    from firsthand.web.api.publish import record_files
+
+    server = IntakeServer(socket_path(settings.DATA_DIR), record_files, period)
+    try:
+        server.serve(stopping.is_set)
+    finally:
+        server.close()
 
 
 def add_commands(commands: Any) -> None:

@@ -30,6 +30,7 @@ from firsthand.log.witness_client import (
 from firsthand.statements.keys import load_or_create_operator_key
 
 if TYPE_CHECKING:
+    from firsthand.web.api.intake import IntakeClient
     from firsthand.web.api.sequencing import SequencedWaiter
 
 _lock = threading.Lock()
@@ -38,6 +39,7 @@ _sequencer: Sequencer | None = None
 _operator: Signer | None = None
 _cosigned: CosignedCheckpointFile | None = None
 _waiter: SequencedWaiter | None = None
+_intake: IntakeClient | None = None
 _exporter: BackgroundExporter | None = None
 _collector: CosignatureCollector | None = None
 
@@ -184,6 +186,20 @@ def sequenced_elsewhere() -> bool:
     return bool(settings.FIRSTHAND_SEQUENCER == "external")
 
 
+def intake() -> IntakeClient | None:
+    """Where this web worker hands statements to `firsthand sequencer` on SQLite (intake.py),
+    or None: it sequences them itself, or the database is PostgreSQL (sequenced_waiter)."""
+    global _intake
+    if not sequenced_elsewhere() or settings.FIRSTHAND_DATABASE_URL:
+        return None
+    with _lock:
+        if _intake is None:
+            from firsthand.web.api.intake import IntakeClient, socket_path
+
+            _intake = IntakeClient(socket_path(settings.DATA_DIR))
+        return _intake
+
+
 def sequenced_waiter() -> SequencedWaiter:
     from firsthand.web.api.sequencing import SequencedWaiter  # needs Django's apps ready
 
@@ -200,14 +216,14 @@ def close() -> None:
     A SQLite connection or a file lock must never be shared by two processes;
     whoever calls ``log()`` next opens the log afresh.
     """
-    global _log, _operator, _cosigned, _waiter
+    global _log, _operator, _cosigned, _waiter, _intake
     from django.db import connections
 
     stop_sequencer()
     with _lock:
         if _log is not None:
             _log.storage.close()
-        _log = _operator = _cosigned = _waiter = None
+        _log = _operator = _cosigned = _waiter = _intake = None
     connections.close_all()
 
 

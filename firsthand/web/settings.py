@@ -104,8 +104,12 @@ DATABASES = {
             # mmap_size: pages are read from the OS's page cache in place, shared by every
             # connection (a thread each), instead of copied into each one's own 2 MB cache.
             # Inserting into a million-row table's indexes reads pages all over the file.
+            # wal_autocheckpoint=0: copying the WAL back into the database is left to the
+            # log's own thread (log/storage.py, every second, in the process that sequences),
+            # not done inside a commit that every other writer of the file is waiting for.
             "init_command": (
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA mmap_size=17179869184;"
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA mmap_size=17179869184; "
+                "PRAGMA wal_autocheckpoint=0;"
             ),
             # The sequencer writes the log's tables in the same file. A deferred transaction
             # that reads and then writes fails at once with "database is locked" when another

@@ -35,6 +35,7 @@ from firsthand.web import runtime
 from firsthand.web.api import media, ratelimit
 from firsthand.web.api.errors import ApiError
 from firsthand.web.api.group_commit import GroupCommit, site_write_lock
+from firsthand.web.api.intake import IntakeUnavailable
 from firsthand.web.api.models import PublishedStatement, list_contents, quoted
 from firsthand.web.api.sequencing import PENDING, notify
 
@@ -79,9 +80,24 @@ def record_statement(statement: Statement, sequencer: Sequencer | None) -> tuple
     first index (and `firsthand serve` logs such rows when it starts). Rows
     and indices are written by group commit, a transaction for all the
     requests waiting at that moment. Without a ``sequencer`` here,
-    `firsthand sequencer` logs it (sequencing.py). Raises ApiError when the
-    log cannot take it now.
+    `firsthand sequencer` logs it: on SQLite this process hands it the
+    statement and it does all of the above (intake.py, record_files); on
+    PostgreSQL this process stores the row and it logs it (sequencing.py).
+    Raises ApiError when the log cannot take it now.
     """
+    if sequencer is None and (intake := runtime.intake()) is not None:
+        try:
+            recorded = intake.record(statement.file_bytes(), WAIT_SECONDS)
+        except IntakeUnavailable as error:
+            if error.status != 503:
+                raise ApiError(error.status, str(error)) from None
+            raise ApiError(
+                503,
+                f"the log's sequencer could not take the statement ({error}); send it again, "
+                "it will not be logged twice",
+                retry_after=5,
+            ) from None
+        return recorded.index, recorded.checkpoint, recorded.new
     pk, index, created = _ROWS.run(statement)
     if index is not None:
         return index, runtime.log().reader.latest().note, False
@@ -99,14 +115,52 @@ def record_statement(statement: Statement, sequencer: Sequencer | None) -> tuple
     return index, checkpoint, not duplicate
 
 
+def record_files(files: list[bytes]) -> list[dict[str, Any]]:
+    """The sequencer process's side of intake.py: what record_statement does, for every
+    statement a batch of web workers sent, in one thread. An answer for each file."""
+    answers: list[dict[str, Any]] = [{} for _ in files]
+    statements: list[tuple[int, Statement]] = []
+    for position, data in enumerate(files):
+        try:
+            statements.append((position, read_statement(data)))
+        except LogError as error:  # a worker checked it: only a clock gone back can do this
+            answers[position] = {"status": 400, "error": str(error)}
+    if not statements:
+        return answers
+    sequencer = runtime.sequencer()
+    if sequencer is None:
+        raise LogError("this process does not run the log's sequencer")
+    rows = _store_rows([statement for _, statement in statements])
+    unlogged = [k for k, (_, index, _) in enumerate(rows) if index is None]
+    logged = runtime.log().reader.latest().note if len(unlogged) < len(rows) else b""
+    tickets = sequencer.submit_many([statements[k][1].head_bytes for k in unlogged])
+    sequencer.wake()  # now: the intake spaces the batches by the period
+    results = {k: ticket.wait(WAIT_SECONDS) for k, ticket in zip(unlogged, tickets, strict=True)}
+    write_indices([(rows[k][0], result.index) for k, result in results.items()])
+    for k, ((position, statement), (pk, index, created)) in enumerate(
+        zip(statements, rows, strict=True)
+    ):
+        if k in results:
+            result = results[k]
+            if statement.head.kind == "withholding":
+                withhold_named(PublishedStatement.objects.get(pk=pk))
+            answer = (result.index, result.checkpoint.note, created and not result.duplicate)
+        else:
+            answer = (index, logged, False)
+        answers[position] = {
+            "index": answer[0], "checkpoint": answer[1].decode("utf-8"), "new": answer[2]
+        }  # fmt: skip
+    return answers
+
+
 def _store_rows(statements: Sequence[Statement]) -> list[tuple[int, int | None, bool]]:
     """Each statement's (row id, index if logged, whether this call stored its row).
 
     The new rows are written in one transaction holding SQLite's write lock
     (site_write_lock), which the other processes' writers wait for: so the
     transaction holds nothing but the INSERT. The values are converted before
-    it, the rows already stored are looked up before it (a WAL read waits for
-    no one), and the sequencer is woken after it.
+    it, and the rows already stored are looked up before it (a WAL read waits
+    for no one).
     """
     leaves = [s.leaf_hash.hex() for s in statements]
     stored = _rows_by_leaf(set(leaves))
@@ -131,8 +185,6 @@ def _store_rows(statements: Sequence[Statement]) -> list[tuple[int, int | None, 
             )
             if postgresql and inserted and runtime.sequenced_elsewhere():
                 notify(PENDING)  # one NOTIFY for the group, delivered when it commits
-        if not postgresql and inserted and runtime.sequenced_elsewhere():
-            notify(PENDING)  # a datagram, once the write lock is free again
         stored.update((leaf, (pk, None)) for leaf, pk in inserted.items())
         if raced := set(new) - set(inserted):
             stored.update(_rows_by_leaf(raced))

@@ -6,11 +6,10 @@ their indices back. It runs:
 
 - at the start of ``firsthand serve``, for rows a crash left behind;
 - in a loop in ``firsthand sequencer``, the one process that sequences for any
-  number of web workers (`firsthand serve --workers N` starts one). Web
-  workers store the row, wake the sequencer, and wait for the index without
-  polling; the sequencer wakes them when a batch is logged
-  (``SequencedWaiter``). On PostgreSQL the wake-ups are NOTIFY and LISTEN; on
-  SQLite, datagrams between the processes of the one machine (wakeup.py).
+  number of web workers on PostgreSQL. Web workers store the row, ``NOTIFY``
+  the sequencer, and wait for the index without polling: ``LISTEN`` wakes them
+  when a batch is logged (``SequencedWaiter``). (On SQLite the workers store
+  nothing: they hand statements to the sequencer process, intake.py.)
 
 The log itself never holds an entry twice: a head already logged gets its
 first index back from the sequencer (``duplicate``).
@@ -20,16 +19,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import connection
 
 from firsthand.log.sequencer import Sequencer
 from firsthand.log.storage import StoredCheckpoint
-from firsthand.web.api import wakeup
-from firsthand.web.api.models import PublishedStatement, quoted
+from firsthand.web.api.models import PublishedStatement
 
 PENDING = "firsthand_pending"  # a web worker stored a row: sequencer, wake up
 SEQUENCED = "firsthand_sequenced"  # a batch is logged: waiting web workers, look again
@@ -91,24 +87,15 @@ def payload_row_ids(payload: str) -> set[int] | None:
 
 
 def notify(channel: str, payload: str = "") -> None:
-    """Wake the sequencer (PENDING) or the waiting workers (SEQUENCED), once the current
-    transaction commits: NOTIFY on PostgreSQL, a datagram on SQLite (wakeup.py)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_notify(%s, %s)", [channel, payload])
-        return
-    directory = wakeup.run_directory(settings.DATA_DIR)
-    if channel == PENDING:
-        transaction.on_commit(lambda: wakeup.wake_sequencer(directory))
-    else:
-        transaction.on_commit(lambda: wakeup.wake_waiters(directory, payload))
+    """NOTIFY on the site's PostgreSQL connection (delivered when its transaction commits)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_notify(%s, %s)", [channel, payload])
 
 
 class SequencedWaiter:
     """Lets request threads wait for their row's index, woken by NOTIFY, not by polling.
 
-    One listener per process: a LISTEN connection on PostgreSQL (``url``), a
-    mailbox socket on SQLite (no ``url``). The sequencer's notification names
+    One listening connection per process. The sequencer's notification names
     the rows it logged (row_ids_payload). The listener looks up the indices of
     the rows waited for here in one query per notification, with the newest
     checkpoint, and wakes only their threads: a batch of a hundred costs one
@@ -117,12 +104,8 @@ class SequencedWaiter:
     while the listener was reconnecting.
     """
 
-    def __init__(self, url: str = "") -> None:
+    def __init__(self, url: str) -> None:
         self._url = url
-        # Bound now, before any row of ours is stored: no wake-up for it can come earlier.
-        self._mailbox = (
-            None if url else wakeup.Mailbox.for_waiter(wakeup.run_directory(settings.DATA_DIR))
-        )
         self._lock = threading.Lock()
         self._waiting: dict[int, threading.Event] = {}
         self._found: dict[int, int] = {}  # row id -> index, looked up by the listener
@@ -131,9 +114,6 @@ class SequencedWaiter:
         self._thread.start()
 
     def _listen(self) -> None:
-        if self._mailbox is not None:
-            self._listen_on_socket(self._mailbox)
-            return
         import psycopg
 
         while True:
@@ -144,30 +124,11 @@ class SequencedWaiter:
                 ):
                     db.execute(f"LISTEN {SEQUENCED}")
                     for note in db.notifies():
-                        self._wake(
-                            payload_row_ids(note.payload),
-                            lambda ids: lookup.execute(_INDICES_SQL, [ids]).fetchall(),
-                        )
+                        self._wake(payload_row_ids(note.payload), lookup)
             except psycopg.Error:
                 time.sleep(1)  # the database went away; waiters fall back to their timer
 
-    def _listen_on_socket(self, mailbox: wakeup.Mailbox) -> None:
-        while True:
-            messages = mailbox.receive(timeout=60.0)
-            if messages is None:
-                continue
-            named: set[int] | None = set()
-            for message in messages:
-                ids = payload_row_ids(message)
-                named = None if ids is None or named is None else named | ids
-            try:
-                self._wake(named, _sqlite_indices)
-            except DatabaseError:  # busy or gone: each waiter looks for itself within a second
-                time.sleep(0.1)
-
-    def _wake(
-        self, ids: set[int] | None, lookup: Callable[[list[int]], Sequence[tuple[Any, Any]]]
-    ) -> None:
+    def _wake(self, ids: set[int] | None, lookup: Any) -> None:
         with self._lock:
             if ids is None:
                 wanted = list(self._waiting)
@@ -177,7 +138,7 @@ class SequencedWaiter:
                 wanted = [pk for pk in self._waiting if pk in ids]
         if not wanted:
             return
-        rows = lookup(wanted)
+        rows = lookup.execute(_INDICES_SQL, [wanted]).fetchall()
         from firsthand.web import runtime  # runtime imports us for its type
 
         checkpoint = runtime.log().reader.latest()  # read after the rows: it holds them
@@ -218,18 +179,6 @@ class SequencedWaiter:
                 self._found.pop(pk, None)
 
 
-def _sqlite_indices(ids: list[int]) -> list[tuple[int, int]]:
-    """(row id, index) of those rows that have one (the listener's own connection)."""
-    table, column = quoted(PublishedStatement._meta.db_table), quoted("index")
-    marks = ", ".join(["%s"] * len(ids))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, {column} FROM {table} WHERE id IN ({marks}) AND {column} IS NOT NULL",
-            ids,
-        )
-        return [(int(pk), int(index)) for pk, index in cursor.fetchall()]
-
-
 def _index_of(pk: int) -> int | None:
     with connection.cursor() as cursor:
         cursor.execute(_INDEX_SQL, [pk])
@@ -237,8 +186,7 @@ def _index_of(pk: int) -> int | None:
     return None if found is None or found[0] is None else int(found[0])
 
 
-# Written out, not compiled per call. Double quotes quote names in SQLite and PostgreSQL.
+# PostgreSQL only (the waiter serves `firsthand sequencer`): written out, not compiled per call.
 _TABLE = f'"{PublishedStatement._meta.db_table}"'
 _INDEX_SQL = f'SELECT "index" FROM {_TABLE} WHERE id = %s'
-# PostgreSQL's listener (ANY takes the ids as one array parameter).
 _INDICES_SQL = f'SELECT id, "index" FROM {_TABLE} WHERE id = ANY(%s) AND "index" IS NOT NULL'
