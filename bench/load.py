@@ -11,13 +11,16 @@
    With --static-tiles, the same again with /tile/ served by Granian from a
    static export of the log, as a CDN or front server would (docs/deploy.md).
 3. Writes: fresh signed statements from wrk (bench/load_writes.lua, each body
-   sent once). On SQLite `firsthand serve` (the process that sequences) takes
-   them; on PostgreSQL (--postgresql, a throw-away durable cluster) Granian
-   workers store them and `firsthand sequencer` logs them. accepted/s,
-   p50/p99, errors, and the CPU all server processes spent per statement (a
-   figure that a busy machine disturbs far less than the rates).
-4. With py-spy installed, a 10 s profile of the writing web server is
-   summarised: where the time goes.
+   sent once). On SQLite `firsthand serve --workers N` takes them: N web
+   workers check them and hand them to the sequencer process serve starts
+   beside them, the file's one writer (web/api/intake.py); on PostgreSQL
+   (--postgresql, a throw-away durable cluster) Granian workers store them and
+   `firsthand sequencer` logs them. accepted/s, p50/p99, errors, and the CPU
+   each kind of server process spent per statement (a figure that a busy
+   machine disturbs far less than the rates).
+4. With py-spy installed, an 8 s profile of one web worker under the same load,
+   taken after the measurement so that sampling does not slow it: where the
+   time goes.
 Targets (issue 8): at least 2,000 read req/s at p99 under 100 ms, and at least
 1,000 accepted statements/s over HTTP, with zero errors.
 """
@@ -46,13 +49,16 @@ sys.path.insert(0, str(ROOT / "bench"))
 from cpu import tree_cpu_seconds  # noqa: E402  (bench/cpu.py)
 from web import serving, until_serving  # noqa: E402  (bench/web.py)
 
+from tests.crashing import sequencer_child  # noqa: E402
 from tests.serving import free_port  # noqa: E402
 
 CHUNK = 20_000
-# A publish waits in its thread until its batch is logged (50 ms periods here), so the
-# writing server needs many; a read waits on nothing but the CPU, and more threads only
-# queue for the GIL (1M, 2 workers: 16 threads 1,395 req/s, 8 1,499-1,557, 2 1,664-1,685).
-WRITE_THREADS = 128
+# A publish waits in its thread until its batch is logged (a batch every 20 ms at most
+# here), so the writing workers need many threads; a read waits on nothing but the CPU,
+# and more threads only queue for the GIL (1M, 2 workers: 16 threads 1,395 req/s, 8
+# 1,499-1,557, 2 1,664-1,685).
+WRITE_THREADS = 64
+WRITE_PERIOD = "0.02"
 # On PostgreSQL each thread keeps two connections (the site's and the log's): 2 workers x
 # 64 x 2 stay inside the cluster's max_connections (300), beside the sequencer's.
 PG_WRITE_THREADS = 64
@@ -142,10 +148,15 @@ def wrk_lua(url: str, script: Path, seconds: int, connections: int) -> dict[str,
     }
 
 
+def _spy() -> str | None:
+    spy = shutil.which("py-spy") or str(ROOT / ".venv/bin/py-spy")
+    return spy if Path(spy).exists() else None
+
+
 def profile(pid: int, seconds: int, out: Path) -> list[tuple[str, float]]:
     """The functions py-spy saw most often in the writing server, with their share of samples."""
-    spy = shutil.which("py-spy") or str(ROOT / ".venv/bin/py-spy")
-    if not Path(spy).exists():
+    spy = _spy()
+    if spy is None:
         return []
     # --nonblocking: sampling must never pause the server being measured.
     command = [spy, "record", "--nonblocking", "-p", str(pid)]
@@ -160,7 +171,9 @@ def profile(pid: int, seconds: int, out: Path) -> list[tuple[str, float]]:
     total = 0
     for line in out.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        leaf = re.sub(r" \(.*", "", stack.split(";")[-1] if stack else "?")
+        if not stack.strip():
+            continue  # a thread with no Python frame: Granian's own, in Rust
+        leaf = re.sub(r" \(.*", "", stack.split(";")[-1])
         if leaf in WAITING:
             continue
         own[leaf] += int(count)
@@ -173,20 +186,23 @@ def profile(pid: int, seconds: int, out: Path) -> list[tuple[str, float]]:
 WAITING = {
     "Condition.wait", "Connection.wait", "GroupCommit.run", "Event.wait", "Ticket.wait",
     "wait", "poll", "select", "accept", "_wait_for_tstate_lock", "handler_thread", "notifies",
+    "_read_exactly",  # a worker waiting for the sequencer's answer (intake.py)
 }  # fmt: skip
 
 
 def write_servers(
     env: dict[str, str], data: Path, port: int, postgresql: bool
 ) -> list[subprocess.Popen[bytes]]:
-    """SQLite: `firsthand serve`, the one process that sequences. PostgreSQL: Granian
-    workers (a process per core) that store and NOTIFY, and `firsthand sequencer`."""
+    """SQLite: `firsthand serve --workers N` (a process per core, which hand statements to
+    the sequencer process serve starts beside them). PostgreSQL: Granian workers that
+    store and NOTIFY, and `firsthand sequencer`."""
     cli = [sys.executable, "-m", "firsthand.cli"]
+    workers = str(os.cpu_count() or 2)
     if not postgresql:
-        serve = [*cli, "serve", "--data", str(data), "--port", str(port)]
-        serve += ["--threads", str(WRITE_THREADS), "--period", "0.05"]
+        serve = [*cli, "serve", "--data", str(data), "--port", str(port), "--workers", workers]
+        serve += ["--threads", str(WRITE_THREADS), "--period", WRITE_PERIOD]
         return [subprocess.Popen(serve, env=env, stdout=subprocess.DEVNULL)]
-    sequencer = [*cli, "sequencer", "--data", str(data), "--period", "0.05"]
+    sequencer = [*cli, "sequencer", "--data", str(data), "--period", WRITE_PERIOD]
     workers = granian(port, workers=os.cpu_count() or 2, threads=PG_WRITE_THREADS)
     external = {**env, "FIRSTHAND_SEQUENCER": "external"}
     return [
@@ -198,34 +214,41 @@ def write_servers(
 def measure_writes(
     args: argparse.Namespace, env: dict[str, str], data: Path, tmp: Path, database_pid: int | None
 ) -> tuple[dict[str, float], list[tuple[str, float]]]:
-    """Fresh signed statements sent by wrk; the figures, and a profile of the web process."""
-    bodies = tmp / "bodies"
-    bodies.write_bytes(b"\0".join(signed(args.writes, 7)))
-    writes = tmp / "writes.lua"
-    lua = (ROOT / "bench/load_writes.lua").read_text()
-    writes.write_text(lua.replace("BODIES", str(bodies)))
+    """Fresh signed statements sent by wrk; the figures, then (apart, so that sampling
+    does not slow what is measured) a profile of a web worker under the same load."""
+    measured, profiled = _writes_script(tmp, "measured", args.writes, 7), None
+    if _spy() is not None:
+        profiled = _writes_script(tmp, "profiled", PROFILE_SECONDS * 2_000, 8)
     port = free_port()
+    url = f"http://127.0.0.1:{port}"
     servers = write_servers(env, data, port, args.postgresql)
     pids = [server.pid for server in servers] + ([database_pid] if database_pid else [])
+    hot: list[tuple[str, float]] = []
     try:
-        if not until_serving(f"http://127.0.0.1:{port}", attempts=300):
+        if not until_serving(url, attempts=300):
             raise SystemExit(f"the server on port {port} did not start")
-        spy_out = tmp / "spy.txt"
-        with ProcessPoolExecutor(1) as pool:
-            web = servers[-1].pid
+        if not args.postgresql:  # serve's child: counted apart, and out of serve's tree
+            pids = [sequencer_child(servers[0].pid), servers[0].pid]
+        cpu_before = [tree_cpu_seconds(pid) for pid in pids]
+        write = wrk_lua(url, measured, args.seconds, args.write_connections)
+        used = [tree_cpu_seconds(pid) - b for pid, b in zip(pids, cpu_before, strict=True)]
+        if not args.postgresql:
+            used[1] -= used[0]
+        accepted = max(1.0, write["rate"] * args.seconds)
+        write["cpu_ms"] = 1000 * sum(used) / accepted
+        names = ["sequencer", "web"] + (["PostgreSQL"] if args.postgresql else [])
+        for name, seconds in zip(names, used, strict=True):
+            write[f"cpu_ms {name}"] = 1000 * seconds / accepted
+        if profiled is not None:
             # A worker of Granian's: its parent only starts and watches them.
+            web = servers[-1].pid
             children = Path(f"/proc/{web}/task/{web}/children").read_text().split()
-            web = int(children[0]) if children else web
-            spied = pool.submit(profile, web, min(10, args.seconds - 1), spy_out)
-            cpu_before = [tree_cpu_seconds(pid) for pid in pids]
-            write = wrk_lua(f"http://127.0.0.1:{port}", writes, args.seconds, args.connections)
-            used = [tree_cpu_seconds(pid) - b for pid, b in zip(pids, cpu_before, strict=True)]
-            accepted = max(1.0, write["rate"] * args.seconds)
-            write["cpu_ms"] = 1000 * sum(used) / accepted
-            names = ["web"] if not args.postgresql else ["sequencer", "web", "PostgreSQL"]
-            for name, seconds in zip(names, used, strict=True):
-                write[f"cpu_ms {name}"] = 1000 * seconds / accepted
-            hot = spied.result()
+            with ProcessPoolExecutor(1) as pool:
+                spied = pool.submit(
+                    profile, int(children[0]) if children else web, PROFILE_SECONDS, tmp / "spy"
+                )
+                wrk_lua(url, profiled, PROFILE_SECONDS + 2, args.write_connections)
+                hot = spied.result()
     finally:
         for server in servers:
             server.terminate()
@@ -235,6 +258,18 @@ def measure_writes(
                 server.kill()  # threads still waiting on a request must not hang the benchmark
                 server.wait()
     return write, hot
+
+
+PROFILE_SECONDS = 8
+
+
+def _writes_script(tmp: Path, name: str, count: int, seed: int) -> Path:
+    """A wrk script that sends ``count`` fresh statements, each once."""
+    bodies = tmp / f"{name}.bodies"
+    bodies.write_bytes(b"\0".join(signed(count, seed)))
+    script = tmp / f"{name}.lua"
+    script.write_text((ROOT / "bench/load_writes.lua").read_text().replace("BODIES", str(bodies)))
+    return script
 
 
 def static_tiles_server(env: dict[str, str], export: Path, port: int) -> list[str]:
@@ -260,7 +295,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--statements", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=int, default=20)
-    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--connections", type=int, default=32, help="wrk's, for the reads")
+    parser.add_argument("--write-connections", type=int, default=128, help="wrk's, for the writes")
     parser.add_argument("--writes", type=int, default=40_000, help="fresh statements to send")
     parser.add_argument("--only", choices=("reads", "writes"), help="run one half of the load")
     parser.add_argument(
@@ -323,7 +359,7 @@ def main() -> None:
             write, hot = measure_writes(args, env, data, Path(tmp), database_pid)
 
     backend = "PostgreSQL" if args.postgresql else "SQLite"
-    writer = "Granian + firsthand sequencer" if args.postgresql else "firsthand serve"
+    writer = "Granian + firsthand sequencer" if args.postgresql else "firsthand serve --workers"
     print(f"\nload benchmark: {args.statements:,} statements in the log ({backend}), ", end="")
     print(f"{os.cpu_count()} cores")
     print(f"{'measure':<50}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
