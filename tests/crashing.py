@@ -163,7 +163,12 @@ def crash_repeatedly(
             worker.start()
         time.sleep(rng.uniform(0.05, 0.6))
         if kill_sequencer_first:
-            os.kill(sequencer_child(process.pid), signal.SIGKILL)
+            try:
+                sequencer = sequencer_child(process.pid)
+            except BaseException:
+                process.kill()  # no server of ours may outlive a failed test
+                raise
+            os.kill(sequencer, signal.SIGKILL)
             run.sequencer_kills += 1
             with run.lock:
                 before = len(run.acknowledged)

@@ -158,6 +158,14 @@ if FIRSTHAND_DATABASE_URL:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TEMPLATES = [
+    # The pages (web/pages/jinja2/): Jinja2, for speed (web/pages/jinja.py says why).
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "firsthand.web.pages.jinja.environment"},
+    },
+    # Django's own templates (its error and debug pages), and any app's.
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [],
@@ -168,7 +176,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
             ]
         },
-    }
+    },
 ]
 
 USE_I18N = True
