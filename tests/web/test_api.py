@@ -434,3 +434,16 @@ def test_the_bundle_url_in_an_answer_is_djangos() -> None:
                 assert _bundle_url(index) == reverse("api:statement-bundle", args=[index])
     finally:
         set_script_prefix(before)
+
+
+def test_statement_at_gives_the_row_the_orm_gives(client: Client) -> None:
+    from firsthand.web.api.models import PublishedStatement, statement_at
+
+    statement = signed("A row read with a query written out.", name="rows.example")
+    index = publish(client, statement)["index"]
+    ours, orms = statement_at(index), PublishedStatement.objects.get(index=index)
+    assert ours is not None
+    for field in PublishedStatement._meta.concrete_fields:
+        assert getattr(ours, field.attname) == getattr(orms, field.attname), field.name
+    assert ours.signed_at.tzinfo is not None and isinstance(ours.refers, list)
+    assert statement_at(index + 1000) is None and statement_at(-1) is None

@@ -66,6 +66,22 @@ def url(name: str, *args: object) -> str:
     return found
 
 
+_translated: dict[tuple[str | None, str], str] = {}
+
+
+def gettext(message: str) -> str:
+    """Django's gettext, each answer remembered by language: a statement page asks for
+    thirty, and each went through Django's translation lookups anew."""
+    key = (translation.get_language(), message)
+    found = _translated.get(key)
+    if found is None:
+        found = translation.gettext(message)
+        if len(_translated) >= _MAX_URLS:  # only the templates' literals: never reached
+            _translated.clear()
+        _translated[key] = found
+    return found
+
+
 def in_language(request: Any, language: str) -> str:
     """This page's address in another language (the switch in the header)."""
     path = request.get_full_path() if request is not None else "/"
@@ -90,7 +106,7 @@ def environment(**options: Any) -> jinja2.Environment:
     # Old style, as Django's tags behave: _("...") is escaped like any value, and a
     # {% trans %} block's own text is trusted while the values put into it are escaped.
     env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the extension
-        translation.gettext, translation.ngettext, newstyle=False
+        gettext, translation.ngettext, newstyle=False
     )
     env.globals.update(
         url=url,
