@@ -1,12 +1,14 @@
 """Crash test at full size: SIGKILL `firsthand serve` many times under a continuous load of
 signed statements, restart it each time, and check that nothing acknowledged was lost.
 
-    .venv/bin/python bench/crash.py [--kills 60] [--per-round 400]
+    .venv/bin/python bench/crash.py [--kills 60] [--per-round 400] [--workers 2]
 
 The checks are those of tests/crashing.py (acknowledged indices, every served checkpoint
 consistent with the final tree, tiles = entries = statements table, no manual repair).
 `--postgresql` runs the server over a throw-away PostgreSQL cluster (tests/postgres/cluster.py)
-through FIRSTHAND_DATABASE_URL instead of the data directory's SQLite file.
+through FIRSTHAND_DATABASE_URL instead of the data directory's SQLite file. `--workers N`
+runs `firsthand serve --workers N`, and each round first kills its sequencer child alone
+(which the server starts again while statements keep coming), then the whole server.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ def main() -> None:
     parser.add_argument("--per-round", type=int, default=400, help="statements per thread")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--postgresql", action="store_true", help="a throw-away PostgreSQL")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="serve --workers N; kills the sequencer child too"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="firsthand-crash-") as tmp, ExitStack() as stack:
         database = None
@@ -46,6 +51,8 @@ def main() -> None:
                 per_round=args.per_round,
                 threads=args.threads,
                 database=database,
+                options=("--workers", str(args.workers)) if args.workers > 1 else (),
+                kill_sequencer_first=args.workers > 1,
                 progress=lambda n: bar.update(1),
             )
         size = check_nothing_lost(run)
@@ -53,6 +60,11 @@ def main() -> None:
     backend = "PostgreSQL" if args.postgresql else "SQLite"
     print(f"\ncrash benchmark ({backend}), {args.threads} submitting threads")
     print(f"{'SIGKILLs of firsthand serve':<56}{run.kills:>10,}")
+    if args.workers > 1:
+        alone = run.sequencer_kills
+        print(f"{'SIGKILLs of its sequencer alone (serve --workers)':<56}{alone:>10,}")
+        acknowledged = run.acknowledged_after_sequencer_kills
+        print(f"{'  acknowledged while the sequencer was started again':<56}{acknowledged:>10,}")
     print(f"{'statements acknowledged with an index':<56}{len(run.acknowledged):>10,}")
     print(f"{'requests cut off by a kill (never acknowledged)':<56}{run.refused:>10,}")
     print(f"{'checkpoints served and checked for consistency':<56}{len(run.checkpoints):>10,}")
