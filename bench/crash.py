@@ -63,8 +63,8 @@ def main() -> None:
     if args.workers > 1:
         alone = run.sequencer_kills
         print(f"{'SIGKILLs of its sequencer alone (serve --workers)':<56}{alone:>10,}")
-        acknowledged = run.acknowledged_after_sequencer_kills
-        print(f"{'  acknowledged while the sequencer was started again':<56}{acknowledged:>10,}")
+        recovered = run.rounds_recovered
+        print(f"{'  rounds where the sequencer started again took more':<56}{recovered:>10,}")
     print(f"{'statements acknowledged with an index':<56}{len(run.acknowledged):>10,}")
     print(f"{'requests cut off by a kill (never acknowledged)':<56}{run.refused:>10,}")
     print(f"{'checkpoints served and checked for consistency':<56}{len(run.checkpoints):>10,}")

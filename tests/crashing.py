@@ -42,7 +42,7 @@ class CrashRun:
     checkpoints: list[bytes] = field(default_factory=list)  # every note the server served
     kills: int = 0
     sequencer_kills: int = 0  # the sequencer child alone (serve --workers N)
-    acknowledged_after_sequencer_kills: int = 0  # by the sequencer the server started again
+    rounds_recovered: int = 0  # rounds where the sequencer started again acknowledged some
     refused: int = 0  # requests cut off by a kill (never acknowledged)
     errors: list[str] = field(default_factory=list)  # answers that are neither success nor 503
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -172,11 +172,16 @@ def crash_repeatedly(
             run.sequencer_kills += 1
             with run.lock:
                 before = len(run.acknowledged)
-            # Long enough, some rounds, for the server to start the sequencer again (0.5 s)
-            # and for it to log what the workers stored meanwhile.
-            time.sleep(rng.uniform(0.05, 3.0))
-            with run.lock:
-                run.acknowledged_after_sequencer_kills += len(run.acknowledged) - before
+            # Until the sequencer the server starts again has acknowledged something (the
+            # workers' requests wait for it), then a moment more before the server goes too.
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                with run.lock:
+                    if len(run.acknowledged) > before:
+                        run.rounds_recovered += 1
+                        break
+                time.sleep(0.05)
+            time.sleep(rng.uniform(0.0, 0.5))
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
         run.kills += 1
