@@ -115,10 +115,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     in_worker = not external and not child
     refuse_taken_port(args.host, args.port)
     sqlite = not settings.FIRSTHAND_DATABASE_URL
-    if not external:
-        claim_data_directory(instance.directory)  # held by this process and its workers
-    # Held while this process and its worker live (the worker shares it by fork), so a
-    # `firsthand sequencer` started beside it stands by instead of writing too.
+    # Both held (by reference) while this process and its workers live; the workers share
+    # them by fork, so a second server, or a `firsthand sequencer` started beside a
+    # one-worker server, is refused or stands by instead of writing too.
+    served = claim_data_directory(instance.directory) if not external else None
     sequencer_lock = instance.storage.try_sequencer_lock() if sqlite and in_worker else None
     if sqlite and in_worker and sequencer_lock is None:
         raise AlreadyServing(
@@ -152,6 +152,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     finally:
         if sequencer is not None:
             sequencer.stop()
+        for lock in (served, sequencer_lock):
+            if lock is not None:
+                lock.release()
     return 0
 
 

@@ -200,6 +200,14 @@ class FileLock:
         os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
         return cls(fd, path)
 
+    @staticmethod
+    def holder(path: Path) -> str:
+        """The pid written by whoever holds (or last held) the lock at ``path``."""
+        try:
+            return path.read_text("ascii", "replace").strip() or "unknown"
+        except OSError:
+            return "unknown"
+
     @property
     def held(self) -> bool:
         return self._fd is not None

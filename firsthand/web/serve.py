@@ -12,9 +12,10 @@ By default there is one worker, and it runs the log's sequencer
 With ``--workers N`` (N > 1) the site runs in N worker processes, each with
 its own interpreter and GIL, and `firsthand serve` starts `firsthand
 sequencer` as one more child process (``SequencerChild``), started again if it
-dies: a log has one writer. The workers store statements and wait for the
-sequencer's wake-up (api/sequencing.py). Under a load of signed statements
-one process is held by its GIL to one core; two use both.
+dies: a log has one writer. On SQLite the workers hand it the statements and
+wait for its answer (api/intake.py); on PostgreSQL they store the rows and
+wait on LISTEN (api/sequencing.py). Under a load of signed statements one
+process is held by its GIL to one core; two use both.
 
 Granian forks the workers. Nothing the parent opened (the database, the log)
 may cross the fork, so the parent closes them first and each worker opens its
@@ -33,7 +34,6 @@ declared larger than an endpoint takes is refused with 413 before it is read
 from __future__ import annotations
 
 import errno
-import fcntl
 import multiprocessing.util
 import os
 import socket
@@ -42,12 +42,14 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from granian.http import HTTP1Settings
 from granian.log import LogLevels
 
 from firsthand.log.errors import LogError
+from firsthand.log.storage import FileLock
 from firsthand.log.witness_serve import die_with_parent, serve_in_workers
 
 CONNECTIONS = 2000
@@ -60,35 +62,25 @@ class AlreadyServing(LogError):
     """Another server holds the port, or sequences this data directory."""
 
 
-def claim_data_directory(directory: os.PathLike[str] | str) -> int:
-    """Hold the data directory's lock for as long as this process (and its worker) lives.
+def claim_data_directory(directory: os.PathLike[str] | str) -> FileLock:
+    """Hold the data directory's lock for as long as this process (and its workers) lives.
 
     One SQLite log has one sequencer: a second `firsthand serve` on the same data
     directory would give two rows one index. The lock is an flock, so the kernel
     frees it when the last process holding it dies, SIGKILL included.
     """
-    path = os.path.join(directory, LOCK_NAME)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    path = Path(directory) / LOCK_NAME
     # A server killed a moment ago may leave its worker alive for a few milliseconds
     # more (it dies with its parent, but not in the same instant): wait that out.
     deadline = time.monotonic() + CLAIM_SECONDS
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
-        except BlockingIOError:
-            if time.monotonic() < deadline:
-                time.sleep(0.05)
-                continue
-        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
-        os.close(fd)
-        raise AlreadyServing(
-            f"another firsthand serve (process {holder}) is serving {directory}; "
-            "stop it first, or serve another data directory"
-        ) from None
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
-    return fd
+    while (lock := FileLock.try_take(path)) is None:
+        if time.monotonic() >= deadline:
+            raise AlreadyServing(
+                f"another firsthand serve (process {FileLock.holder(path)}) is serving "
+                f"{directory}; stop it first, or serve another data directory"
+            )
+        time.sleep(0.05)
+    return lock
 
 
 def refuse_taken_port(host: str, port: int) -> None:
@@ -170,16 +162,10 @@ class SequencerChild:
         self._stopping = threading.Event()
         self._process: subprocess.Popen[bytes] | None = None
         self._started = threading.Event()
-        self.starts = 0
         self._thread = threading.Thread(target=self._run, name="firsthand-sequencer-child")
         self._thread.daemon = True
         self._thread.start()
         self._started.wait(30)
-
-    @property
-    def pid(self) -> int | None:
-        process = self._process
-        return None if process is None else process.pid
 
     def _run(self) -> None:
         parent = os.getpid()
@@ -187,7 +173,6 @@ class SequencerChild:
             self._process = subprocess.Popen(
                 self._command, preexec_fn=lambda: die_with_parent(parent)
             )
-            self.starts += 1
             self._started.set()
             status = self._process.wait()
             if not self._stopping.is_set():

@@ -23,7 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from firsthand.log.errors import LogError
-from firsthand.log.sequencer import PoolFull, Sequencer
+from firsthand.log.sequencer import PoolFull, Sequenced, Sequencer
 from firsthand.statements.errors import (
     BodyMismatch,
     BodyTooLarge,
@@ -133,17 +133,13 @@ def record_files(files: list[bytes]) -> list[dict[str, Any]]:
     rows = _store_rows([statement for _, statement in statements])
     unlogged = [k for k, (_, index, _) in enumerate(rows) if index is None]
     logged = runtime.log().reader.latest().note if len(unlogged) < len(rows) else b""
-    tickets = sequencer.submit_many([statements[k][1].head_bytes for k in unlogged])
-    sequencer.wake()  # now: the intake spaces the batches by the period
-    results = {k: ticket.wait(WAIT_SECONDS) for k, ticket in zip(unlogged, tickets, strict=True)}
-    write_indices([(rows[k][0], result.index) for k, result in results.items()])
-    for k, ((position, statement), (pk, index, created)) in enumerate(
-        zip(statements, rows, strict=True)
-    ):
+    heads = [
+        (rows[k][0], statements[k][1].head_bytes, statements[k][1].head.kind) for k in unlogged
+    ]
+    results = dict(zip(unlogged, log_rows(sequencer, heads, WAIT_SECONDS), strict=True))
+    for k, ((position, _), (_, index, created)) in enumerate(zip(statements, rows, strict=True)):
         if k in results:
             result = results[k]
-            if statement.head.kind == "withholding":
-                withhold_named(PublishedStatement.objects.get(pk=pk))
             answer = (result.index, result.checkpoint.note, created and not result.duplicate)
         else:
             answer = (index, logged, False)
@@ -151,6 +147,23 @@ def record_files(files: list[bytes]) -> list[dict[str, Any]]:
             "index": answer[0], "checkpoint": answer[1].decode("utf-8"), "new": answer[2]
         }  # fmt: skip
     return answers
+
+
+def log_rows(
+    sequencer: Sequencer, rows: Sequence[tuple[int, bytes, str]], timeout: float
+) -> list[Sequenced]:
+    """Log the heads of stored rows now, give the rows their indices, and carry out the
+    withholding notices among them. ``rows``: (row id, head, kind) each; their results."""
+    if not rows:
+        return []
+    tickets = sequencer.submit_many([head for _, head, _ in rows])
+    sequencer.wake()  # now: the caller, not the sequencer's own period, spaces the batches
+    results = [ticket.wait(timeout) for ticket in tickets]
+    write_indices([(pk, result.index) for (pk, _, _), result in zip(rows, results, strict=True)])
+    for pk, _, kind in rows:
+        if kind == "withholding":
+            withhold_named(PublishedStatement.objects.get(pk=pk))
+    return results
 
 
 def _store_rows(statements: Sequence[Statement]) -> list[tuple[int, int | None, bool]]:

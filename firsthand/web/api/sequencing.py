@@ -40,19 +40,10 @@ def sequence_pending(sequencer: Sequencer, limit: int = BATCH) -> int:
 
 def sequence_pending_rows(sequencer: Sequencer, limit: int = BATCH) -> list[int]:
     """Log the heads of up to ``limit`` rows without an index; the ids of the rows logged."""
-    from firsthand.web.api.publish import withhold_named, write_indices  # publish imports us
+    from firsthand.web.api.publish import log_rows  # publish imports us
 
     rows = list(PublishedStatement.objects.filter(index__isnull=True).order_by("pk")[:limit])
-    if not rows:
-        return []
-    tickets = sequencer.submit_many([row.head.encode("utf-8") for row in rows])
-    sequencer.wake()  # now: the caller, not the sequencer's own period, spaces the batches
-    write_indices(
-        [(row.pk, ticket.wait(60).index) for row, ticket in zip(rows, tickets, strict=True)]
-    )
-    for row in rows:
-        if row.kind == "withholding":
-            withhold_named(row)
+    log_rows(sequencer, [(row.pk, row.head.encode("utf-8"), row.kind) for row in rows], 60)
     return [row.pk for row in rows]
 
 
