@@ -239,12 +239,13 @@ def _cached_verifier(vkey: str) -> Verifier:
 class Signer(_NamedKey):
     """An Ed25519 signing key with its name. Its private text is a secret: never log it."""
 
-    __slots__ = ("_private",)
+    __slots__ = ("_private", "_verifier")
 
     def __init__(self, name: str, private_key: Ed25519PrivateKey) -> None:
         public = private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
         super().__init__(name, public)
         self._private = private_key
+        self._verifier: Verifier | None = None
 
     @classmethod
     def generate(cls, name: str) -> Signer:
@@ -275,7 +276,11 @@ class Signer(_NamedKey):
         return f"PRIVATE+KEY+{self._name}+{self._key_id.hex()}+{encoded}"
 
     def verifier(self) -> Verifier:
-        return Verifier(self._name, self._public_key)
+        # Made once: every statement page shows the log's and the operator's keys, and
+        # building a Verifier loads its public key into OpenSSL again.
+        if self._verifier is None:
+            self._verifier = Verifier(self._name, self._public_key)
+        return self._verifier
 
     def sign(self, message: bytes) -> bytes:
         return self._private.sign(message)

@@ -163,7 +163,10 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [],
         "APP_DIRS": True,
-        "OPTIONS": {"environment": "firsthand.web.pages.jinja.environment"},
+        "OPTIONS": {
+            "environment": "firsthand.web.pages.jinja.environment",
+            "context_processors": ["firsthand.web.pages.jinja.page_helpers"],
+        },
     },
     # Django's own templates (its error and debug pages), and any app's.
     {

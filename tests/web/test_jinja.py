@@ -3,17 +3,20 @@ everything a statement's author wrote escaped wherever a page shows it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
+from django.template import defaultfilters
 from django.test import Client
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, reverse, translate_url
 from django.utils import translation
 
 from firsthand.log.note import Signer
 from firsthand.statements.format import sign_statement
 from firsthand.web.api import ratelimit
-from firsthand.web.pages.jinja import url
+from firsthand.web.pages import pagecache
+from firsthand.web.pages.jinja import PagesEnvironment, in_language, truncatechars, url
 from tests.web.conftest import log_of_its_own
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> & "quotes" \'single\''
@@ -62,3 +65,55 @@ def test_translations_and_their_values_in_persian(client: Client) -> None:
     assert 'lang="en" dir="ltr"' in english
     # _("...") is escaped as a value is: the apostrophe of the site's description.
     assert "another person&#39;s mouth" in english
+
+
+def _without_csrf_token(html: bytes) -> str:
+    """The page, with its form's CSRF token (masked anew on every answer) taken out."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html.decode())
+
+
+def _pages_of(client: Client) -> list[str]:
+    first = sign_statement(Signer.generate("pages.example"), "Fixed words, 100% mine.")
+    answer = client.post(
+        "/api/v1/statements", data=first.file_bytes(), content_type="text/plain"
+    ).json()
+    key = first.head.author.key_id.hex()
+    pages = ["/", "/?page=1", f"/statements/{answer['index']}", f"/authors/{key}", "/search?q=x"]
+    pages += ["/write", "/identity", "/about", "/check"]
+    return pages + ["/fa" + page for page in pages]
+
+
+def test_translations_compiled_into_each_language_read_as_the_run_time_ones(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each language's templates carry their fixed messages translated (CompiledTranslations);
+    every page must read exactly as when each message is translated as it renders."""
+    pages = _pages_of(client)
+    compiled = {page: _without_csrf_token(client.get(page).content) for page in pages}
+    pagecache.clear()
+    # Every language rendered by the base environment, which translates at run time.
+    monkeypatch.setattr(PagesEnvironment, "for_language", lambda self, language: self)
+    for page in pages:
+        assert _without_csrf_token(client.get(page).content) == compiled[page], page
+    assert "۱۰۰٪" not in compiled["/fa/write"]  # (a sanity check that fa pages are Persian)
+    assert 'dir="rtl"' in compiled["/fa/about"] and "How it works" not in compiled["/fa/about"]
+
+
+def test_the_language_switch_goes_where_translate_url_would(client: Client) -> None:
+    pages = [*_pages_of(client), "/no-such-page", "/fa/no-such-page", "/statements/999999"]
+    for page in pages:
+        response = client.get(page)
+        for language in ("en", "fa"):
+            with translation.override("fa" if page.startswith("/fa/") else "en"):  # the page's
+                assert in_language(response.wsgi_request, language) == translate_url(
+                    page, language
+                ), (page, language)
+
+
+def test_truncatechars_cuts_as_djangos_does() -> None:
+    texts = ["", "short", "x" * 200, "y" * 201, "z" * 280, "سلام " * 60, "e\u0301" * 150]
+    texts += ["\u1100\u1161" * 120, "a" * 199 + "\u0301" * 5]  # jamo NFC joins; marks count 0
+    for text in texts:
+        for length in (0, 1, 5, 200):
+            with translation.override("fa"):
+                assert truncatechars(text, length) == defaultfilters.truncatechars(text, length)

@@ -10,7 +10,7 @@ completes. Nothing here names the client that sent it.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -151,37 +151,48 @@ def statement_at(index: int) -> PublishedStatement | None:
     """
     if not 0 <= index <= _LARGEST_INDEX:  # no such row, and SQLite cannot even take the number
         return None
-    sql, converters = _statement_at_query(connection.vendor)
+    found = statements_selected(f"FROM {_table()} s WHERE s.{quoted('index')} = %s", [index])
+    return found[0] if found else None
+
+
+def statements_selected(tail: str, params: Sequence[object]) -> list[PublishedStatement]:
+    """The statements ``SELECT <each column of s> <tail>`` finds, ``s`` being the
+    statements table in ``tail``: a query written out once, for the pages' hot paths."""
+    columns, converters = _columns(connection.vendor)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [index])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    values = list(row)
-    for position, functions, column in converters:
-        for convert in functions:
-            values[position] = convert(values[position], column, connection)
-    return PublishedStatement.from_db(connection.alias, None, values)
+        cursor.execute(f"SELECT {columns} {tail}", params)
+        rows = cursor.fetchall()
+    found = []
+    for row in rows:
+        values = list(row)
+        for position, functions, column in converters:
+            for convert in functions:
+                values[position] = convert(values[position], column, connection)
+        found.append(PublishedStatement.from_db(connection.alias, None, values))
+    return found
 
 
 _LARGEST_INDEX = 2**63 - 1  # a BigIntegerField, as the ORM's lookup bounds it
 _Converters = list[tuple[int, list[Any], Any]]
 
 
+def _table() -> str:
+    return quoted(PublishedStatement._meta.db_table)
+
+
 @functools.cache
-def _statement_at_query(vendor: str) -> tuple[str, _Converters]:
-    """The query, its columns in the model's order, and each column's converters."""
+def _columns(vendor: str) -> tuple[str, _Converters]:
+    """Every column of the model, in its order, as ``s.<column>``, and each one's converters."""
     meta = PublishedStatement._meta
     fields = meta.concrete_fields
-    columns = ", ".join(quoted(f.column) for f in fields)
-    sql = f"SELECT {columns} FROM {quoted(meta.db_table)} WHERE {quoted('index')} = %s"
+    columns = ", ".join(f"s.{quoted(f.column)}" for f in fields)
     converters: _Converters = []
     for position, field in enumerate(fields):
         column = field.get_col(meta.db_table)
         functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
         if functions:
             converters.append((position, functions, column))
-    return sql, converters
+    return columns, converters
 
 
 def quoted(name: str) -> str:

@@ -8,8 +8,13 @@ cores could not serve 2,000 reads a second. Jinja2 compiles a template to
 Python once, and renders the same page for a fraction of that.
 
 What the templates use, and where it comes from:
-- ``{% trans %}``/``_()``: Django's gettext and ngettext for the active
-  language (jinja2.ext.i18n), so the catalogues in web/locale are the same.
+- ``{% trans %}``/``_()``: Django's gettext and ngettext (jinja2.ext.i18n),
+  so the catalogues in web/locale are the same. Each language has its own
+  compiled copy of every template (``PagesEnvironment``), with each fixed
+  message translated once, when the template is compiled: a statement page
+  has some fifty, and calling gettext for each on every page cost a fifth
+  of its rendering. Messages with a plural, or built at run time, are
+  translated as the page renders.
   The message ids are the ones Django's tags produced (``%(name)s``
   placeholders), so no translation was lost. Django's makemessages does not
   read Jinja2 templates: a new string goes into web/locale's catalogue by
@@ -25,20 +30,24 @@ What the templates use, and where it comes from:
 
 from __future__ import annotations
 
+import threading
+import unicodedata
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
 import jinja2
-from django.template.defaultfilters import (
-    filesizeformat,
-    linebreaks_filter,
-    linebreaksbr,
-    truncatechars,
-)
+from django.conf import settings
+from django.template import defaultfilters
+from django.template.defaultfilters import filesizeformat, linebreaks_filter, linebreaksbr
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse, translate_url
 from django.utils import translation
 from django.utils.html import json_script
+from django.utils.text import add_truncation_text, calculate_truncate_chars_length
+from jinja2 import nodes
+from jinja2.ext import InternationalizationExtension
+from jinja2.lexer import Token, TokenStream
 
 from firsthand.web.pages import localise
 
@@ -66,6 +75,67 @@ def url(name: str, *args: object) -> str:
     return found
 
 
+def _remembered_urls() -> Any:
+    """url() for pages rendered in one language, under one script prefix and URL conf
+    (page_helpers keeps one for each)."""
+    remembered: dict[tuple[object, ...], str] = {}
+
+    def url_here(name: str, *args: object) -> str:
+        key = (name, args)
+        try:
+            found = remembered.get(key)
+        except TypeError:
+            return url(name, *args)
+        if found is None:
+            found = url(name, *args)
+            if len(remembered) >= _MAX_URLS:
+                remembered.clear()
+            remembered[key] = found
+        return found
+
+    return url_here
+
+
+_url_functions: dict[tuple[object, ...], Any] = {}
+
+
+def page_helpers(request: Any) -> dict[str, Any]:
+    """A context processor: what a page needs that depends on the language and the
+    URL settings, looked up once per page instead of once per use (a statement page
+    reverses a dozen URLs, and each looked up three thread-locals)."""
+    key = (translation.get_language(), get_script_prefix(), get_urlconf())
+    found = _url_functions.get(key)
+    if found is None:
+        found = _url_functions[key] = _remembered_urls()
+    return {"url": found}
+
+
+_static: dict[str, str] = {}
+
+
+def static_url(path: str) -> str:
+    """Django's static(), remembered: STATIC_URL and the files' names do not change."""
+    found = _static.get(path)
+    if found is None:
+        found = _static[path] = static(path)
+    return found
+
+
+def truncatechars(value: object, length: int) -> str:
+    """Django's truncatechars, without its loop over every character when none combines.
+
+    A statement page cuts its excerpt for the description, and Django's loop
+    asks unicodedata about each of the 280 characters. With no combining
+    character each counts as one, so slicing gives the same text.
+    """
+    text = unicodedata.normalize("NFC", str(value))
+    if length > 0 and (text.isascii() or not any(map(unicodedata.combining, text))):
+        if len(text) <= length:
+            return text
+        return add_truncation_text(text[: calculate_truncate_chars_length(length, None)])
+    return str(defaultfilters.truncatechars(str(value), length))
+
+
 _translated: dict[tuple[str | None, str], str] = {}
 
 
@@ -83,9 +153,128 @@ def gettext(message: str) -> str:
 
 
 def in_language(request: Any, language: str) -> str:
-    """This page's address in another language (the switch in the header)."""
-    path = request.get_full_path() if request is not None else "/"
-    return translate_url(path, language)
+    """This page's address in another language (the switch in the header).
+
+    What translate_url does, from the route Django already matched for this
+    request instead of matching the path again through every pattern.
+    """
+    if request is None:
+        return translate_url("/", language)
+    match = getattr(request, "resolver_match", None)
+    if match is None or not match.url_name:
+        return translate_url(request.get_full_path(), language)
+    # A route's named values, in the order its pattern names them, reverse it as arguments.
+    with translation.override(language):
+        address = url(match.view_name, *(match.args or match.kwargs.values()))
+    query = request.META.get("QUERY_STRING", "")
+    return f"{address}?{query}" if query else address
+
+
+def translated(language: str, message: str) -> str:
+    """Django's gettext of ``message`` in ``language``, whatever language is active."""
+    with translation.override(language):
+        return translation.gettext(message)
+
+
+class CompiledTranslations(InternationalizationExtension):
+    """jinja2.ext.i18n that, in a language's own environment, translates fixed messages
+    as the template is compiled: ``_("...")`` becomes the translated string, and a
+    ``{% trans %}`` block without a plural its translated format.
+
+    The results are exactly what the run-time calls gave: the same message ids,
+    Django's gettext for the same language, and the same escaping (a ``_()``
+    string is escaped like any value; a block's own text is trusted and the
+    values put into it are escaped).
+    """
+
+    def filter_stream(self, stream: TokenStream) -> Iterable[Token]:
+        language = getattr(self.environment, "language", None)
+        if language is None:
+            return stream
+        return _translated_calls(list(stream), language)
+
+    def _make_node(
+        self,
+        singular: str,
+        plural: str | None,
+        context: str | None,
+        variables: dict[str, nodes.Expr],
+        plural_expr: nodes.Expr | None,
+        vars_referenced: bool,
+        num_called_num: bool,
+    ) -> nodes.Output:
+        language = getattr(self.environment, "language", None)
+        if language is None or plural_expr is not None or context is not None:
+            return super()._make_node(
+                singular, plural, context, variables, plural_expr, vars_referenced, num_called_num
+            )
+        if not vars_referenced:  # as the run-time call is made: "%%" is "%" without values
+            singular = singular.replace("%%", "%")
+        node: nodes.Expr = nodes.MarkSafeIfAutoescape(nodes.Const(translated(language, singular)))
+        if variables:
+            pairs = [nodes.Pair(nodes.Const(key), value) for key, value in variables.items()]
+            node = nodes.Mod(node, nodes.Dict(pairs))
+        return nodes.Output([node])
+
+
+def _translated_calls(tokens: list[Token], language: str) -> Iterator[Token]:
+    """The tokens with each ``_("fixed message")`` replaced by its translation, a string."""
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if (
+            token.type == "name"
+            and token.value == "_"
+            and i + 3 < len(tokens)
+            and [t.type for t in tokens[i + 1 : i + 4]] == ["lparen", "string", "rparen"]
+            and (i == 0 or tokens[i - 1].type != "dot")
+        ):
+            yield Token(token.lineno, "string", translated(language, tokens[i + 2].value))
+            i += 4
+        else:
+            yield token
+            i += 1
+
+
+class PagesEnvironment(jinja2.Environment):
+    """The pages' environment: hands each template over to the active language's own
+    environment (an overlay with its own compiled templates, see CompiledTranslations).
+
+    Templates loaded in a language's environment (``extends``, ``include``) stay
+    in it. A language not in settings.LANGUAGES is rendered here, translating as
+    the page renders.
+    """
+
+    language: str | None = None
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._by_language: dict[str, PagesEnvironment] = {}
+        self._overlay_lock = threading.Lock()
+
+    def for_language(self, language: str | None) -> PagesEnvironment:
+        if self.language is not None or language is None:
+            return self
+        found = self._by_language.get(language)
+        if found is not None:
+            return found
+        if language not in {code for code, _ in settings.LANGUAGES}:
+            return self
+        with self._overlay_lock:
+            found = self._by_language.get(language)
+            if found is None:
+                # An overlay shares loader, globals and filters; its own cache, as its
+                # compiled templates differ from every other language's.
+                found = self.overlay(cache_size=getattr(self.cache, "capacity", 400))
+                found.language = language
+                self._by_language[language] = found
+        return found
+
+    def get_template(self, name: Any, parent: Any = None, globals: Any = None) -> jinja2.Template:
+        target = self.for_language(translation.get_language())
+        if target is not self:
+            return target.get_template(name, parent, globals)
+        return super().get_template(name, parent, globals)
 
 
 def language() -> str:
@@ -101,8 +290,8 @@ def iso_time(value: datetime) -> str:
     return value.isoformat()
 
 
-def environment(**options: Any) -> jinja2.Environment:
-    env = jinja2.Environment(extensions=["jinja2.ext.i18n"], **options)
+def environment(**options: Any) -> PagesEnvironment:
+    env = PagesEnvironment(extensions=[CompiledTranslations], **options)
     # Old style, as Django's tags behave: _("...") is escaped like any value, and a
     # {% trans %} block's own text is trusted while the values put into it are escaped.
     env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the extension
@@ -110,7 +299,7 @@ def environment(**options: Any) -> jinja2.Environment:
     )
     env.globals.update(
         url=url,
-        static=static,
+        static=static_url,
         in_language=in_language,
         language=language,
         language_is_bidi=translation.get_language_bidi,

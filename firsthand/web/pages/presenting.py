@@ -24,7 +24,12 @@ from firsthand.statements.format import Head, parse_head_text
 from firsthand.web import runtime
 from firsthand.web.api import media_store
 from firsthand.web.api.media_serving import withheld_media
-from firsthand.web.api.models import PublishedStatement, StatementReference, quoted
+from firsthand.web.api.models import (
+    PublishedStatement,
+    StatementReference,
+    quoted,
+    statements_selected,
+)
 from firsthand.web.api.views import bundle_for
 
 KIND_LABELS = {
@@ -112,17 +117,17 @@ def responses_to(row: PublishedStatement) -> list[Shown]:
     """Later statements that refer to this one: corrections, retractions, withholdings."""
     # Only these kinds may refer to a statement by its leaf hash (statements/format.py); the
     # references listing's index on (kind, hash) finds them, each listed once per statement.
-    return show_all(list(PublishedStatement.objects.raw(_responses_sql(), [row.leaf_hash])))
+    return show_all(statements_selected(_responses_tail(), [row.leaf_hash]))
 
 
 # Run on every statement page: written out once, as models.statement_at is.
 @functools.cache
-def _responses_sql() -> str:
+def _responses_tail() -> str:
     statements = quoted(PublishedStatement._meta.db_table)
     references = quoted(StatementReference._meta.db_table)
     index = quoted("index")
     return (
-        f"SELECT s.* FROM {statements} s JOIN {references} r ON r.statement_id = s.id "
+        f"FROM {statements} s JOIN {references} r ON r.statement_id = s.id "
         f"WHERE s.{index} IS NOT NULL "
         "AND s.kind IN ('correction', 'retraction', 'withholding') "
         f"AND r.kind = 'leaf' AND r.sha256 = %s ORDER BY s.{index}"
