@@ -148,6 +148,15 @@ def wrk_lua(url: str, script: Path, seconds: int, connections: int) -> dict[str,
     }
 
 
+def warm_up(url: str, script: Path, args: argparse.Namespace) -> None:
+    """The same reads, unmeasured, for --warmup seconds: what a server that has been up
+    for a while holds (the file's pages mapped into each worker, its tile cache filled,
+    each language's templates compiled) instead of the first seconds after a start."""
+    if args.warmup > 0:
+        print(f"warming up for {args.warmup} s", flush=True)
+        wrk_lua(url, script, args.warmup, args.connections)
+
+
 def _spy() -> str | None:
     spy = shutil.which("py-spy") or str(ROOT / ".venv/bin/py-spy")
     return spy if Path(spy).exists() else None
@@ -295,6 +304,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--statements", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument(
+        "--warmup", type=int, default=20, help="seconds of unmeasured reads before the measured"
+    )
     parser.add_argument("--connections", type=int, default=32, help="wrk's, for the reads")
     parser.add_argument("--write-connections", type=int, default=128, help="wrk's, for the writes")
     parser.add_argument("--writes", type=int, default=40_000, help="fresh statements to send")
@@ -346,11 +358,13 @@ def main() -> None:
             port = free_port()
             command = granian(port, workers=os.cpu_count() or 2, threads=READ_THREADS)
             with serving(command, env, f"http://127.0.0.1:{port}"):
+                warm_up(f"http://127.0.0.1:{port}", reads, args)
                 read = wrk_lua(f"http://127.0.0.1:{port}", reads, args.seconds, args.connections)
             print(f"mixed reads: {read}", flush=True)  # kept even if the writes fail
             if args.static_tiles:
                 static = static_tiles_server(env, Path(tmp) / "export", port := free_port())
                 with serving(static, env, f"http://127.0.0.1:{port}"):
+                    warm_up(f"http://127.0.0.1:{port}", reads, args)
                     tiled = wrk_lua(
                         f"http://127.0.0.1:{port}", reads, args.seconds, args.connections
                     )

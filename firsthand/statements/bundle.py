@@ -245,9 +245,26 @@ def verify_bundle(
     at least ``quorum`` of the named witnesses must have cosigned: a reader
     who trusts them then knows the log showed everyone this same tree.
     """
+    return verify_bundle_object(
+        load_bundle(data), log_key, operator_key=operator_key, witnesses=witnesses, quorum=quorum
+    )
+
+
+def verify_bundle_object(
+    bundle: dict[str, Any],
+    log_key: Verifier,
+    *,
+    operator_key: Verifier | None = None,
+    witnesses: Sequence[CosignatureVerifier] = (),
+    quorum: int = 0,
+) -> Verdict:
+    """verify_bundle of a bundle already read from its JSON (or made by make_bundle, whose
+    values are the types the JSON holds): a server checking what it serves need not
+    write it out and read it back."""
     if not 0 <= quorum <= len(witnesses):
         raise ValueError(f"a quorum of {quorum} cannot be met by {len(witnesses)} witnesses")
-    bundle = load_bundle(data)
+    if bundle.get("format") != FORMAT:
+        raise BundleError(f"this is not a firsthand bundle ({FORMAT})")
     index = _field(bundle, "index", int)
     tree_size = _field(bundle, "tree_size", int)
     head_text = _field(bundle, "head", str)

@@ -11,7 +11,12 @@ import pytest
 
 from firsthand.log.datadir import LogInstance, open_log
 from firsthand.log.note import Signer
-from firsthand.statements.bundle import WithholdingNotice, make_bundle, verify_bundle
+from firsthand.statements.bundle import (
+    WithholdingNotice,
+    make_bundle,
+    verify_bundle,
+    verify_bundle_object,
+)
 from firsthand.statements.errors import BundleError, KeyFileError
 from firsthand.statements.format import Reference, sign_statement
 from firsthand.statements.keys import read_key_file, write_key_file
@@ -43,6 +48,7 @@ def encode(bundle: dict[str, Any]) -> bytes:
 def test_a_bundle_verifies_offline_and_names_author_time_and_index(log: LogInstance) -> None:
     bundle = publish(log, "I, Rana, left the Circle of Dawn in 2019.\n")
     verdict = verify_bundle(encode(bundle), log.verifier)
+    assert verify_bundle_object(bundle, log.verifier) == verdict
     assert verdict.author == RANA.verifier()
     assert verdict.index == bundle["index"]
     assert verdict.log_origin == "bundles.example/log"
@@ -69,13 +75,18 @@ def test_a_bundle_verifies_offline_and_names_author_time_and_index(log: LogInsta
         (lambda b: b.update(body=None), "no body and no withholding notice"),
     ],
 )
+@pytest.mark.parametrize("as_object", [False, True], ids=["json", "object"])
 def test_each_tampering_fails_with_its_own_message(
-    log: LogInstance, tamper: Any, message: str
+    log: LogInstance, tamper: Any, message: str, as_object: bool
 ) -> None:
     bundle = publish(log, f"A statement to tamper with: {message}\n")
+    verify_bundle_object(bundle, log.verifier)  # as made, whole
     tamper(bundle)
     with pytest.raises(BundleError, match=message):
-        verify_bundle(encode(bundle), log.verifier)
+        if as_object:  # as a server checks the bundle it has just made (pages/presenting.py)
+            verify_bundle_object(bundle, log.verifier)
+        else:
+            verify_bundle(encode(bundle), log.verifier)
 
 
 def test_a_bundle_under_another_log_key_fails(log: LogInstance) -> None:

@@ -43,6 +43,20 @@ def test_url_answers_as_djangos_reverse_in_each_language(language: str) -> None:
         url("no-such-page")
 
 
+@pytest.mark.parametrize("language", ["en", "fa"])
+def test_urls_of_one_index_are_made_from_the_routes_shape_as_reverse_makes_them(
+    language: str,
+) -> None:
+    with translation.override(language):
+        for name in ("pages:statement", "api:statement-bundle", "api:statement"):
+            for index in (0, 7, 999_999, 2**62):
+                assert url(name, index) == reverse(name, args=[index]), (name, index)
+        with pytest.raises(NoReverseMatch):  # as reverse() refuses it
+            url("pages:statement", -1)
+        with pytest.raises(NoReverseMatch):
+            url("pages:home", 3)  # a route without an index takes none
+
+
 def test_what_an_author_wrote_is_escaped_on_every_page_that_shows_it(client: Client) -> None:
     statement = sign_statement(Signer.generate("hostile.example"), HOSTILE, kind="testimony")
     answer = client.post(

@@ -1,7 +1,7 @@
 """What a page shows of a published statement: its row, the server's verdict, its neighbours.
 
 The server checks each statement it shows exactly as an offline reader
-would (statements.bundle.verify_bundle on the bundle it serves), so the
+would (statements.bundle.verify_bundle_object on the bundle it serves), so the
 badge on the page is a verdict, not a label. Verdicts are kept per tree
 size: a bundle against the same checkpoint gives the same answer.
 """
@@ -9,7 +9,6 @@ size: a bundle against the same checkpoint gives the same answer.
 from __future__ import annotations
 
 import functools
-import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from firsthand.log.errors import LogError
 from firsthand.log.note import Verifier, parse_note
-from firsthand.statements.bundle import Verdict, verify_bundle
+from firsthand.statements.bundle import Verdict, verify_bundle_object
 from firsthand.statements.format import Head, parse_head_text
 from firsthand.web import runtime
 from firsthand.web.api import media_store
@@ -156,9 +155,8 @@ def checked(row: PublishedStatement) -> Checked:
             return found
     try:
         bundle = bundle_for(row)
-        data = json.dumps(bundle, ensure_ascii=False).encode("utf-8")
         witnesses = [w.verifier for w in runtime.witnesses()]
-        verdict = verify_bundle(data, runtime.log().verifier, witnesses=witnesses)
+        verdict = verify_bundle_object(bundle, runtime.log().verifier, witnesses=witnesses)
         result = Checked(bundle, verdict, None)
     except LogError as error:
         result = Checked({}, None, str(error))
