@@ -65,7 +65,7 @@ MIDDLEWARE = [
     # Static files from the site itself, never a CDN: no third-party request, ever.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "firsthand.web.csp.CachedCSPMiddleware",  # django-csp, its header built once
-    "django.middleware.locale.LocaleMiddleware",
+    "firsthand.web.language.PathLanguageMiddleware",  # Django's LocaleMiddleware, for our URLs
     # After the language is known (its 429 page is translated), before any view's work.
     "firsthand.web.read_limit.ReadLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
