@@ -200,23 +200,24 @@ WAITING = {
 
 
 def write_servers(
-    env: dict[str, str], data: Path, port: int, postgresql: bool
+    env: dict[str, str], data: Path, port: int, rows: bool
 ) -> list[subprocess.Popen[bytes]]:
-    """SQLite: `firsthand serve --workers N` (a process per core, which hand statements to
-    the sequencer process serve starts beside them). PostgreSQL: Granian workers that
-    store and NOTIFY, and `firsthand sequencer`."""
+    """`firsthand serve --workers N`: a process per core, which hand statements over the
+    intake socket to the sequencer process serve starts beside them, on either database.
+    ``rows`` (PostgreSQL): Granian workers that store rows and NOTIFY, and
+    `firsthand sequencer`, as web workers on other machines than the sequencer's do."""
     cli = [sys.executable, "-m", "firsthand.cli"]
     workers = str(os.cpu_count() or 2)
-    if not postgresql:
+    if not rows:
         serve = [*cli, "serve", "--data", str(data), "--port", str(port), "--workers", workers]
         serve += ["--threads", str(WRITE_THREADS), "--period", WRITE_PERIOD]
         return [subprocess.Popen(serve, env=env, stdout=subprocess.DEVNULL)]
     sequencer = [*cli, "sequencer", "--data", str(data), "--period", WRITE_PERIOD]
-    workers = granian(port, workers=os.cpu_count() or 2, threads=PG_WRITE_THREADS)
+    granian_workers = granian(port, workers=os.cpu_count() or 2, threads=PG_WRITE_THREADS)
     external = {**env, "FIRSTHAND_SEQUENCER": "external"}
     return [
         subprocess.Popen(sequencer, env=env, stdout=subprocess.DEVNULL),
-        subprocess.Popen(workers, env=external, stdout=subprocess.DEVNULL),
+        subprocess.Popen(granian_workers, env=external, stdout=subprocess.DEVNULL),
     ]
 
 
@@ -230,18 +231,18 @@ def measure_writes(
         profiled = _writes_script(tmp, "profiled", PROFILE_SECONDS * 2_000, 8)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    servers = write_servers(env, data, port, args.postgresql)
+    servers = write_servers(env, data, port, args.rows)
     pids = [server.pid for server in servers] + ([database_pid] if database_pid else [])
     hot: list[tuple[str, float]] = []
     try:
         if not until_serving(url, attempts=300):
             raise SystemExit(f"the server on port {port} did not start")
-        if not args.postgresql:  # serve's child: counted apart, and out of serve's tree
-            pids = [sequencer_child(servers[0].pid), servers[0].pid]
+        if not args.rows:  # serve's child: counted apart, and out of serve's tree
+            pids = [sequencer_child(servers[0].pid), *pids]
         cpu_before = [tree_cpu_seconds(pid) for pid in pids]
         write = wrk_lua(url, measured, args.seconds, args.write_connections)
         used = [tree_cpu_seconds(pid) - b for pid, b in zip(pids, cpu_before, strict=True)]
-        if not args.postgresql:
+        if not args.rows:
             used[1] -= used[0]
         accepted = max(1.0, write["rate"] * args.seconds)
         write["cpu_ms"] = 1000 * sum(used) / accepted
@@ -318,9 +319,17 @@ def main() -> None:
     )
     parser.add_argument("--postgresql", action="store_true", help="a throw-away PostgreSQL cluster")
     parser.add_argument(
+        "--rows",
+        action="store_true",
+        help="PostgreSQL writes: workers store rows and NOTIFY `firsthand sequencer` (as on "
+        "other machines than its), instead of `serve --workers` and its intake socket",
+    )
+    parser.add_argument(
         "--data", type=Path, help="SQLite: keep the built log here, and reuse it once built"
     )
     args = parser.parse_args()
+    if args.rows and not args.postgresql:
+        parser.error("--rows is a way of writing to PostgreSQL")
     if args.postgresql and args.data:
         parser.error("--data keeps SQLite logs only; the PostgreSQL cluster is thrown away")
     with tempfile.TemporaryDirectory(prefix="firsthand-load-") as tmp, ExitStack() as stack:
@@ -373,7 +382,7 @@ def main() -> None:
             write, hot = measure_writes(args, env, data, Path(tmp), database_pid)
 
     backend = "PostgreSQL" if args.postgresql else "SQLite"
-    writer = "Granian + firsthand sequencer" if args.postgresql else "firsthand serve --workers"
+    writer = "Granian + firsthand sequencer" if args.rows else "firsthand serve --workers"
     print(f"\nload benchmark: {args.statements:,} statements in the log ({backend}), ", end="")
     print(f"{os.cpu_count()} cores")
     print(f"{'measure':<50}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")

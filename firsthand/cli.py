@@ -129,13 +129,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("statements are logged by `firsthand sequencer`", flush=True)
     if not in_worker:
         settings.FIRSTHAND_SEQUENCER = "external"  # for the workers forked below
+    if child:
+        # Our own sequencer runs on this machine: PostgreSQL workers too hand it statements
+        # over its intake socket, which costs them and the database less than rows and NOTIFY.
+        settings.FIRSTHAND_INTAKE = True
 
     def start_worker() -> None:
         if in_worker:
             from firsthand.cli_sequencer import start_sequencing
 
             start_sequencing(args.period, args.witness_timeout)  # signs the first checkpoint
-        elif settings.FIRSTHAND_DATABASE_URL:
+        elif settings.FIRSTHAND_DATABASE_URL and runtime.intake() is None:
             runtime.sequenced_waiter()  # listening before the first statement is stored
         latest = runtime.log().storage.latest_checkpoint()
         print(f"log {instance.signer.name} at size {latest.size if latest else 0}", flush=True)

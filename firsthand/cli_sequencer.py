@@ -6,12 +6,16 @@ sequencer lock and logs them in batches at most one ``--period`` apart. A
 second `firsthand sequencer` waits as a hot standby and takes over within a
 second of the first one's death.
 
-On PostgreSQL the lock is an advisory lock; workers store each statement's
-row and NOTIFY, and this process logs the pending rows, writes their indices
-and NOTIFYs them back. On SQLite the lock is an flock beside the database,
-and the workers write nothing: they hand statements to this process over its
-intake socket (web/api/intake.py), and it is the file's one writer. Every
-process must then run on the machine that holds the data directory.
+On SQLite the lock is an flock beside the database, and the workers write
+nothing: they hand statements to this process over its intake socket
+(web/api/intake.py), and it is the file's one writer. Every process must
+then run on the machine that holds the data directory.
+
+On PostgreSQL the lock is an advisory lock. Workers on this machine with
+FIRSTHAND_INTAKE (those `firsthand serve --workers N` starts) use the intake
+socket too; workers anywhere else store each statement's row and NOTIFY, and
+this process logs the pending rows, writes their indices and NOTIFYs them
+back. It does both, one batch at a time, so no row is logged by both ways.
 """
 
 from __future__ import annotations
@@ -83,7 +87,25 @@ def cmd_sequencer(args: argparse.Namespace) -> int:
         print(f"sequencing {runtime.log().signer.name} at size {sequencer.size}", flush=True)
         try:
             if settings.FIRSTHAND_DATABASE_URL:
-                _log_pending_rows(sequencer, settings.FIRSTHAND_DATABASE_URL, args.period, stopping)
+                one_batch_at_a_time = threading.Lock()
+                intake = threading.Thread(
+                    target=_take_statements,
+                    args=(sequencer, args.period, stopping, one_batch_at_a_time),
+                    name="intake",
+                    daemon=True,
+                )
+                intake.start()
+                try:
+                    _log_pending_rows(
+                        sequencer,
+                        settings.FIRSTHAND_DATABASE_URL,
+                        args.period,
+                        stopping,
+                        one_batch_at_a_time,
+                    )
+                finally:
+                    stopping.set()
+                    intake.join(timeout=10)
             else:
                 _take_statements(sequencer, args.period, stopping)
         finally:
@@ -92,7 +114,11 @@ def cmd_sequencer(args: argparse.Namespace) -> int:
 
 
 def _log_pending_rows(
-    sequencer: Sequencer, url: str, period: float, stopping: threading.Event
+    sequencer: Sequencer,
+    url: str,
+    period: float,
+    stopping: threading.Event,
+    one_batch_at_a_time: threading.Lock,
 ) -> None:
     """PostgreSQL: log the rows the workers stored, woken by their NOTIFY."""
     import psycopg
@@ -113,25 +139,40 @@ def _log_pending_rows(
             if (pause := next_batch - time.monotonic()) > 0:
                 time.sleep(pause)
             next_batch = time.monotonic() + period
-            if logged := sequence_pending_rows(sequencer):
+            with one_batch_at_a_time:  # an intake batch's rows are pending until it ends
+                logged = sequence_pending_rows(sequencer)
+            if logged:
                 notify(SEQUENCED, row_ids_payload(logged))
                 continue
             for _ in listener.notifies(timeout=STANDBY_PERIOD, stop_after=1):
                 pass
 
 
-def _take_statements(sequencer: Sequencer, period: float, stopping: threading.Event) -> None:
-    """SQLite: store and log what the workers hand over the intake socket."""
+def _take_statements(
+    sequencer: Sequencer,
+    period: float,
+    stopping: threading.Event,
+    one_batch_at_a_time: threading.Lock | None = None,
+) -> None:
+    """Store and log what the workers hand over the intake socket."""
     from django.conf import settings
+    from django.db import connection
 
     from firsthand.web.api.intake import IntakeServer, socket_path
     from firsthand.web.api.publish import record_files
 
-    server = IntakeServer(socket_path(settings.DATA_DIR), record_files, period)
+    def record(files: list[bytes]) -> list[dict[str, Any]]:
+        if one_batch_at_a_time is None:
+            return record_files(files)
+        with one_batch_at_a_time:
+            return record_files(files)
+
+    server = IntakeServer(socket_path(settings.DATA_DIR), record, period)
     try:
         server.serve(stopping.is_set)
     finally:
         server.close()
+        connection.close()  # this thread's own, on PostgreSQL
 
 
 def add_commands(commands: Any) -> None:

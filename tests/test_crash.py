@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from tests import serving
 from tests.crashing import check_nothing_lost, crash_repeatedly
 
 
@@ -21,14 +18,11 @@ def test_statements_acknowledged_before_sigkills_are_all_in_the_log(tmp_path: Pa
     assert size >= len(run.acknowledged)
 
 
-@pytest.mark.skipif(
-    serving.SUITE_CLUSTER is not None,
-    reason="on PostgreSQL the workers store rows for the sequencer: "
-    "tests/postgres/test_sequencer_process.py kills it there",
-)
 def test_nothing_lost_with_two_workers_and_a_sequencer_killed_alone(tmp_path: Path) -> None:
     """`firsthand serve --workers 2`: each round SIGKILLs the sequencer child (the server
-    starts it again), then the whole server."""
+    starts it again), then the whole server. The workers hand statements over the intake
+    socket, on either database (on PostgreSQL, the rows-and-NOTIFY way's sequencer is
+    killed by tests/postgres/test_sequencer_process.py)."""
     run = crash_repeatedly(
         tmp_path / "data", kills=5, per_round=400, options=("--workers", "2"),
         kill_sequencer_first=True, seed=2,

@@ -187,10 +187,13 @@ def sequenced_elsewhere() -> bool:
 
 
 def intake() -> IntakeClient | None:
-    """Where this web worker hands statements to `firsthand sequencer` on SQLite (intake.py),
-    or None: it sequences them itself, or the database is PostgreSQL (sequenced_waiter)."""
+    """Where this web worker hands statements to `firsthand sequencer` (intake.py): always on
+    SQLite, and on PostgreSQL with FIRSTHAND_INTAKE. None: it sequences them itself, or it
+    stores rows for a sequencer that may be on another machine (sequenced_waiter)."""
     global _intake
-    if not sequenced_elsewhere() or settings.FIRSTHAND_DATABASE_URL:
+    if not sequenced_elsewhere():
+        return None
+    if settings.FIRSTHAND_DATABASE_URL and not settings.FIRSTHAND_INTAKE:
         return None
     with _lock:
         if _intake is None:

@@ -29,9 +29,13 @@ FIRSTHAND_READ_RATE_PER_MINUTE = int(os.environ.get("FIRSTHAND_READ_RATE_PER_MIN
 FIRSTHAND_READ_BURST = int(os.environ.get("FIRSTHAND_READ_BURST", "1000"))
 # Witnesses that cosign the log's checkpoints: "<tlog-witness URL>=<cosigner key>", space separated.
 FIRSTHAND_WITNESSES = os.environ.get("FIRSTHAND_WITNESSES", "").split()
-# "here": `firsthand serve` sequences in-process (the default, and the only way on SQLite);
-# "external": a separate `firsthand sequencer` process does, for many web workers (PostgreSQL).
+# "here": `firsthand serve` sequences in-process (the default, with one worker);
+# "external": a separate `firsthand sequencer` process does, for many web workers.
 FIRSTHAND_SEQUENCER = os.environ.get("FIRSTHAND_SEQUENCER", "here")
+# PostgreSQL with an external sequencer on this machine: "1" hands each statement to it over
+# its intake socket (as SQLite always does) instead of storing the row and NOTIFYing it.
+# `firsthand serve --workers N` sets it for its workers; web workers on other machines leave it.
+FIRSTHAND_INTAKE = os.environ.get("FIRSTHAND_INTAKE") == "1"
 
 
 def _secret_key(directory: Path) -> str:

@@ -1,5 +1,5 @@
-"""`firsthand sequencer` on PostgreSQL: web workers publish through it, a second one stands
-by, and takes over when the first is killed."""
+"""`firsthand sequencer` on PostgreSQL: web workers publish through it (storing rows, or over
+its intake socket), a second one stands by, and takes over when the first is killed."""
 
 from __future__ import annotations
 
@@ -31,6 +31,13 @@ def _publish(url: str, directory: Path, text: str) -> int:
     return int(published.stdout.split("index")[1].split()[0].strip(":,"))
 
 
+def _published_again(url: str, directory: Path) -> int:
+    """The last statement _publish signed, sent again (to another server)."""
+    published = firsthand("publish", "--server", url, "s.txt", cwd=directory)
+    assert published.returncode == 0, published.stderr
+    return int(published.stdout.split("index")[1].split()[0].strip(":,"))
+
+
 def test_web_workers_publish_through_one_sequencer_and_a_standby_takes_over(
     database: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -50,6 +57,14 @@ def test_web_workers_publish_through_one_sequencer_and_a_standby_takes_over(
             assert _publish(url, tmp_path, "After the takeover.\n") == 3
             bundle = firsthand("bundle", "--server", url, "3", cwd=tmp_path)
             assert json.loads(bundle.stdout)["index"] == 3
+            # A server beside it on this machine hands statements over the intake socket;
+            # the sequencer logs those and the other server's rows, each once.
+            monkeypatch.setenv("FIRSTHAND_INTAKE", "1")
+            with running_server(data, "--sequencer", "external") as beside:
+                assert _publish(beside, tmp_path, "Over the intake socket.\n") == 4
+                assert _published_again(url, tmp_path) == 4  # the same statement, as a row
+                assert _publish(url, tmp_path, "As a row.\n") == 5
+                assert _published_again(beside, tmp_path) == 5
     finally:
         first.stop()
         second.stop()

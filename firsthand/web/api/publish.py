@@ -37,7 +37,7 @@ from firsthand.web.api.errors import ApiError
 from firsthand.web.api.group_commit import GroupCommit, site_write_lock
 from firsthand.web.api.intake import IntakeUnavailable
 from firsthand.web.api.models import PublishedStatement, list_contents, quoted
-from firsthand.web.api.sequencing import PENDING, notify
+from firsthand.web.api.sequencing import PENDING, SEQUENCED, notify, row_ids_payload
 
 DEFAULT_MAX_REQUEST_BYTES = 1_100_000
 WAIT_SECONDS = 30.0
@@ -81,8 +81,9 @@ def record_statement(statement: Statement, sequencer: Sequencer | None) -> tuple
     and indices are written by group commit, a transaction for all the
     requests waiting at that moment. Without a ``sequencer`` here,
     `firsthand sequencer` logs it: on SQLite this process hands it the
-    statement and it does all of the above (intake.py, record_files); on
-    PostgreSQL this process stores the row and it logs it (sequencing.py).
+    statement and it does all of the above (intake.py, record_files), as on
+    PostgreSQL with FIRSTHAND_INTAKE; otherwise on PostgreSQL this process
+    stores the row and it logs it (sequencing.py).
     Raises ApiError when the log cannot take it now.
     """
     if sequencer is None and (intake := runtime.intake()) is not None:
@@ -137,6 +138,9 @@ def record_files(files: list[bytes]) -> list[dict[str, Any]]:
         (rows[k][0], statements[k][1].head_bytes, statements[k][1].head.kind) for k in unlogged
     ]
     results = dict(zip(unlogged, log_rows(sequencer, heads, WAIT_SECONDS), strict=True))
+    if heads and connection.vendor == "postgresql":
+        # A worker on another machine may have stored one of these too, and waits to hear.
+        notify(SEQUENCED, row_ids_payload([pk for pk, _, _ in heads]))
     for k, ((position, _), (_, index, created)) in enumerate(zip(statements, rows, strict=True)):
         if k in results:
             result = results[k]
