@@ -157,6 +157,23 @@ def warm_up(url: str, script: Path, args: argparse.Namespace) -> None:
         wrk_lua(url, script, args.warmup, args.connections)
 
 
+def measured_reads(
+    url: str,
+    script: Path,
+    args: argparse.Namespace,
+    server: subprocess.Popen[bytes],
+    database_pid: int | None,
+) -> dict[str, float]:
+    """The reads, with the servers' CPU per request beside them (web workers, PostgreSQL)."""
+    pids = [server.pid] + ([database_pid] if database_pid else [])
+    before = [tree_cpu_seconds(pid) for pid in pids]
+    read = wrk_lua(url, script, args.seconds, args.connections)
+    served = max(1.0, read["rate"] * args.seconds)
+    for name, pid, was in zip(("web", "PostgreSQL"), pids, before, strict=False):
+        read[f"cpu_ms {name}"] = 1000 * (tree_cpu_seconds(pid) - was) / served
+    return read
+
+
 def _spy() -> str | None:
     spy = shutil.which("py-spy") or str(ROOT / ".venv/bin/py-spy")
     return spy if Path(spy).exists() else None
@@ -366,16 +383,16 @@ def main() -> None:
             reads.write_text(lua.replace("SIZE", str(args.statements)))
             port = free_port()
             command = granian(port, workers=os.cpu_count() or 2, threads=READ_THREADS)
-            with serving(command, env, f"http://127.0.0.1:{port}"):
+            with serving(command, env, f"http://127.0.0.1:{port}") as server:
                 warm_up(f"http://127.0.0.1:{port}", reads, args)
-                read = wrk_lua(f"http://127.0.0.1:{port}", reads, args.seconds, args.connections)
+                read = measured_reads(f"http://127.0.0.1:{port}", reads, args, server, database_pid)
             print(f"mixed reads: {read}", flush=True)  # kept even if the writes fail
             if args.static_tiles:
                 static = static_tiles_server(env, Path(tmp) / "export", port := free_port())
-                with serving(static, env, f"http://127.0.0.1:{port}"):
+                with serving(static, env, f"http://127.0.0.1:{port}") as server:
                     warm_up(f"http://127.0.0.1:{port}", reads, args)
-                    tiled = wrk_lua(
-                        f"http://127.0.0.1:{port}", reads, args.seconds, args.connections
+                    tiled = measured_reads(
+                        f"http://127.0.0.1:{port}", reads, args, server, database_pid
                     )
                 print(f"mixed reads, tiles from the static export: {tiled}", flush=True)
         if args.only != "reads":
@@ -398,6 +415,13 @@ def main() -> None:
             f"{label:<50}{r['rate']:>10,.0f}{r['p50']:>10.1f}{r['p99']:>10.1f}{r['errors']:>8.0f}"
         )
     print("targets: 2,000 read req/s at p99 < 100 ms; 1,000 accepted statements/s; 0 errors")
+    for label, r in (("read", read), ("read, static tiles", tiled)):
+        if r is not None:
+            parts = [(k.split(" ", 1)[1], v) for k, v in r.items() if k.startswith("cpu_ms ")]
+            print(
+                f"server CPU per {label} request: "
+                + ", ".join(f"{n} {ms:.2f} ms" for n, ms in parts)
+            )
     if write is not None:
         print(f"CPU per accepted statement, all server processes: {write['cpu_ms']:.2f} ms", end="")
         parts = [(k.split(" ", 1)[1], v) for k, v in write.items() if k.startswith("cpu_ms ")]

@@ -93,11 +93,13 @@ def until_serving(base: str, attempts: int = 100) -> bool:
 
 
 @contextmanager
-def serving(command: list[str], env: dict[str, str], base: str) -> Iterator[None]:
+def serving(
+    command: list[str], env: dict[str, str], base: str
+) -> Iterator[subprocess.Popen[bytes]]:
     server = subprocess.Popen(command, env=env)
     try:
         until_serving(base)
-        yield
+        yield server
     finally:
         server.terminate()
         server.wait(10)
