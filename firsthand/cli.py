@@ -139,8 +139,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
             from firsthand.cli_sequencer import start_sequencing
 
             start_sequencing(args.period, args.witness_timeout)  # signs the first checkpoint
-        elif settings.FIRSTHAND_DATABASE_URL and runtime.intake() is None:
-            runtime.sequenced_waiter()  # listening before the first statement is stored
+        elif settings.FIRSTHAND_DATABASE_URL:
+            # Listening before the first statement is stored, even beside the intake socket:
+            # a worker that cannot reach it stores the row instead (record_statement).
+            runtime.sequenced_waiter()
         latest = runtime.log().storage.latest_checkpoint()
         print(f"log {instance.signer.name} at size {latest.size if latest else 0}", flush=True)
 

@@ -156,16 +156,22 @@ def _take_statements(
 ) -> None:
     """Store and log what the workers hand over the intake socket."""
     from django.conf import settings
-    from django.db import connection
+    from django.db import close_old_connections, connection
 
     from firsthand.web.api.intake import IntakeServer, socket_path
     from firsthand.web.api.publish import record_files
 
     def record(files: list[bytes]) -> list[dict[str, Any]]:
-        if one_batch_at_a_time is None:
-            return record_files(files)
-        with one_batch_at_a_time:
-            return record_files(files)
+        # As Django does around each request: a connection that broke (a dropped idle
+        # PostgreSQL session, a failover) is replaced instead of failing every later batch.
+        close_old_connections()
+        try:
+            if one_batch_at_a_time is None:
+                return record_files(files)
+            with one_batch_at_a_time:
+                return record_files(files)
+        finally:
+            close_old_connections()
 
     server = IntakeServer(socket_path(settings.DATA_DIR), record, period)
     try:

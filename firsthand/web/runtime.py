@@ -197,9 +197,12 @@ def intake() -> IntakeClient | None:
         return None
     with _lock:
         if _intake is None:
-            from firsthand.web.api.intake import IntakeClient, socket_path
+            from firsthand.web.api.intake import CONNECT_SECONDS, IntakeClient, socket_path
 
-            _intake = IntakeClient(socket_path(settings.DATA_DIR))
+            # On PostgreSQL a worker that cannot reach the socket stores the row instead
+            # (publish.record_statement), so it does not wait for one to appear.
+            wait = 0.0 if settings.FIRSTHAND_DATABASE_URL else CONNECT_SECONDS
+            _intake = IntakeClient(socket_path(settings.DATA_DIR), wait)
         return _intake
 
 

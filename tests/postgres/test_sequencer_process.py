@@ -4,11 +4,13 @@ its intake socket), a second one stands by, and takes over when the first is kil
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from firsthand.web.api.intake import socket_path
 from tests.postgres.cluster import ThrowawayCluster
 from tests.serving import CliProcess as Process
 from tests.serving import running_server
@@ -65,6 +67,15 @@ def test_web_workers_publish_through_one_sequencer_and_a_standby_takes_over(
                 assert _published_again(url, tmp_path) == 4  # the same statement, as a row
                 assert _publish(url, tmp_path, "As a row.\n") == 5
                 assert _published_again(beside, tmp_path) == 5
+            # serve --workers 2 on another machine (its own copy of the data directory, the
+            # same database) while this one's sequencer holds the lock: its own sequencer
+            # stands by and has no socket, so its workers store rows for the active one.
+            monkeypatch.delenv("FIRSTHAND_INTAKE")
+            elsewhere = tmp_path / "elsewhere"
+            shutil.copytree(data, elsewhere, ignore=shutil.ignore_patterns("run", "*lock"))
+            with running_server(elsewhere, "--workers", "2") as workers:
+                assert _publish(workers, tmp_path, "While our sequencer stands by.\n") == 6
+                assert not socket_path(elsewhere).exists()  # so it went as a row
     finally:
         first.stop()
         second.stop()

@@ -11,6 +11,7 @@ from django.template import defaultfilters
 from django.test import Client
 from django.urls import NoReverseMatch, reverse, translate_url
 from django.utils import translation
+from django.utils.safestring import SafeData, mark_safe
 
 from firsthand.log.note import Signer
 from firsthand.statements.format import sign_statement
@@ -115,12 +116,14 @@ def test_translations_compiled_into_each_language_read_as_the_run_time_ones(
 
 def test_the_language_switch_goes_where_translate_url_would(client: Client) -> None:
     pages = [*_pages_of(client), "/no-such-page", "/fa/no-such-page", "/statements/999999"]
+    pages += ['/search?q=a"b<c>&x=\u0633\u0644\u0627\u0645', "/fa/search?q=%22%3C"]
     for page in pages:
         response = client.get(page)
+        request = response.wsgi_request
         for language in ("en", "fa"):
             with translation.override("fa" if page.startswith("/fa/") else "en"):  # the page's
-                assert in_language(response.wsgi_request, language) == translate_url(
-                    page, language
+                assert in_language(request, language) == translate_url(
+                    request.get_full_path(), language
                 ), (page, language)
 
 
@@ -131,3 +134,7 @@ def test_truncatechars_cuts_as_djangos_does() -> None:
         for length in (0, 1, 5, 200):
             with translation.override("fa"):
                 assert truncatechars(text, length) == defaultfilters.truncatechars(text, length)
+    safe = mark_safe("<b>bold</b> " * 40)
+    assert truncatechars(safe, 20) == defaultfilters.truncatechars(safe, 20)
+    assert isinstance(truncatechars(safe, 20), SafeData)  # not escaped a second time
+    assert truncatechars("x" * 300, "200") == defaultfilters.truncatechars("x" * 300, "200")

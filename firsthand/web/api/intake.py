@@ -76,8 +76,11 @@ class Recorded:
 class IntakeClient:
     """A web worker's side: one connection per thread, opened on first use."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, connect_seconds: float = CONNECT_SECONDS) -> None:
         self.path = path
+        # How long a request waits for a sequencer to be listening: one being started
+        # again, on SQLite; none on PostgreSQL, where a worker can store the row instead.
+        self.connect_seconds = connect_seconds
         self._local = threading.local()
 
     def record(self, statement_file: bytes, timeout: float) -> Recorded:
@@ -107,7 +110,7 @@ class IntakeClient:
         # A sequencer that died is started again within a second or two (serve.py): a
         # request waits that out rather than fail. Only then is the socket looked for
         # again and again, and only by the requests that arrive meanwhile.
-        deadline = time.monotonic() + CONNECT_SECONDS
+        deadline = time.monotonic() + self.connect_seconds
         while True:
             connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:

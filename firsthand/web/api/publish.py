@@ -92,13 +92,18 @@ def record_statement(statement: Statement, sequencer: Sequencer | None) -> tuple
         except IntakeUnavailable as error:
             if error.status != 503:
                 raise ApiError(error.status, str(error)) from None
-            raise ApiError(
-                503,
-                f"the log's sequencer could not take the statement ({error}); send it again, "
-                "it will not be logged twice",
-                retry_after=5,
-            ) from None
-        return recorded.index, recorded.checkpoint, recorded.new
+            if not settings.FIRSTHAND_DATABASE_URL:
+                raise ApiError(
+                    503,
+                    f"the log's sequencer could not take the statement ({error}); send it "
+                    "again, it will not be logged twice",
+                    retry_after=5,
+                ) from None
+            # PostgreSQL: this machine's sequencer is being started again, or stands by for
+            # one elsewhere. Store the row for whichever holds the log's lock (idempotent:
+            # a statement the socket did take is found by its leaf hash).
+        else:
+            return recorded.index, recorded.checkpoint, recorded.new
     pk, index, created = _ROWS.run(statement)
     if index is not None:
         return index, runtime.log().reader.latest().note, False

@@ -43,6 +43,7 @@ from django.template.defaultfilters import filesizeformat, linebreaks_filter, li
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse, translate_url
 from django.utils import translation
+from django.utils.encoding import iri_to_uri
 from django.utils.html import json_script
 from django.utils.text import add_truncation_text, calculate_truncate_chars_length
 from jinja2 import nodes
@@ -94,7 +95,7 @@ def _index_shape(name: str) -> tuple[str, str] | tuple[()]:
 
     Reversing costs some 40 us; the same route with another index differs only
     in those digits, which Django's int converter writes as str() does and
-    which need no quoting. A second index checks the shape against reverse().
+    which need no quoting. Three other indices check the shape against reverse().
     """
     try:
         marked = reverse(name, args=[_MARK])
@@ -104,9 +105,9 @@ def _index_shape(name: str) -> tuple[str, str] | tuple[()]:
         return ()
     before, after = marked.split(str(_MARK))
     try:
-        if reverse(name, args=[7]) != f"{before}7{after}":
+        if any(reverse(name, args=[n]) != f"{before}{n}{after}" for n in (0, 7, 10**6)):
             return ()
-    except NoReverseMatch:
+    except NoReverseMatch:  # a route that refuses some numbers: reversed every time
         return ()
     return before, after
 
@@ -159,19 +160,21 @@ def static_url(path: str) -> str:
     return found
 
 
-def truncatechars(value: object, length: int) -> str:
+def truncatechars(value: Any, length: Any) -> Any:
     """Django's truncatechars, without its loop over every character when none combines.
 
     A statement page cuts its excerpt for the description, and Django's loop
     asks unicodedata about each of the 280 characters. With no combining
     character each counts as one, so slicing gives the same text.
     """
-    text = unicodedata.normalize("NFC", str(value))
-    if length > 0 and (text.isascii() or not any(map(unicodedata.combining, text))):
+    if type(value) is not str or type(length) is not int or length <= 0:
+        return defaultfilters.truncatechars(value, length)  # (safe text stays safe there)
+    text = unicodedata.normalize("NFC", value)
+    if text.isascii() or not any(map(unicodedata.combining, text)):
         if len(text) <= length:
             return text
         return add_truncation_text(text[: calculate_truncate_chars_length(length, None)])
-    return str(defaultfilters.truncatechars(str(value), length))
+    return defaultfilters.truncatechars(value, length)
 
 
 _translated: dict[tuple[str | None, str], str] = {}
@@ -202,10 +205,13 @@ def in_language(request: Any, language: str) -> str:
     if match is None or not match.url_name:
         return translate_url(request.get_full_path(), language)
     # A route's named values, in the order its pattern names them, reverse it as arguments.
-    with translation.override(language):
-        address = url(match.view_name, *(match.args or match.kwargs.values()))
+    try:
+        with translation.override(language):
+            address = url(match.view_name, *(match.args or match.kwargs.values()))
+    except NoReverseMatch:  # (a route given extra values, say): Django's way, which keeps it
+        return translate_url(request.get_full_path(), language)
     query = request.META.get("QUERY_STRING", "")
-    return f"{address}?{query}" if query else address
+    return f"{address}?{iri_to_uri(query)}" if query else address
 
 
 def translated(language: str, message: str) -> str:
