@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -52,8 +52,23 @@ from jinja2.lexer import Token, TokenStream
 
 from firsthand.web.pages import localise
 
-_MAX_URLS = 10_000
+_MAX_REMEMBERED = 10_000
 _urls: dict[tuple[object, ...], str] = {}
+
+
+def _remembered(table: dict[Any, str], key: Any, make: Callable[[], str]) -> str:
+    """``table[key]``, made by ``make()`` the first time. The table is emptied when it is
+    full, so it stays bounded; a key that cannot be hashed is made every time."""
+    try:
+        found = table.get(key)
+    except TypeError:
+        return make()
+    if found is None:
+        found = make()
+        if len(table) >= _MAX_REMEMBERED:
+            table.clear()
+        table[key] = found
+    return found
 
 
 def url(name: str, *args: object) -> str:
@@ -63,7 +78,7 @@ def url(name: str, *args: object) -> str:
     (the header and footer). A URL depends only on what is in the key, all of
     it fixed while the process runs but the language (i18n_patterns adds /fa/).
     A URL of one index (a statement, its bundle) is different on nearly every
-    page, so it is made from its route's shape instead (_with_index).
+    page, so it is made from its route's shape instead (_index_shape).
     """
     key = (name, args, translation.get_language(), get_script_prefix(), get_urlconf())
     if len(args) == 1 and type(args[0]) is int and args[0] >= 0:
@@ -72,16 +87,7 @@ def url(name: str, *args: object) -> str:
             shape = _index_shapes[key[0:1] + key[2:]] = _index_shape(name)
         if shape:
             return f"{shape[0]}{args[0]}{shape[1]}"
-    try:
-        found = _urls.get(key)
-    except TypeError:  # an argument that cannot be a key: reverse it every time
-        return reverse(name, args=args)
-    if found is None:
-        found = reverse(name, args=args)
-        if len(_urls) >= _MAX_URLS:
-            _urls.clear()
-        _urls[key] = found
-    return found
+    return _remembered(_urls, key, lambda: reverse(name, args=args))
 
 
 # Digits that no log's index reaches and that no route holds elsewhere.
@@ -120,17 +126,7 @@ def _remembered_urls() -> Any:
     def url_here(name: str, *args: object) -> str:
         if len(args) == 1 and type(args[0]) is int:
             return url(name, *args)  # one of a million indices: made from its shape, not kept
-        key = (name, args)
-        try:
-            found = remembered.get(key)
-        except TypeError:
-            return url(name, *args)
-        if found is None:
-            found = url(name, *args)
-            if len(remembered) >= _MAX_URLS:
-                remembered.clear()
-            remembered[key] = found
-        return found
+        return _remembered(remembered, (name, args), lambda: url(name, *args))
 
     return url_here
 
@@ -154,10 +150,7 @@ _static: dict[str, str] = {}
 
 def static_url(path: str) -> str:
     """Django's static(), remembered: STATIC_URL and the files' names do not change."""
-    found = _static.get(path)
-    if found is None:
-        found = _static[path] = static(path)
-    return found
+    return _remembered(_static, path, lambda: static(path))
 
 
 def truncatechars(value: Any, length: Any) -> Any:
@@ -183,14 +176,9 @@ _translated: dict[tuple[str | None, str], str] = {}
 def gettext(message: str) -> str:
     """Django's gettext, each answer remembered by language: a statement page asks for
     thirty, and each went through Django's translation lookups anew."""
-    key = (translation.get_language(), message)
-    found = _translated.get(key)
-    if found is None:
-        found = translation.gettext(message)
-        if len(_translated) >= _MAX_URLS:  # only the templates' literals: never reached
-            _translated.clear()
-        _translated[key] = found
-    return found
+    return _remembered(
+        _translated, (translation.get_language(), message), lambda: translation.gettext(message)
+    )
 
 
 def in_language(request: Any, language: str) -> str:
