@@ -11,9 +11,11 @@ $(VENV)/bin/activate:
 	$(PY) -m pip install --quiet --upgrade pip
 
 install: $(VENV)/bin/activate
+	scripts/run-deps.sh
 	$(PY) -m pip install --quiet -e .
 
 install-test: $(VENV)/bin/activate
+	scripts/run-deps.sh
 	scripts/system-deps.sh
 	$(PY) -m pip install --quiet -e '.[test,bench]'
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests need, only those missing, so a warm machine skips apt.
 set -euo pipefail
+# libicu-dev, pkg-config: PyICU builds against ICU (TR39 look-alike names);
 # postgresql: the PostgreSQL back end's tests (a throw-away cluster);
 # golang: the interop checker (Go's x/mod); chromium + fonts: browser tests (Persian glyphs);
 # ffmpeg, mat2, exiftool: media cleaning and its read-back;
 # ceph-mon, ceph-osd, radosgw: a real S3-compatible server for the tile and media export tests;
 # wrk: the load generator of bench/web.py and bench/load.py (`make bench`).
-packages=(postgresql golang-go golang-golang-x-mod-dev chromium fonts-noto-core ffmpeg mat2
+packages=(libicu-dev pkg-config postgresql golang-go golang-golang-x-mod-dev chromium fonts-noto-core ffmpeg mat2
   libimage-exiftool-perl ceph-mon ceph-osd radosgw wrk)
 missing=()
 for p in "${packages[@]}"; do

@@ -41,6 +41,7 @@ from firsthand.statements.errors import (
     StatementFromTheFuture,
     WrongAuthor,
 )
+from firsthand.statements.identity import check_label
 
 VERSION = "firsthand-statement/v1"
 KINDS = (
@@ -522,7 +523,58 @@ def read_statement(
         raise MalformedStatement("the body is not valid UTF-8") from None
     head, note = open_head(head_bytes, now=now)
     _verify_body(head, body, body_bytes, max_body)  # body_bytes is body's exact UTF-8
+    check_new_head(head, note)
     return Statement(head_bytes, head, note, body)
+
+
+def check_new_head(head: Head, note: Note) -> None:
+    """The rules a statement logged from now on must meet, beyond what reading an old one needs.
+
+    Names are labels without invisible characters (identity.check_label), and a key
+    rotation carries the new key's signature too (rotation_accepted_by_new_key).
+    Statements logged before these rules stay readable: open_head does not apply them,
+    and the pages decide what an old one-way rotation is worth (it is never followed).
+    """
+    check_label(head.author.name, "the author key's name")
+    if head.subject is not None:
+        check_label(head.subject.name, "the subject key's name")
+    if head.new_key is not None:
+        check_label(head.new_key.name, "the new key's name")
+    if head.name is not None:
+        check_label(head.name, "the display name")
+    if head.kind == "key-rotation" and not rotation_accepted_by_new_key(head, note):
+        raise WrongAuthor(
+            "a key rotation must be signed by both keys: the old key that hands over and the new "
+            "key that accepts (sign it with both; `firsthand sign --kind key-rotation --new-key "
+            "NEW.key`), so that no one can claim a key that is not theirs"
+        )
+
+
+def rotation_accepted_by_new_key(head: Head, note: Note) -> bool:
+    """Whether a key rotation's note carries a valid signature by the new key it names.
+
+    A rotation signed by the old key alone is one-way: anyone can name any key as
+    their "new" one, so such a rotation is shown but never followed (docs/statement-format.md).
+    """
+    new_key = head.new_key
+    if head.kind != "key-rotation" or new_key is None or new_key == head.author:
+        return False
+    try:
+        verify_note(Note(note.text, note.signatures), [new_key])
+    except LogError:
+        return False
+    return True
+
+
+def rotation_is_two_way(head_bytes: bytes) -> bool:
+    """rotation_accepted_by_new_key for a signed head as logged; False for anything else."""
+    try:
+        unverified = parse_note(head_bytes)
+        head = parse_head_text(unverified.text)
+        verify_note(unverified, [head.author])
+    except (LogError, MalformedStatement):
+        return False
+    return rotation_accepted_by_new_key(head, unverified)
 
 
 def sign_statement(
@@ -539,8 +591,12 @@ def sign_statement(
     seen_at: str | None = None,
     reason: str | None = None,
     name: str | None = None,
+    cosigners: Sequence[Signer] = (),
 ) -> Statement:
-    """Sign a body as a statement by ``signer``; the result verifies with read_statement."""
+    """Sign a body as a statement by ``signer``; the result verifies with read_statement.
+
+    ``cosigners`` sign the head too: a key rotation is signed by its new key as well.
+    """
     check_body(body)
     time = (time or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     head = Head(
@@ -560,5 +616,5 @@ def sign_statement(
     )
     text = head.text()
     parse_head_text(text)  # the same checks a reader will make
-    head_bytes = sign_note(text, signer)
+    head_bytes = sign_note(text, signer, *cosigners)
     return read_statement(head_bytes + b"\n" + body.encode("utf-8"), now=time)
