@@ -38,9 +38,10 @@ from firsthand.attribution.fingerprints import (
 from firsthand.attribution.normalise import word_list
 from firsthand.attribution.postings import PostingMap
 from firsthand.attribution.records import SIGNED_KINDS, StatementRecord, denied_texts
+from firsthand.log.errors import LogError
 from firsthand.statements.format import KINDS, Reference
+from firsthand.statements.identity import fingerprint_of_text, is_fingerprint
 
-_HEX = frozenset("0123456789abcdef")
 # A fingerprint held by more entries than this is too common to narrow a search down.
 COMMON_KEY = 50_000
 
@@ -74,27 +75,30 @@ def text_key(words: Sequence[str]) -> str:
 
 
 def author_matcher(authors: Iterable[str]) -> frozenset[str]:
-    """Check and collect the authors a check is about: verifier keys or 8-hex key IDs."""
+    """The fingerprints of the authors a check is about: verifier keys or 64-hex fingerprints.
+
+    An author is their public key (statements/identity.py). The 8-hex C2SP key ID is
+    refused: it is 32 bits over a name the key holder chose, so anyone can make a key
+    whose ID is another author's, and a check by it would count the impostor's words.
+    """
     wanted = set()
     for author in authors:
-        fields = author.split("+")
-        key_id = len(fields) == 1 and len(author) == 8 and all(c in _HEX for c in author)
-        if key_id or (len(fields) >= 3 and len(fields[1]) == 8):
+        if is_fingerprint(author):
             wanted.add(author)
-        else:
+            continue
+        try:
+            wanted.add(fingerprint_of_text(author))
+        except (LogError, ValueError):
             raise UnknownAuthor(
                 f"{author[:40]!r} is not an author: give a verifier key "
-                "(name+hhhhhhhh+base64) or its 8-hex key ID"
-            )
+                "(name+hhhhhhhh+base64) or its 64-hex fingerprint"
+            ) from None
     return frozenset(wanted)
 
 
 def author_is(author: str, wanted: frozenset[str]) -> bool:
-    """Whether a record's author is one of wanted (by whole key, or by key ID)."""
-    if author in wanted:
-        return True
-    fields = author.split("+")
-    return len(fields) >= 3 and fields[1] in wanted
+    """Whether a record's author (a verifier key's text) is one of wanted (fingerprints)."""
+    return fingerprint_of_text(author) in wanted
 
 
 class AttributionIndex:

@@ -90,26 +90,41 @@ def _arabic_letter(ch: str) -> bool:
     )
 
 
+def _invisible_at(label: str, position: int) -> bool:
+    ch = label[position]
+    if ch == ZWNJ:
+        before = label[position - 1] if position > 0 else ""
+        after = label[position + 1] if position + 1 < len(label) else ""
+        return not (before and after and _arabic_letter(before) and _arabic_letter(after))
+    if unicodedata.category(ch) in ("Cf", "Cc", "Co", "Cn", "Cs", "Zl", "Zp"):
+        return True
+    code = ord(ch)
+    return code in _BLANK or any(low <= code <= high for low, high in _IGNORABLE_RANGES)
+
+
 def invisible_character(label: str) -> tuple[int, str] | None:
     """The position and character of the first invisible character in a label, if any.
 
     A zero-width non-joiner between two Arabic-script letters is Persian spelling,
-    not a trick: it is allowed there and nowhere else (once, not doubled).
+    not a trick: it is allowed there and nowhere else.
     """
     for position, ch in enumerate(label):
-        code = ord(ch)
-        category = unicodedata.category(ch)
-        if ch == ZWNJ:
-            before = label[position - 1] if position > 0 else ""
-            after = label[position + 1] if position + 1 < len(label) else ""
-            if before and after and _arabic_letter(before) and _arabic_letter(after):
-                continue
-            return position, ch
-        if category in ("Cf", "Cc", "Co", "Cn", "Cs", "Zl", "Zp"):
-            return position, ch
-        if code in _BLANK or any(low <= code <= high for low, high in _IGNORABLE_RANGES):
+        if _invisible_at(label, position):
             return position, ch
     return None
+
+
+def visible_label(label: str) -> str:
+    """The label with each invisible character written out as ⟦U+XXXX⟧, for display.
+
+    Names logged before check_label existed may hold them; a page shows what is
+    there rather than let a hidden character pass for nothing.
+    """
+    if label.isascii() and label.isprintable():
+        return label
+    return "".join(
+        f"⟦U+{ord(ch):04X}⟧" if _invisible_at(label, i) else ch for i, ch in enumerate(label)
+    )
 
 
 def check_label(label: str, what: str) -> None:

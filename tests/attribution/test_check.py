@@ -19,6 +19,7 @@ from firsthand.attribution import (
 )
 from firsthand.log.note import Signer
 from firsthand.statements.format import Reference, Statement, sign_statement
+from firsthand.statements.identity import fingerprint
 
 TIME = datetime(2026, 1, 31, 9, 30, tzinfo=UTC)
 RANA = Signer.from_seed("rana.example", bytes(range(32)))
@@ -169,8 +170,15 @@ def test_named_authors_decide_and_other_keys_are_reported_beside(published) -> N
     result = check(index, LEFT, [TOMAS.verifier().text()])
     assert result.verdict == "unknown"
     assert [f.verdict for f in result.other_findings] == ["signed"]
-    by_key_id = check(index, LEFT, [RANA.verifier().key_id.hex()])
-    assert by_key_id.verdict == "signed"
+    by_fingerprint = check(index, LEFT, [fingerprint(RANA.verifier())])
+    assert by_fingerprint.verdict == "signed"
+
+
+def test_a_key_id_is_not_an_author(published) -> None:
+    # 32 bits over a name the key holder chose: anyone can make a key that shares it.
+    index, _ = published
+    with pytest.raises(UnknownAuthor, match="fingerprint"):
+        check(index, LEFT, [RANA.verifier().key_id.hex()])
 
 
 def test_a_withheld_body_is_never_matched() -> None:

@@ -21,9 +21,11 @@ from firsthand.log.note import Signer
 from firsthand.log.sequencer import PoolFull, Sequencer
 from firsthand.statements.bundle import verify_bundle
 from firsthand.statements.format import Reference, Statement, sign_statement
+from firsthand.statements.identity import fingerprint
 from firsthand.web import runtime
 from firsthand.web.api import ratelimit
 from firsthand.web.api.urls import urlpatterns
+from tests.forging import one_way_rotation
 from tests.web.conftest import log_of_its_own
 
 URL = "/api/v1/statements"
@@ -172,6 +174,7 @@ def test_a_persian_statement_round_trips_through_get(client: Client) -> None:
     assert got["kind"] == "testimony"
     assert got["author"] == {
         "key": statement.head.author.text(),
+        "fingerprint": fingerprint(statement.head.author),
         "key_id": statement.head.author.key_id.hex(),
         "name": "maryam.example",
     }
@@ -207,32 +210,36 @@ def test_the_author_page_lists_statements_newest_first_and_the_denials(client: C
     )
     first = publish(client, said)["index"]
     second = publish(client, denied)["index"]
-    key_id = signer.key_id.hex()
-    response = client.get(f"/api/v1/authors/{key_id}")
+    author = fingerprint(signer.verifier())
+    response = client.get(f"/api/v1/authors/{author}")
     assert response.status_code == 200
     page = response.json()
-    assert page["key_id"] == key_id
+    assert page["fingerprint"] == author
     assert page["keys"] == [signer.verifier().text()]
     assert [s["index"] for s in page["statements"]] == [second, first]
     assert [d["index"] for d in page["denials"]] == [second]
     assert page["denials"][0]["refers"] == ["text:" + "ab" * 32]
     assert page["vouches_received"] == [] and page["rotations"] == []
-    assert client.get(f"/api/v1/authors/{key_id.upper()}").json() == page
+    assert client.get(f"/api/v1/authors/{author.upper()}").json() == page
+    # An old link by the short key ID: one key has it here, so it leads there.
+    old_link = client.get(f"/api/v1/authors/{signer.key_id.hex()}")
+    assert old_link.status_code == 302 and old_link["Location"].endswith(f"/authors/{author}")
 
 
 def test_the_author_page_lists_vouches_received_and_key_rotations(client: Client) -> None:
     carol, dave, carol_new = (Signer.generate(n) for n in ("carol.example", "dave.example", "c2"))
     vouch = sign_statement(dave, "I know Carol.", kind="vouch", subject=carol.verifier())
-    rotation = sign_statement(
-        carol, "My new key.", kind="key-rotation", new_key=carol_new.verifier()
-    )
+    rotation = rotate(carol, carol_new)
     vouch_index = publish(client, vouch)["index"]
     rotation_index = publish(client, rotation)["index"]
-    page = client.get(f"/api/v1/authors/{carol.key_id.hex()}").json()
+    page = client.get(f"/api/v1/authors/{fingerprint(carol.verifier())}").json()
     assert [v["index"] for v in page["vouches_received"]] == [vouch_index]
-    assert page["vouches_received"][0]["author_key"] == dave.verifier().text()
+    assert page["vouches_received"][0]["author"]["key"] == dave.verifier().text()
+    assert page["vouches_received"][0]["author"]["fingerprint"] == fingerprint(dave.verifier())
     assert [r["index"] for r in page["rotations"]] == [rotation_index]
     assert page["rotations"][0]["new_key"] == carol_new.verifier().text()
+    assert page["rotations"][0]["new_key_fingerprint"] == fingerprint(carol_new.verifier())
+    assert page["rotations"][0]["two_way"] is True
 
 
 def test_a_key_rotation_merges_the_new_keys_later_statements_into_the_authors_page(
@@ -245,26 +252,19 @@ def test_a_key_rotation_merges_the_new_keys_later_statements_into_the_authors_pa
     second = publish(client, rotate(new, newer))["index"]
     latest = publish(client, signed_by(newer, "Written with my third key."))["index"]
 
-    page = client.get(f"/api/v1/authors/{old.key_id.hex()}").json()
-    assert page["successor_key_ids"] == [new.key_id.hex(), newer.key_id.hex()]
+    page = client.get(f"/api/v1/authors/{fingerprint(old.verifier())}").json()
+    assert page["successors"] == [fingerprint(new.verifier()), fingerprint(newer.verifier())]
     assert [s["index"] for s in page["statements"]] == [latest, second, after, first, before]
 
 
-def test_a_rotation_naming_someone_elses_key_is_listed_but_never_merged(client: Client) -> None:
+def test_a_one_way_rotation_naming_someone_elses_key_is_refused(client: Client) -> None:
     victim, impostor = Signer.generate("victim.example"), Signer.generate("impostor.example")
-    victims = publish(client, signed_by(victim, "My own words."))["index"]
-    fake = publish(client, signed_by(impostor, "A fabricated confession."))["index"]
-    claim = publish(client, rotate(impostor, victim))["index"]
-
-    page = client.get(f"/api/v1/authors/{victim.key_id.hex()}").json()
-    assert [s["index"] for s in page["statements"]] == [victims]
-    assert [r["index"] for r in page["rotations_received"]] == [claim]
-    assert page["rotations_received"][0]["author_key"] == impostor.verifier().text()
-    # The impostor's own page does follow its rotation: that is its claim, not the victim's.
-    assert fake in [
-        s["index"]
-        for s in client.get(f"/api/v1/authors/{impostor.key_id.hex()}").json()["statements"]
-    ]
+    publish(client, signed_by(victim, "My own words."))
+    answer = post(client, one_way_rotation(impostor, victim))
+    assert answer.status == 422
+    assert "signed by both keys" in answer.json["error"]
+    page = client.get(f"/api/v1/authors/{fingerprint(victim.verifier())}").json()
+    assert page["rotations_received"] == []
 
 
 def signed_by(signer: Signer, text: str) -> Statement:
@@ -272,13 +272,16 @@ def signed_by(signer: Signer, text: str) -> Statement:
 
 
 def rotate(old: Signer, new: Signer) -> Statement:
-    return sign_statement(old, "My new key.", kind="key-rotation", new_key=new.verifier())
+    return sign_statement(
+        old, "My new key.", kind="key-rotation", new_key=new.verifier(), cosigners=[new]
+    )
 
 
 def test_an_unknown_author_is_a_json_404(client: Client) -> None:
     response = client.get("/api/v1/authors/00000000")
     assert response.status_code == 404
     assert "00000000" in response.json()["error"]
+    assert client.get("/api/v1/authors/" + "0" * 64).status_code == 404
     assert client.get("/api/v1/authors/xyz").status_code == 404
 
 
@@ -408,7 +411,9 @@ def test_the_openapi_document_is_json_and_describes_every_route(client: Client) 
     assert refs <= set(document["components"]["schemas"])
     for operations in document["paths"].values():
         for operation in operations.values():
-            assert "200" in operation["responses"] or "201" in operation["responses"]
+            # Every operation answers with something: a result, or (an old author link by
+            # key ID) a redirect or the list of the keys it may mean.
+            assert {"200", "201", "302"} & set(operation["responses"])
 
 
 def test_the_migrations_match_the_model() -> None:

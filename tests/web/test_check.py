@@ -14,6 +14,7 @@ from django.test import Client, override_settings
 from firsthand.attribution import normalised_hash
 from firsthand.log.note import Signer
 from firsthand.statements.format import Reference, Statement, sign_statement
+from firsthand.statements.identity import fingerprint
 from firsthand.web import runtime
 from firsthand.web.api import ratelimit
 from firsthand.web.api.attribution_index import ReadersWriterLock, SiteIndex, site_index
@@ -150,10 +151,13 @@ def test_asked_about_another_author_a_signed_text_is_unknown_and_reported_beside
 ) -> None:
     answer = ask(site, LEFT, author=OMID.verifier().key_id.hex().upper())
     assert answer["verdict"] == "unknown"
+    omid = fingerprint(OMID.verifier())
     assert answer["author"] == {
         "given": OMID.verifier().key_id.hex().upper(),
         "as": "key ID",
-        "key_ids": [OMID.verifier().key_id.hex()],
+        "fingerprints": [omid],
+        "ambiguous": False,
+        "keys": [{"fingerprint": omid, "key": OMID.verifier().text(), "name": "omid.example"}],
     }
     assert [m["verdict"] for m in answer["other_matches"]] == ["signed"]
 
@@ -161,7 +165,7 @@ def test_asked_about_another_author_a_signed_text_is_unknown_and_reported_beside
 def test_an_author_name_nobody_here_has_is_unknown_and_says_so(site: dict[str, Any]) -> None:
     answer = ask(site, LEFT, author="nobody.example")
     assert answer["verdict"] == "unknown"
-    assert answer["author"]["key_ids"] == []
+    assert answer["author"]["fingerprints"] == []
     assert "nobody.example" in answer["message"]
     assert answer["other_matches"][0]["statement"]["index"] == site["indices"]["left"]
 

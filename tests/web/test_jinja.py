@@ -15,6 +15,7 @@ from django.utils.safestring import SafeData, mark_safe
 
 from firsthand.log.note import Signer
 from firsthand.statements.format import sign_statement
+from firsthand.statements.identity import fingerprint
 from firsthand.web.api import ratelimit
 from firsthand.web.pages import pagecache
 from firsthand.web.pages.jinja import PagesEnvironment, in_language, truncatechars, url
@@ -64,7 +65,7 @@ def test_what_an_author_wrote_is_escaped_on_every_page_that_shows_it(client: Cli
         "/api/v1/statements", data=statement.file_bytes(), content_type="text/plain"
     ).json()
     pages = [f"/statements/{answer['index']}", "/", "/fa/", "/search?q=alert"]
-    pages.append(f"/authors/{statement.head.author.key_id.hex()}")
+    pages.append(f"/authors/{fingerprint(statement.head.author)}")
     for page in pages:
         html = client.get(page).content.decode()
         assert "<script>alert" not in html and "<img src=x" not in html, page
@@ -92,7 +93,7 @@ def _pages_of(client: Client) -> list[str]:
     answer = client.post(
         "/api/v1/statements", data=first.file_bytes(), content_type="text/plain"
     ).json()
-    key = first.head.author.key_id.hex()
+    key = fingerprint(first.head.author)
     pages = ["/", "/?page=1", f"/statements/{answer['index']}", f"/authors/{key}", "/search?q=x"]
     pages += ["/write", "/identity", "/about", "/check"]
     return pages + ["/fa" + page for page in pages]

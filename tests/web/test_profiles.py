@@ -10,6 +10,7 @@ from django.test import Client
 
 from firsthand.log.note import Signer
 from firsthand.statements.format import sign_statement
+from firsthand.statements.identity import fingerprint
 from firsthand.web.api.publish import record_statement
 from tests.web.conftest import log_of_its_own
 
@@ -35,7 +36,7 @@ def client(database: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 
 def test_the_author_page_shows_the_newest_signed_display_name_and_bio(client: Client) -> None:
-    page = client.get(f"/authors/{PARISA.key_id.hex()}").content.decode()
+    page = client.get(f"/authors/{fingerprint(PARISA.verifier())}").content.decode()
     assert '<h1 dir="auto">پریسا م.</h1>' in page
     bio = page.split('class="bio" dir="auto" lang="fa">', 1)[1].split("</p>", 1)[0]
     assert "از حلقه جدا شدم" in bio  # the newest profile's, not "An old bio."
@@ -43,7 +44,7 @@ def test_the_author_page_shows_the_newest_signed_display_name_and_bio(client: Cl
 
 
 def test_the_api_gives_the_profile_with_the_statement_that_set_it(client: Client) -> None:
-    author = client.get(f"/api/v1/authors/{PARISA.key_id.hex()}").json()
+    author = client.get(f"/api/v1/authors/{fingerprint(PARISA.verifier())}").json()
     assert author["profile"]["name"] == "پریسا م."
     assert author["profile"]["lang"] == "fa" and not author["profile"]["withheld"]
     statement = client.get(f"/api/v1/statements/{author['profile']['index']}").json()
@@ -57,7 +58,7 @@ def test_an_author_without_a_profile_is_shown_by_key_name(client: Client) -> Non
     sequencer = runtime.sequencer()
     assert sequencer is not None
     record_statement(sign_statement(other, "No profile here.\n"), sequencer)
-    author = client.get(f"/api/v1/authors/{other.key_id.hex()}").json()
+    author = client.get(f"/api/v1/authors/{fingerprint(other.verifier())}").json()
     assert author["profile"] is None
-    page = client.get(f"/authors/{other.key_id.hex()}").content.decode()
+    page = client.get(f"/authors/{fingerprint(other.verifier())}").content.decode()
     assert "<h1><bdi>omid.example</bdi></h1>" in page

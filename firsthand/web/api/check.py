@@ -32,8 +32,10 @@ from firsthand.attribution import (
 )
 from firsthand.log.errors import LogError
 from firsthand.log.note import Verifier
+from firsthand.statements.identity import fingerprint, short_fingerprint
 from firsthand.web.api import ratelimit
 from firsthand.web.api.attribution_index import IndexNotReady, site_index
+from firsthand.web.api.authors import KnownKey, keys_named, keys_with_display_name, keys_with_key_id
 from firsthand.web.api.errors import ApiError
 from firsthand.web.api.models import PublishedStatement
 
@@ -41,6 +43,7 @@ from firsthand.web.api.models import PublishedStatement
 # about 2 MB, and JSON escapes add some more.
 DEFAULT_MAX_CHECK_BYTES = 4_000_000
 _KEY_ID = re.compile(r"[0-9a-fA-F]{8}")
+_FINGERPRINT = re.compile(r"[0-9a-fA-F]{64}")
 _ACCEPTED_TYPES = ("application/json", "text/plain", "")
 _JSON = {"ensure_ascii": False}
 
@@ -56,11 +59,21 @@ class BadCheck(Exception):
 
 @dataclass(frozen=True)
 class AuthorAsked:
-    """Who the check was about: what was typed, and the key IDs it stands for here."""
+    """Who the check was about: what was typed, and every key here it may mean.
+
+    A whole key or a fingerprint means one key. A name or an 8-hex key ID is not an
+    identity: it means every key here that carries it (exact name, or signed display
+    name; key ID), which may be several, and the verdict must then say which key.
+    """
 
     given: str
-    how: str  # "key", "key ID" or "name"
-    key_ids: tuple[str, ...]
+    how: str  # "key", "fingerprint", "key ID" or "name"
+    fingerprints: tuple[str, ...]
+    keys: tuple[KnownKey, ...] = ()
+
+    @property
+    def ambiguous(self) -> bool:
+        return len(self.fingerprints) > 1
 
 
 @dataclass(frozen=True)
@@ -73,6 +86,7 @@ class Logged:
     lang: str
     author_key: str
     author_key_id: str
+    author_fingerprint: str
 
     @property
     def author_name(self) -> str:
@@ -93,7 +107,7 @@ class Answer:
 
 
 def resolve_author(given: str) -> AuthorAsked | None:
-    """A verifier key, an 8-hex key ID, or a key's name (as pages show it), as key IDs."""
+    """A verifier key, a fingerprint, an 8-hex key ID, or a name, as the keys it may mean."""
     given = given.strip()
     if not given:
         return None
@@ -102,21 +116,22 @@ def resolve_author(given: str) -> AuthorAsked | None:
             key = Verifier.from_text(given)
         except (LogError, ValueError):
             raise BadCheck(
-                "the author is not a verifier key (name+hhhhhhhh+base64): "
-                "give the whole key, its 8-hex key ID, or the key's name"
+                "the author is not a verifier key (name+hhhhhhhh+base64): give the whole key, "
+                "its 64-hex fingerprint, its 8-hex key ID, or the key's name"
             ) from None
-        return AuthorAsked(given, "key", (key.key_id.hex(),))
+        return AuthorAsked(given, "key", (fingerprint(key),))
+    if _FINGERPRINT.fullmatch(given):
+        return AuthorAsked(given, "fingerprint", (given.lower(),))
     if _KEY_ID.fullmatch(given):
-        return AuthorAsked(given, "key ID", (given.lower(),))
+        keys = tuple(keys_with_key_id(given))
+        return AuthorAsked(given, "key ID", tuple(k.fingerprint for k in keys), keys)
     if len(given) > 200:
-        raise BadCheck("the author is longer than any key name: give a key ID or a key")
-    # Key names hold no spaces or '+', so "name+" matches exactly that name's keys.
-    key_ids = (
-        PublishedStatement.objects.filter(author_key__istartswith=given + "+", index__isnull=False)
-        .values_list("author_key_id", flat=True)
-        .distinct()
-    )
-    return AuthorAsked(given, "name", tuple(sorted(set(key_ids))))
+        raise BadCheck("the author is longer than any key name: give a fingerprint or a key")
+    # Exactly this name, as a key's name or as a signed display name: no case folding, since
+    # a name is the key holder's choice and "maryam" may be someone else than "Maryam".
+    found = {k.fingerprint: k for k in (*keys_named(given), *keys_with_display_name(given))}
+    keys = tuple(sorted(found.values(), key=lambda k: (-k.statements, k.fingerprint)))
+    return AuthorAsked(given, "name", tuple(k.fingerprint for k in keys), keys)
 
 
 def _about_nobody(result: CheckResult) -> CheckResult:
@@ -130,11 +145,13 @@ def who_said(text: str, author: str = "") -> Answer:
     asked = resolve_author(author)
     try:
         with site_index().reading() as index:
-            if asked is not None and not asked.key_ids:
+            if asked is not None and not asked.fingerprints:
                 result = _about_nobody(check(index, text))
                 result = replace(result, message=_nobody_message(asked, result))
             else:
-                result = check(index, text, asked.key_ids if asked else ())
+                result = check(index, text, asked.fingerprints if asked else ())
+                if asked is not None and asked.ambiguous:
+                    result = replace(result, message=_several_message(asked, result))
     except TextTooLong as error:
         raise BadCheck(str(error), 413, "too long") from None
     except NothingToCheck as error:
@@ -150,6 +167,15 @@ def _nobody_message(asked: AuthorAsked, result: CheckResult) -> str:
     )
 
 
+def _several_message(asked: AuthorAsked, result: CheckResult) -> str:
+    keys = "; ".join(f"{k.name} {short_fingerprint(k.fingerprint)}" for k in asked.keys)
+    return (
+        f"{len(asked.fingerprints)} different keys here go by {asked.given!r} ({keys}): a name "
+        "or key ID is not an identity, so each finding names the key that signed it. "
+        + result.message
+    )
+
+
 def _logged(result: CheckResult) -> dict[str, Logged]:
     leaves = {
         leaf
@@ -158,9 +184,15 @@ def _logged(result: CheckResult) -> dict[str, Logged]:
     }
     rows = PublishedStatement.objects.filter(leaf_hash__in=leaves, index__isnull=False)
     return {
-        leaf: Logged(index, leaf, kind, lang, key, key_id)
-        for leaf, index, kind, lang, key, key_id in rows.values_list(
-            "leaf_hash", "index", "kind", "lang", "author_key", "author_key_id"
+        leaf: Logged(index, leaf, kind, lang, key, key_id, fp)
+        for leaf, index, kind, lang, key, key_id, fp in rows.values_list(
+            "leaf_hash",
+            "index",
+            "kind",
+            "lang",
+            "author_key",
+            "author_key_id",
+            "author_fingerprint",
         )
     }
 
@@ -185,7 +217,12 @@ def _statement(request: HttpRequest, answer: Answer, leaf: str) -> dict[str, Any
         "leaf_hash": leaf,
         "kind": row.kind,
         "lang": row.lang,
-        "author": {"key": row.author_key, "key_id": row.author_key_id, "name": row.author_name},
+        "author": {
+            "key": row.author_key,
+            "fingerprint": row.author_fingerprint,
+            "key_id": row.author_key_id,
+            "name": row.author_name,
+        },
         **_urls(request, row.index),
     }
 
@@ -233,7 +270,12 @@ def answer_json(request: HttpRequest, answer: Answer) -> dict[str, Any]:
         else {
             "given": answer.author.given,
             "as": answer.author.how,
-            "key_ids": list(answer.author.key_ids),
+            "fingerprints": list(answer.author.fingerprints),
+            "ambiguous": answer.author.ambiguous,
+            "keys": [
+                {"fingerprint": k.fingerprint, "key": k.key, "name": k.name}
+                for k in answer.author.keys
+            ],
         },
         "matches": [_finding(request, answer, f) for f in result.findings],
         "other_matches": [_finding(request, answer, f) for f in result.other_findings],

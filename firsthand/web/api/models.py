@@ -10,11 +10,16 @@ completes. Nothing here names the client that sent it.
 from __future__ import annotations
 
 import functools
+import hashlib
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, models
+from django.db import connection, models, transaction
+
+from firsthand.statements.format import Head
+from firsthand.statements.identity import fingerprint, skeleton
 
 
 class PublishedStatement(models.Model):
@@ -29,6 +34,10 @@ class PublishedStatement(models.Model):
     author_key: models.TextField[str, str] = (
         models.TextField()
     )  # verifier key text: name+hhhhhhhh+base64
+    # The author's identity: SHA-256 of the public key alone (statements/identity.py).
+    author_fingerprint: models.CharField[str, str] = models.CharField(max_length=64)
+    # The C2SP key ID (32 bits over name and key): a hint, kept only so that an old
+    # /authors/<key ID> link can list the keys it may mean. Never an identity.
     author_key_id: models.CharField[str, str] = models.CharField(max_length=8, db_index=True)
     kind: models.CharField[str, str] = models.CharField(max_length=20, db_index=True)
     lang: models.CharField[str, str] = models.CharField(max_length=35)
@@ -37,9 +46,13 @@ class PublishedStatement(models.Model):
     )  # the head's time line: the author's claim
     refers = models.JSONField(default=list)  # ["leaf:<hex>" | "text:<hex>", ...]
     media = models.JSONField(default=list)  # [{"sha256", "type", "size"}, ...]
-    # The key ID of a vouch's subject, so an author page can list the vouches it received.
+    # The key a vouch is about, or a rotation's new key: its key ID (a hint, as above) and
+    # its fingerprint, so an author page can list the vouches and rotations it received.
     subject_key_id: models.CharField[str, str] = models.CharField(
         max_length=8, blank=True, default="", db_index=True
+    )
+    subject_fingerprint: models.CharField[str, str] = models.CharField(
+        max_length=64, blank=True, default=""
     )
     received_at: models.DateTimeField[datetime, datetime] = models.DateTimeField(auto_now_add=True)
     # The operator's logged withholding notice for this statement, if any. Its body
@@ -56,10 +69,41 @@ class PublishedStatement(models.Model):
             models.Index(
                 fields=["id"], name="statement_awaiting_index", condition=models.Q(index=None)
             ),
+            # Named, not db_index=True, so that migration 0007 adds them without making
+            # SQLite copy the table (which would drop the search triggers).
+            models.Index(fields=["author_fingerprint"], name="statement_author"),
+            models.Index(fields=["subject_fingerprint"], name="statement_subject"),
         )
 
     def __str__(self) -> str:
-        return f"statement {self.index} ({self.kind}) by {self.author_key_id}"
+        return f"statement {self.index} ({self.kind}) by {self.author_fingerprint[:16]}"
+
+
+class AuthorLabel(models.Model):
+    """A name an author's key carries, or a display name its profile gave, with its skeleton.
+
+    Written when a statement is stored, once per (author, label). Names are the
+    author's to choose, so two authors may choose names that look alike; their
+    Unicode TR39 skeletons (statements.identity.skeleton) are equal then, and this
+    table finds the other authors an author page must warn about with one lookup.
+    """
+
+    fingerprint: models.CharField[str, str] = models.CharField(max_length=64)
+    label: models.TextField[str, str] = models.TextField()
+    # SHA-256 (hex) of the label and of its skeleton: a key name has no length limit of
+    # its own, and an index over hashes takes any label (PostgreSQL's btree does not).
+    label_hash: models.CharField[str, str] = models.CharField(max_length=64)
+    skeleton_hash: models.CharField[str, str] = models.CharField(max_length=64)
+    is_display_name: models.BooleanField[bool, bool] = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=["fingerprint", "label_hash"], name="author_label_once"),
+        )
+        indexes = (models.Index(fields=["skeleton_hash"], name="author_label_skeleton"),)
+
+    def __str__(self) -> str:
+        return f"{self.label!r} of {self.fingerprint[:16]}"
 
 
 # A statement's media and references, one row each, so that "which statements list this
@@ -139,6 +183,57 @@ def list_contents(rows: Iterable[Contents], *, batch_size: int = 2000) -> None:
     media, references = contents_of(rows)
     StatementMedia.objects.bulk_create(media, batch_size=batch_size, ignore_conflicts=True)
     StatementReference.objects.bulk_create(references, batch_size=batch_size, ignore_conflicts=True)
+
+
+# (fingerprint, label) pairs this process has listed: an author signs many statements
+# under one name, and each would otherwise cost an INSERT that changes nothing.
+_LISTED_LABELS: OrderedDict[tuple[str, str], None] = OrderedDict()
+_LISTED_LABELS_KEPT = 65536
+
+
+def list_labels(heads: Iterable[Head]) -> None:
+    """List the names these statements' authors carry (key names, profiles' display names).
+
+    Safe to run twice for one name: a row already there is kept.
+    """
+    new: dict[tuple[str, str], AuthorLabel] = {}
+    for head in heads:
+        author = fingerprint(head.author)
+        names = [(head.author.name, False)]
+        if head.name is not None:
+            names.append((head.name, True))
+        for label, is_display_name in names:
+            pair = (author, label)
+            if pair in _LISTED_LABELS or pair in new:
+                continue
+            new[pair] = author_label(author, label, is_display_name=is_display_name)
+    if not new:
+        return
+    AuthorLabel.objects.bulk_create(new.values(), ignore_conflicts=True)
+
+    def remember() -> None:  # only once stored: a rolled-back pair is listed again next time
+        for pair in new:
+            _LISTED_LABELS[pair] = None
+        while len(_LISTED_LABELS) > _LISTED_LABELS_KEPT:
+            _LISTED_LABELS.popitem(last=False)
+
+    transaction.on_commit(remember)
+
+
+def author_label(fingerprint: str, label: str, *, is_display_name: bool) -> AuthorLabel:
+    """The AuthorLabel row for one of an author's names (not saved)."""
+    return AuthorLabel(
+        fingerprint=fingerprint,
+        label=label,
+        label_hash=hashlib.sha256(label.encode("utf-8")).hexdigest(),
+        skeleton_hash=skeleton_hash(label),
+        is_display_name=is_display_name,
+    )
+
+
+def skeleton_hash(label: str) -> str:
+    """SHA-256 (hex) of the label's TR39 skeleton: equal for names that look alike."""
+    return hashlib.sha256(skeleton(label).encode("utf-8")).hexdigest()
 
 
 def statement_at(index: int) -> PublishedStatement | None:

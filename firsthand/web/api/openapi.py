@@ -10,7 +10,36 @@ from __future__ import annotations
 from typing import Any
 
 HEX64 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
-KEY_ID = {"type": "string", "pattern": "^[0-9a-f]{8}$", "description": "signed-note key ID"}
+KEY_ID = {
+    "type": "string",
+    "pattern": "^[0-9a-f]{8}$",
+    "description": "signed-note key ID: a 32-bit hint for matching signature lines, "
+    "never an identity",
+}
+FINGERPRINT = {
+    "type": "string",
+    "pattern": "^[0-9a-f]{64}$",
+    "description": "an author's identity: SHA-256 of the raw 32-byte Ed25519 public key, hex",
+}
+AUTHOR_IDENTITY = {
+    "type": "object",
+    "required": ["key", "fingerprint", "key_id", "name"],
+    "properties": {
+        "key": {"type": "string", "description": "verifier key name+id+base64"},
+        "fingerprint": FINGERPRINT,
+        "key_id": KEY_ID,
+        "name": {"type": "string", "description": "the key's name: a label, not an identity"},
+    },
+}
+KNOWN_KEY = {
+    "type": "object",
+    "required": ["fingerprint", "key", "name"],
+    "properties": {
+        "fingerprint": FINGERPRINT,
+        "key": {"type": "string"},
+        "name": {"type": "string"},
+    },
+}
 TIME = {"type": "string", "format": "date-time", "description": "RFC 3339 UTC, as signed"}
 REFERS = {
     "type": "array",
@@ -113,15 +142,7 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "index": {"type": "integer"},
             "leaf_hash": HEX64,
-            "author": {
-                "type": "object",
-                "required": ["key", "key_id", "name"],
-                "properties": {
-                    "key": {"type": "string", "description": "verifier key name+id+base64"},
-                    "key_id": KEY_ID,
-                    "name": {"type": "string"},
-                },
-            },
+            "author": AUTHOR_IDENTITY,
             "kind": KIND,
             "lang": {"type": "string", "description": "BCP 47 tag"},
             "time": TIME,
@@ -161,23 +182,31 @@ SCHEMAS: dict[str, Any] = {
             "time": TIME,
             "refers": REFERS,
             "new_key": {"type": ["string", "null"], "description": "key rotations only"},
-            "author_key": {"type": "string", "description": "vouches received only"},
+            "new_key_fingerprint": {**FINGERPRINT, "description": "key rotations only"},
+            "two_way": {
+                "type": "boolean",
+                "description": "key rotations only: signed by the new key too; a one-way "
+                "rotation is never followed",
+            },
+            "author": {**AUTHOR_IDENTITY, "description": "vouches and rotations received only"},
         },
     },
     "Author": {
         "type": "object",
         "required": [
-            "key_id",
+            "fingerprint",
             "keys",
             "statements",
             "denials",
             "vouches_received",
             "rotations",
-            "successor_key_ids",
+            "successors",
+            "predecessor",
+            "look_alikes",
             "rotations_received",
         ],
         "properties": {
-            "key_id": KEY_ID,
+            "fingerprint": FINGERPRINT,
             "profile": {
                 "oneOf": [
                     {"type": "null"},
@@ -204,16 +233,35 @@ SCHEMAS: dict[str, Any] = {
             "denials": {"type": "array", "items": _ref("Summary")},
             "vouches_received": {"type": "array", "items": _ref("Summary")},
             "rotations": {"type": "array", "items": _ref("Summary")},
-            "successor_key_ids": {
+            "successors": {
                 "type": "array",
-                "items": KEY_ID,
-                "description": "keys this key rotated to, in order; their later statements "
-                "are merged into this page",
+                "items": FINGERPRINT,
+                "description": "keys this key rotated to in two-way rotations, in order; "
+                "their later statements are merged into this page",
+            },
+            "predecessor": {
+                "oneOf": [{"type": "null"}, FINGERPRINT],
+                "description": "the key whose followed rotation handed over to this one",
+            },
+            "look_alikes": {
+                "type": "array",
+                "description": "other keys here whose key or display names look like this "
+                "author's (Unicode TR39 skeletons)",
+                "items": {
+                    "type": "object",
+                    "required": ["fingerprint", "name", "looks_like"],
+                    "properties": {
+                        "fingerprint": FINGERPRINT,
+                        "name": {"type": "string"},
+                        "looks_like": {"type": "string"},
+                    },
+                },
             },
             "rotations_received": {
                 "type": "array",
                 "items": _ref("Summary"),
-                "description": "rotations by other keys naming this key: claims, never merged",
+                "description": "rotations by other keys naming this key as new; only a two-way "
+                "one, first in log order, is followed (see predecessor)",
             },
         },
     },
@@ -227,7 +275,8 @@ SCHEMAS: dict[str, Any] = {
             },
             "author": {
                 "type": ["string", "null"],
-                "description": "optional: a verifier key, its 8-hex key ID, or the key's name; "
+                "description": "optional: a verifier key, its fingerprint, its 8-hex key ID, or a "
+                "key or display name (which may mean several keys: each match names its key); "
                 "then only that author's statements and denials decide",
             },
         },
@@ -249,15 +298,7 @@ SCHEMAS: dict[str, Any] = {
             "leaf_hash": HEX64,
             "kind": KIND,
             "lang": {"type": "string"},
-            "author": {
-                "type": "object",
-                "required": ["key", "key_id", "name"],
-                "properties": {
-                    "key": {"type": "string"},
-                    "key_id": KEY_ID,
-                    "name": {"type": "string"},
-                },
-            },
+            "author": AUTHOR_IDENTITY,
             "url": {"type": "string", "description": "the statement's page"},
             "api_url": {"type": "string"},
             "bundle_url": {"type": "string", "description": "its offline proof bundle"},
@@ -335,11 +376,21 @@ SCHEMAS: dict[str, Any] = {
             "normalised_hash": HEX64,
             "author": {
                 "type": ["object", "null"],
-                "required": ["given", "as", "key_ids"],
+                "required": ["given", "as", "fingerprints", "ambiguous", "keys"],
                 "properties": {
                     "given": {"type": "string"},
-                    "as": {"enum": ["key", "key ID", "name"]},
-                    "key_ids": {"type": "array", "items": KEY_ID},
+                    "as": {"enum": ["key", "fingerprint", "key ID", "name"]},
+                    "fingerprints": {
+                        "type": "array",
+                        "items": FINGERPRINT,
+                        "description": "every key the author given may mean here",
+                    },
+                    "ambiguous": {
+                        "type": "boolean",
+                        "description": "several keys carry the name or key ID given: each "
+                        "match names its key",
+                    },
+                    "keys": {"type": "array", "items": KNOWN_KEY},
                 },
             },
             "matches": {
@@ -477,13 +528,39 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    "/api/v1/authors/{fingerprint}": {
+        "get": {
+            "summary": "Statements by a key (its fingerprint), and vouches and rotations for it",
+            "parameters": [
+                {"name": "fingerprint", "in": "path", "required": True, "schema": FINGERPRINT}
+            ],
+            "responses": {
+                "200": _json(_ref("Author"), "what the log holds by or about this key"),
+                "404": _error("nothing by or about this key"),
+            },
+        }
+    },
     "/api/v1/authors/{key_id}": {
         "get": {
-            "summary": "Statements by a key ID, and vouches for it",
+            "summary": "An old link by key ID: never one key picked silently",
+            "description": "A key ID is 32 bits and anyone can make a key that shares one. "
+            "One key here has it: 302 to /api/v1/authors/{fingerprint}. Several: 300 with "
+            "every key.",
             "parameters": [{"name": "key_id", "in": "path", "required": True, "schema": KEY_ID}],
             "responses": {
-                "200": _json(_ref("Author"), "what the log holds by or about this key ID"),
-                "404": _error("nothing by or about this key ID"),
+                "302": {"description": "the one key with this ID, by its fingerprint"},
+                "300": _json(
+                    {
+                        "type": "object",
+                        "required": ["error", "keys"],
+                        "properties": {
+                            "error": {"type": "string"},
+                            "keys": {"type": "array", "items": KNOWN_KEY},
+                        },
+                    },
+                    "several keys share this key ID",
+                ),
+                "404": _error("no key here has this key ID"),
             },
         }
     },

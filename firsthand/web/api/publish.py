@@ -31,12 +31,13 @@ from firsthand.statements.errors import (
     WrongAuthor,
 )
 from firsthand.statements.format import Statement, read_statement
+from firsthand.statements.identity import fingerprint
 from firsthand.web import runtime
 from firsthand.web.api import media, ratelimit
 from firsthand.web.api.errors import ApiError
 from firsthand.web.api.group_commit import GroupCommit, site_write_lock
 from firsthand.web.api.intake import IntakeUnavailable
-from firsthand.web.api.models import PublishedStatement, list_contents, quoted
+from firsthand.web.api.models import PublishedStatement, list_contents, list_labels, quoted
 from firsthand.web.api.sequencing import PENDING, SEQUENCED, notify, row_ids_payload
 
 DEFAULT_MAX_REQUEST_BYTES = 1_100_000
@@ -204,6 +205,10 @@ def _store_rows(statements: Sequence[Statement]) -> list[tuple[int, int | None, 
                 (inserted[leaf], row["refers"], row["media"])
                 for leaf, row in new.items()
                 if leaf in inserted and (row["refers"] or row["media"])
+            )
+            # The names their authors carry, for the look-alike warnings (models.AuthorLabel).
+            list_labels(
+                s.head for leaf, s in zip(leaves, statements, strict=True) if leaf in inserted
             )
             if postgresql and inserted and runtime.sequenced_elsewhere():
                 notify(PENDING)  # one NOTIFY for the group, delivered when it commits
@@ -375,10 +380,12 @@ def _check_withholding(notice: Statement, referred: PublishedStatement) -> None:
 
 def row_fields(statement: Statement) -> dict[str, Any]:
     head = statement.head
+    about = head.subject if head.subject is not None else head.new_key
     return {
         "head": statement.head_bytes.decode("utf-8"),
         "body": statement.body,
         "author_key": head.author.text(),
+        "author_fingerprint": fingerprint(head.author),
         "author_key_id": head.author.key_id.hex(),
         "kind": head.kind,
         "lang": head.lang,
@@ -386,9 +393,8 @@ def row_fields(statement: Statement) -> dict[str, Any]:
         "refers": [r.line() for r in head.refers],
         "media": [{"sha256": m.sha256, "type": m.type, "size": m.size} for m in head.media],
         # A vouch's subject, or a rotation's new key: the key this statement is about.
-        "subject_key_id": next(
-            (k.key_id.hex() for k in (head.subject, head.new_key) if k is not None), ""
-        ),
+        "subject_key_id": "" if about is None else about.key_id.hex(),
+        "subject_fingerprint": "" if about is None else fingerprint(about),
     }
 
 

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from firsthand.log.errors import LogError, NotFound
-from firsthand.log.note import Verifier, parse_note
+from firsthand.log.note import parse_note
 from firsthand.statements.bundle import WithholdingNotice, make_bundle
-from firsthand.statements.format import parse_head_text
+from firsthand.statements.format import parse_head_text, rotation_is_two_way
 from firsthand.web import runtime
+from firsthand.web.api.authors import (
+    KnownKey,
+    key_chain,
+    keys_with_key_id,
+    look_alikes,
+    predecessor,
+)
 from firsthand.web.api.errors import error_response
 from firsthand.web.api.models import PublishedStatement, statement_at
 from firsthand.web.api.openapi import document
@@ -38,12 +46,11 @@ def statement(request: HttpRequest, index: int) -> JsonResponse:
     row = _published(index)
     if row is None:
         return _unknown(index)
-    author = Verifier.from_text(row.author_key)
     notice = row.withheld_by
     data = {
         "index": row.index,
         "leaf_hash": row.leaf_hash,
-        "author": {"key": row.author_key, "key_id": row.author_key_id, "name": author.name},
+        "author": author_identity(row),
         "kind": row.kind,
         "lang": row.lang,
         "time": _time(row),
@@ -119,33 +126,10 @@ def _summary(row: PublishedStatement) -> dict[str, Any]:
     if row.kind == "key-rotation":
         new_key = parse_head_text(parse_note(row.head.encode("utf-8")).text).new_key
         summary["new_key"] = None if new_key is None else new_key.text()
+        summary["new_key_fingerprint"] = row.subject_fingerprint
+        # Two-way: the new key signed it too. One-way rotations are never followed.
+        summary["two_way"] = rotation_is_two_way(row.head.encode("utf-8"))
     return summary
-
-
-def key_chain(key_id: str) -> list[tuple[str, int]]:
-    """The key and its successors: (key ID, log index from which its statements count).
-
-    A rotation is signed by the old key, so following it forward is the author's
-    own word. Backward is not: anyone can sign "my key rotates to yours", so a
-    rotation naming this key as new is listed, never merged. Nor is a rotation to
-    a key that had signed in this log before it: a real rotation names a fresh key,
-    while an impostor can only name keys it has seen, and would thereby claim
-    another person's words as its own. Each key's first logged rotation is the
-    one that counts; a later one (from a stolen old key?) is shown, not followed.
-    """
-    chain = [(key_id, 0)]
-    seen = {key_id}
-    logged = PublishedStatement.objects.filter(index__isnull=False)
-    while True:
-        first = (
-            logged.filter(kind="key-rotation", author_key_id=chain[-1][0]).order_by("index").first()
-        )
-        if first is None or first.index is None or first.subject_key_id in seen:
-            return chain
-        if logged.filter(author_key_id=first.subject_key_id, index__lt=first.index).exists():
-            return chain
-        chain.append((first.subject_key_id, first.index + 1))
-        seen.add(first.subject_key_id)
 
 
 def latest_profile(rows: list[PublishedStatement]) -> dict[str, Any] | None:
@@ -176,37 +160,87 @@ def chain_statements(chain: list[tuple[str, int]]) -> list[PublishedStatement]:
         row
         for successor, since in chain
         for row in PublishedStatement.objects.filter(
-            author_key_id=successor, index__gte=since
+            author_fingerprint=successor, index__gte=since
         ).select_related("withheld_by")
     ]
     rows.sort(key=lambda row: -(row.index or 0))
     return rows
 
 
+def author_identity(row: PublishedStatement) -> dict[str, Any]:
+    """How the API names a statement's author: the whole key and its fingerprint.
+
+    The name is the key holder's label; ``key_id`` is the C2SP key ID, a hint for
+    matching signature lines, never an identity (32 bits, and the name is hashed in).
+    """
+    return {
+        "key": row.author_key,
+        "fingerprint": row.author_fingerprint,
+        "key_id": row.author_key_id,
+        "name": row.author_key.split("+", 1)[0],
+    }
+
+
+def _known_key(key: KnownKey) -> dict[str, Any]:
+    return {"fingerprint": key.fingerprint, "key": key.key, "name": key.name}
+
+
 @require_safe
-def author(request: HttpRequest, key_id: str) -> JsonResponse:
-    key_id = key_id.lower()
+def author_by_key_id(request: HttpRequest, key_id: str) -> HttpResponse:
+    """An old /authors/<8-hex key ID> link: never one key chosen silently.
+
+    One key with that ID here: a redirect to its fingerprint. Several (someone made
+    a key whose ID collides, as anyone can in minutes): 300 Multiple Choices, listing
+    them all, so no one's words are shown under another's identity.
+    """
+    keys = keys_with_key_id(key_id)
+    if not keys:
+        return error_response(
+            404, f"no statement in this log is by key ID {key_id}; check the key ID"
+        )
+    if len(keys) == 1:
+        return redirect("api:author", keys[0].fingerprint)
+    data = {
+        "error": (
+            f"{len(keys)} different keys here share the short key ID {key_id}; a key ID is "
+            "not an identity: choose one by its fingerprint"
+        ),
+        "keys": [_known_key(k) for k in keys],
+    }
+    return JsonResponse(data, status=300, json_dumps_params=_JSON)
+
+
+@require_safe
+def author(request: HttpRequest, fingerprint: str) -> JsonResponse:
     published = PublishedStatement.objects.filter(index__isnull=False).order_by("-index")
-    chain = key_chain(key_id)
+    chain = key_chain(fingerprint)
     # Newest first by log order, which the author cannot backdate. A successor key's
     # statements count from its rotation on.
     rows = chain_statements(chain)
-    vouches = list(published.filter(kind="vouch", subject_key_id=key_id))
-    claimed = list(published.filter(kind="key-rotation", subject_key_id=key_id))
+    vouches = list(published.filter(kind="vouch", subject_fingerprint=fingerprint))
+    claimed = list(published.filter(kind="key-rotation", subject_fingerprint=fingerprint))
     if not rows and not vouches and not claimed:
         return error_response(
-            404, f"no statement in this log is by or about key ID {key_id}; check the key ID"
+            404,
+            f"no statement in this log is by or about the key {fingerprint}; check the fingerprint",
         )
     data = {
-        "key_id": key_id,
+        "fingerprint": fingerprint,
         "profile": latest_profile(rows),
         "keys": sorted({row.author_key for row in rows}),
-        "successor_key_ids": [successor for successor, _ in chain[1:]],
+        "successors": [successor for successor, _ in chain[1:]],
+        "predecessor": predecessor(fingerprint),
+        "look_alikes": [
+            {"fingerprint": a.fingerprint, "name": a.label, "looks_like": a.mine}
+            for a in look_alikes(fingerprint)
+        ],
         "statements": [_summary(row) for row in rows],
         "denials": [_summary(row) for row in rows if row.kind == "denial"],
-        "vouches_received": [{**_summary(row), "author_key": row.author_key} for row in vouches],
+        "vouches_received": [{**_summary(row), "author": author_identity(row)} for row in vouches],
         "rotations": [_summary(row) for row in rows if row.kind == "key-rotation"],
-        "rotations_received": [{**_summary(row), "author_key": row.author_key} for row in claimed],
+        "rotations_received": [
+            {**_summary(row), "author": author_identity(row)} for row in claimed
+        ],
     }
     return JsonResponse(data, json_dumps_params=_JSON)
 

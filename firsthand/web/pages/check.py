@@ -62,7 +62,7 @@ def _problem(error: BadCheck) -> str:
         return _("The text is too long to check: at most 1,000,000 characters.")
     return _(
         "The author is not a key this site can read. Give the whole key "
-        "(name+hhhhhhhh+base64), its 8-character key ID, or the key's name."
+        "(name+hhhhhhhh+base64), its fingerprint, or the key's name."
     )
 
 
@@ -102,7 +102,7 @@ def check_page(request: HttpRequest) -> HttpResponse:
                 verdict=answer.result.verdict,
                 matches=[_shown(answer, f) for f in answer.result.findings],
                 others=[_shown(answer, f) for f in answer.result.other_findings],
-                nobody_named=answer.author is not None and not answer.author.key_ids,
+                nobody_named=answer.author is not None and not answer.author.fingerprints,
             )
     response = render(request, "pages/check.html", context, status=status)
     response["Cache-Control"] = "no-store"  # a check names what a reader pasted

@@ -50,6 +50,7 @@ from jinja2 import nodes
 from jinja2.ext import InternationalizationExtension
 from jinja2.lexer import Token, TokenStream
 
+from firsthand.statements.identity import grouped_fingerprint, short_fingerprint, visible_label
 from firsthand.web.pages import localise
 
 _MAX_REMEMBERED = 10_000
@@ -342,6 +343,10 @@ def environment(**options: Any) -> PagesEnvironment:
         localdate=lambda value: localise.date(value, _short_language()),
         localdatetime=lambda value: localise.date(value, _short_language(), with_time=True),
         shortkey=lambda value: value[:8] + "…" + value[-4:] if len(value) > 16 else value,
+        # Authors: a name as it really is (hidden characters shown), a fingerprint as read.
+        label=visible_label,
+        fingerprint_short=short_fingerprint,
+        fingerprint_grouped=grouped_fingerprint,
         iso_time=iso_time,
         linebreaks=lambda value: linebreaks_filter(value, autoescape=True),
         linebreaksbr=lambda value: linebreaksbr(value, autoescape=True),

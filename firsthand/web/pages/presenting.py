@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from firsthand.log.errors import LogError
 from firsthand.log.note import Verifier, parse_note
 from firsthand.statements.bundle import Verdict, verify_bundle_object
-from firsthand.statements.format import Head, parse_head_text
+from firsthand.statements.format import Head, parse_head_text, rotation_is_two_way
 from firsthand.web import runtime
 from firsthand.web.api import media_store
 from firsthand.web.api.media_serving import withheld_media
@@ -81,6 +81,7 @@ class Shown:
     refers_to: list[PublishedStatement] = field(default_factory=list)
     denied_texts: list[str] = field(default_factory=list)
     media: list[ShownMedia] = field(default_factory=list)
+    two_way: bool = False  # a key rotation signed by its new key too (followed)
 
     @property
     def index(self) -> int:
@@ -105,6 +106,8 @@ def show(row: PublishedStatement) -> Shown:
         shown.refers_to = list(PublishedStatement.objects.filter(leaf_hash__in=leaves))
     shown.denied_texts = [r.sha256 for r in head.refers if r.kind == "text"]
     shown.media = _media(head)
+    if head.kind == "key-rotation":
+        shown.two_way = rotation_is_two_way(row.head.encode("utf-8"))
     return shown
 
 

@@ -12,13 +12,14 @@ from collections.abc import Iterator
 
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
 from firsthand.log.merkle import leaf_hash
 from firsthand.web import runtime
+from firsthand.web.api.authors import key_chain, keys_with_key_id, look_alikes, predecessor
 from firsthand.web.api.models import PublishedStatement, statement_at
-from firsthand.web.api.views import chain_statements, key_chain, latest_profile
+from firsthand.web.api.views import chain_statements, latest_profile
 from firsthand.web.pages import script_messages
 from firsthand.web.pages import search as full_text
 from firsthand.web.pages.pagecache import by_log_size
@@ -104,34 +105,52 @@ def statement(request: HttpRequest, index: int) -> HttpResponse:
 
 @require_safe
 @by_log_size
-def author(request: HttpRequest, key_id: str) -> HttpResponse:
-    key_id = key_id.lower()
-    chain = key_chain(key_id)
+def author(request: HttpRequest, fingerprint: str) -> HttpResponse:
+    chain = key_chain(fingerprint)
     rows = chain_statements(chain)
+    logged = PublishedStatement.objects.filter(index__isnull=False)
     vouches = show_all(
-        list(
-            PublishedStatement.objects.filter(
-                index__isnull=False, kind="vouch", subject_key_id=key_id
-            ).order_by("-index")
-        )
+        list(logged.filter(kind="vouch", subject_fingerprint=fingerprint).order_by("-index"))
     )
-    if not rows and not vouches:
-        raise Http404(f"author {key_id}")
+    claims = show_all(
+        list(logged.filter(kind="key-rotation", subject_fingerprint=fingerprint).order_by("index"))
+    )
+    if not rows and not vouches and not claims:
+        raise Http404(f"author {fingerprint}")
     statements = show_all(rows)
     names = sorted({s.author.name for s in statements})
+    before = predecessor(fingerprint)
     return render(
         request,
         "pages/author.html",
         {
-            "key_id": key_id,
+            "fingerprint": fingerprint,
             "profile": latest_profile(rows),
             "names": names,
             "keys": sorted({s.author.text() for s in statements}),
             "statements": statements,
             "vouches": vouches,
             "successors": [k for k, _ in chain[1:]],
+            "predecessor": before,
+            # Rotations naming this key that the chain does not follow: claims, not facts.
+            "unaccepted_claims": [c for c in claims if c.row.author_fingerprint != before],
+            "look_alikes": look_alikes(fingerprint),
         },
     )
+
+
+@require_safe
+def author_by_key_id(request: HttpRequest, key_id: str, feed: bool = False) -> HttpResponse:
+    """An old link by the 32-bit key ID: a redirect to the one key it names here, or, when
+    several keys share it (anyone can grind one that does), a page listing them all."""
+    keys = keys_with_key_id(key_id)
+    if not keys:
+        raise Http404(f"key ID {key_id}")
+    if len(keys) == 1:
+        return redirect("pages:author-feed" if feed else "pages:author", keys[0].fingerprint)
+    response = render(request, "pages/same_key_id.html", {"key_id": key_id, "keys": keys})
+    response.status_code = 300  # Multiple Choices: the page lists them
+    return response
 
 
 @require_safe
