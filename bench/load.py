@@ -98,7 +98,7 @@ def build(env: dict[str, str], count: int) -> None:
 
     from firsthand.statements.format import read_statement
     from firsthand.web import runtime
-    from firsthand.web.api.models import PublishedStatement, list_contents
+    from firsthand.web.api.models import PublishedStatement, list_contents, list_labels
     from firsthand.web.api.publish import row_fields  # the API's own row fields
 
     call_command("migrate", verbosity=0)
@@ -118,6 +118,7 @@ def build(env: dict[str, str], count: int) -> None:
             batch_size=2000,
         )
         list_contents((row.pk, row.refers, row.media) for row in created)
+        list_labels(s.head for s in statements)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # as after any bulk load: the planner needs statistics

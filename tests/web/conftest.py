@@ -23,12 +23,14 @@ def database() -> None:
 def forget_published_rows() -> None:
     """The web tests share one database but each module logs into a fresh log of its own:
     rows of another module's log mean nothing here (and would collide on index)."""
-    from firsthand.web.api.models import PublishedStatement
+    from firsthand.web.api import models
     from firsthand.web.pages import pagecache
 
     pagecache.clear()
-    PublishedStatement.objects.update(withheld_by=None)
-    PublishedStatement.objects.all().delete()
+    models.PublishedStatement.objects.update(withheld_by=None)
+    models.PublishedStatement.objects.all().delete()
+    models.AuthorLabel.objects.all().delete()
+    models._LISTED_LABELS.clear()
 
 
 @contextmanager

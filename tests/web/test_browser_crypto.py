@@ -15,7 +15,9 @@ import json
 import shutil
 import subprocess
 import threading
+import unicodedata
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -27,11 +29,20 @@ import pytest
 from firsthand.log import merkle
 from firsthand.log.datadir import LogInstance, open_log
 from firsthand.log.errors import LogError
-from firsthand.log.note import Signer, Verifier, check_key_name, parse_note
+from firsthand.log.note import Note, Signer, Verifier, check_key_name, parse_note, sign_note
 from firsthand.statements.bundle import WithholdingNotice, make_bundle, verify_bundle
-from firsthand.statements.errors import BundleError, KeyFileError, MalformedStatement
-from firsthand.statements.format import Media, Reference, parse_head_text, read_statement
+from firsthand.statements.errors import BundleError, KeyFileError, MalformedStatement, WrongAuthor
+from firsthand.statements.format import (
+    Head,
+    Media,
+    Reference,
+    body_sha256,
+    parse_head_text,
+    read_statement,
+    rotation_is_two_way,
+)
 from firsthand.statements.format import sign_statement as py_sign_statement
+from firsthand.statements.identity import fingerprint, invisible_character
 from firsthand.statements.keys import key_file_text
 from firsthand.statements.sealed_keys import open_sealed_key_text, seal_key_file_text
 
@@ -109,8 +120,8 @@ STATEMENTS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ),
     (
         "My new key.\n",
-        {"kind": "key-rotation", "newKey": OMID.verifier().text()},
-        {"kind": "key-rotation", "new_key": OMID.verifier()},
+        {"kind": "key-rotation", "newKey": OMID.verifier().text(), "cosigners": [seed_of(OMID)]},
+        {"kind": "key-rotation", "new_key": OMID.verifier(), "cosigners": [OMID]},
     ),
     ("", {"kind": "testimony"}, {"kind": "testimony"}),
     (
@@ -142,7 +153,7 @@ def test_a_statement_signed_in_js_is_pythons_statement_byte_for_byte() -> None:
 
 def test_the_documented_worked_example_comes_out_of_js_unchanged() -> None:
     docs = (ROOT / "docs" / "statement-format.md").read_text(encoding="utf-8")
-    example = docs.split("```\n")[1]  # the worked example, the only fenced block
+    example = docs.split("## Worked example")[1].split("```\n")[1]  # its fenced block
     body = "I, Rana Tavakoli, declare that I left the Circle of Dawn in March 2019.\n"
     signed = value(
         node(
@@ -585,6 +596,74 @@ def test_a_withholding_notice_with_a_broken_proof_fails_in_js_as_in_python(
     assert "does not put the withholding notice" in result["error"]
 
 
+def one_way_rotation(old: Signer, new: Signer, body: str) -> bytes:
+    """A rotation's head signed by the old key alone, as logged before the two-way rule."""
+    head = Head(
+        author=old.verifier(),
+        time=WHEN,
+        lang="en",
+        kind="key-rotation",
+        body_sha256=body_sha256(body),
+        body_length=len(body.encode()),
+        new_key=new.verifier(),
+    )
+    return sign_note(head.text(), old)
+
+
+@pytest.fixture(scope="module")
+def rotations(log: LogInstance) -> dict[str, dict[str, Any]]:
+    body = "My new key.\n"
+    two_way = py_sign_statement(
+        RANA, body, kind="key-rotation", new_key=OMID.verifier(), cosigners=[OMID]
+    ).head_bytes
+    one_way = one_way_rotation(RANA, OMID, body)
+    # The new key co-signs, but a signature line under its name does not verify.
+    note = parse_note(two_way)
+    forged = Note(
+        note.text,
+        (note.signatures[0], replace(note.signatures[1], signature=bytes(64))),
+    ).encode()
+    heads = {"two-way": two_way, "one-way": one_way, "bad new-key signature": forged}
+    indices = publish(log, *heads.values(), fillers=3)
+    return {
+        name: make_bundle(log.reader, index=index, head=head, body=body)
+        for (name, head), index in zip(heads.items(), indices, strict=True)
+    }
+
+
+def test_js_says_of_a_rotation_two_way_or_one_way_as_python_does(
+    log: LogInstance, rotations: dict[str, dict[str, Any]]
+) -> None:
+    results = node(
+        *(
+            {"op": "verify_bundle", "bundle": rotations[name], "log_key": log.verifier.text()}
+            for name in ("two-way", "one-way")
+        )
+    )
+    for name, result in zip(("two-way", "one-way"), results, strict=True):
+        js = value(result)
+        python = verify_bundle(json.dumps(rotations[name]).encode(), log.verifier).as_json()
+        assert js["valid"], js["error"]
+        assert js["verdict"] == python
+        assert js["verdict"]["author_fingerprint"] == fingerprint(RANA.verifier())
+        rotation = js["verdict"]["rotation"]
+        assert rotation["new_key"]["fingerprint"] == fingerprint(OMID.verifier())
+        assert rotation["two_way"] is (name == "two-way")
+    message = value(results[1])["verdict"]["rotation"]["message"]
+    assert message.startswith("one-way: signed by the old key only: not followed")
+
+
+def test_a_rotation_whose_new_key_signature_fails_fails_in_js_as_in_python(
+    log: LogInstance, rotations: dict[str, dict[str, Any]]
+) -> None:
+    bundle = rotations["bad new-key signature"]
+    # Python's verdict on it: the author's signature holds, and the new key's does not.
+    python = verify_bundle(json.dumps(bundle).encode(), log.verifier).as_json()
+    assert python["rotation"]["two_way"] is False
+    result = js_verify(bundle, log)
+    assert result["valid"] and result["verdict"] == python
+
+
 # --- key files -------------------------------------------------------------------------
 
 
@@ -712,6 +791,83 @@ def test_js_key_names_follow_pythons_rules_for_every_code_point() -> None:
     assert [r["ok"] for r in results] == [python(c) for c in candidates]
 
 
+def python_invisible(label: str) -> list[Any] | None:
+    found = invisible_character(label)
+    return None if found is None else list(found)
+
+
+def test_js_finds_the_invisible_characters_python_finds() -> None:
+    # Every code point of the BMP's lower part, then the ranges and cases the rule names.
+    singles = [chr(c) for c in range(0x3200)]
+    singles += [chr(c) for c in [0xFE00, 0xFE0F, 0xFEFF, 0xFFA0, 0xFFF0, 0xFFF9, 0x3164]]
+    singles += [chr(c) for c in [0x1BCA0, 0x1D159, 0x1D173, 0x1D455, 0xE0001, 0xE0100, 0xF0000]]
+    labels = [f"Maryam{ch}" for ch in singles]
+    labels += [
+        "Maryam",
+        "Maryam\u00ad",  # soft hyphen: the issue's example
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",  # می‌خواهم: allowed
+        "\u0645\u06cc\u200c\u200c\u062e",  # doubled: refused
+        "\u200c\u0645",  # at the start
+        "\u0645\u200c",  # at the end
+        "a\u200cb",  # between Latin letters
+        "\u0645\u200c1",  # before a digit
+        "\u0645\u200c\u06f1",  # before a Persian digit (Nd, not a letter)
+        "\u0645\u200c\u0751",  # Arabic Supplement letter
+        "\u0645\u200c\u08a0",  # Arabic Extended-A letter
+        "\u0645\u200c\u0644\u064e",  # before a letter that carries a vowel mark
+        "Mar\U0001f600yam",
+        "",
+    ]
+    results = node(*({"op": "invisible_character", "text": t} for t in labels))
+    disagreements = {}
+    for label, result in zip(labels, results, strict=True):
+        expected, got = python_invisible(label), value(result)
+        if expected == got:
+            continue
+        # Node's Unicode can be newer than this Python's: a code point Python calls
+        # unassigned (Cn) may be a visible letter there. The server has the last word.
+        if expected is not None and got is None and unicodedata.category(expected[1]) == "Cn":
+            continue
+        disagreements[label] = (expected, got)
+    assert not disagreements
+    assert sum(r["value"] is not None for r in results) > 100  # not only acceptances
+    assert value(results[len(singles) + 1]) == [6, "\u00ad"]
+    assert value(results[len(singles) + 2]) is None
+
+
+def test_a_js_fingerprint_is_sha256_of_the_public_key_as_python_has_it() -> None:
+    results = node({"op": "fingerprint", **seed_of(RANA)}, {"op": "fingerprint", **seed_of(OMID)})
+    assert [value(r) for r in results] == [
+        fingerprint(RANA.verifier()),
+        fingerprint(OMID.verifier()),
+    ]
+
+
+def test_a_key_rotation_signed_in_js_carries_both_signatures_the_server_asks_for() -> None:
+    body = "I now sign with a new key.\n"
+    fields = {
+        "kind": "key-rotation",
+        "newKey": OMID.verifier().text(),
+        "time": "2026-01-31T09:30:00Z",
+    }
+    both, alone = node(
+        {
+            "op": "sign",
+            **seed_of(RANA),
+            "body": body,
+            "fields": {**fields, "cosigners": [seed_of(OMID)]},
+        },
+        {"op": "sign", **seed_of(RANA), "body": body, "fields": fields},
+    )
+    statement = read_statement(value(both)["file"].encode(), now=WHEN)
+    assert [s.name for s in parse_note(statement.head_bytes).signatures] == [RANA.name, OMID.name]
+    assert rotation_is_two_way(statement.head_bytes)
+    # JS signs a one-way rotation as Python's sign_statement would; the server refuses it.
+    assert value(alone)["file"].count("\n\u2014 ") == 1
+    with pytest.raises(WrongAuthor):
+        read_statement(value(alone)["file"].encode(), now=WHEN)
+
+
 # --- published vectors, and the modules in a real browser -------------------------------
 
 
@@ -757,9 +913,24 @@ BROWSER_SCENARIO = """async (body) => {
   try { keys.privateKeyText(loaded.signer); }
   catch (e) { exportRefused = e.name === 'KeyFileError'; }
   const signed = await signStatement(loaded.signer, body, { lang: 'fa' });
+  // Kept without its signing key: it signs only once opened with the passphrase.
+  await keys.saveIdentity(loaded.signer, { sealedKeyFile: sealed, keepSigningKey: false });
+  const locked = await keys.loadIdentity();
+  let lockedRefused = false;
+  try { await signStatement(locked.signer, body); }
+  catch (e) { lockedRefused = e.name === 'KeyFileError'; }
+  let wrongRefused = false;
+  try { await keys.unlockIdentity(locked, 'wrong', { insecureTestIterations: 1000 }); }
+  catch (e) { wrongRefused = e.name === 'KeyFileError'; }
+  const opened = await keys.unlockIdentity(locked, 'pass', { insecureTestIterations: 1000 });
+  const unlockedFile = (await signStatement(opened, body)).fileText;
+  opened.forget();
   const stored = await indexedDB.databases();
   await keys.forgetIdentity();
   return {
+    sealedOnly: {
+      sealed: locked.sealed, lockedRefused, wrongRefused, unlockedFile, canExport: opened.canExport,
+    },
     file: signed.fileText,
     verifierKey: loaded.verifierKey,
     extractable: loaded.signer.privateKey.extractable,
@@ -797,3 +968,10 @@ def test_the_modules_run_in_chromium_under_the_csp_and_keep_a_key_in_indexeddb(
     assert opened.private_key_text() == out["privateKey"]
     assert out["afterForget"] is None
     assert "firsthand" in out["databases"]
+    sealed_only = out["sealedOnly"]
+    assert sealed_only["sealed"] and sealed_only["lockedRefused"] and sealed_only["wrongRefused"]
+    assert (
+        read_statement(sealed_only["unlockedFile"].encode()).head.author.text()
+        == out["verifierKey"]
+    )
+    assert sealed_only["canExport"] is False  # forget() dropped the seed

@@ -9,12 +9,32 @@ from __future__ import annotations
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+# Signing, on every page that signs (write, and the key rotation on "My key").
+SIGNING = {
+    "working": _("Working…"),
+    "server-error": _("The server answered {status}."),
+    "preview-first": _("Preview the statement first: you sign exactly what you see."),
+    "sign-by-click": _(
+        "Nothing was signed: signing needs your own click on the button under the preview."
+    ),
+    "passphrase-needed": _("Enter your passphrase to sign."),
+    "passphrase-wrong": _(
+        "Wrong passphrase, or the key file kept here is damaged. Nothing was signed."
+    ),
+    "invisible-character": _(
+        "The name holds an invisible character ({code}) at position {position}. Names may "
+        "hold only visible characters, so that no one can copy another author's name with "
+        "hidden differences."
+    ),
+}
+
 IDENTITY = {
+    **SIGNING,
+    "name-missing": _("Choose a name for the key."),
     "passphrase-too-short": _("Choose a passphrase of at least {n} characters."),
     "replace-key": _(
         "This browser already keeps a key. Replace it? Export it first if you need it."
     ),
-    "working": _("Working…"),
     "key-made": _(
         "Your key is made and kept in this browser. Download a copy now and keep it safe."
     ),
@@ -24,16 +44,36 @@ IDENTITY = {
     "key-exported": _("Your sealed key file is downloaded."),
     "forget-confirm": _("Remove the key from this browser? Without a copy, it is gone for ever."),
     "key-forgotten": _("The key is removed from this browser."),
+    "setting-on": _(
+        "From now on every signature asks for your passphrase. This browser no longer keeps "
+        "your key unlocked."
+    ),
+    "setting-off": _(
+        "Your passphrase is asked once more at your next signature; after it, this browser "
+        "keeps your key unlocked again."
+    ),
+    "setting-needs-file": _(
+        "This browser keeps no sealed copy of your key to open with a passphrase. Import your "
+        "key file with a passphrase first."
+    ),
+    "rotation-text-missing": _("Write a sentence for your readers."),
+    "rotation-done": _(
+        "Your new key is in use. Statement {index} tells readers that it replaces the old one. "
+        "Download a copy of the new key now and keep it safe."
+    ),
+    "rotation-save-failed": _(
+        "The new key is published, but this browser could not keep it ({error}). Its sealed "
+        "copy is being downloaded: keep it safe and import it."
+    ),
 }
 
 WRITE = {
-    "server-error": _("The server answered {status}."),
+    **SIGNING,
     "denied-missing": _("Paste the text attributed to you."),
     "refers-missing": _("Give the number of your statement."),
     "subject-missing": _("Paste the key you vouch for."),
     "denied-quote-label": _("The text I deny:"),
     "text-missing": _("Write your statement first."),
-    "preview-first": _("Preview the statement first: you sign exactly what you see."),
     "signing-as": _("You sign as {name}, with the key kept in this browser."),
     "media-cleaning": _("Removing hidden details from this file…"),
     "media-carried": _("What this file carried, now removed:"),

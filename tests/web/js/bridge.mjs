@@ -14,6 +14,7 @@ import {
   sealKeyFile,
   signerFromSeed,
 } from "../../../firsthand/web/static/firsthand/js/keys.js";
+import { fingerprint, invisibleCharacter } from "../../../firsthand/web/static/firsthand/js/identity.js";
 import { checkKeyName } from "../../../firsthand/web/static/firsthand/js/note.js";
 import { parseHeadText, readStatement, signStatement } from "../../../firsthand/web/static/firsthand/js/statement.js";
 import { verifyBundle } from "../../../firsthand/web/static/firsthand/js/verify.js";
@@ -42,7 +43,10 @@ async function signer(request) {
 
 const OPS = {
   async sign(r) {
-    const statement = await signStatement(await signer(r), r.body, r.fields ?? {});
+    // fields.cosigners: [{name, seed}], signing the head after the author (a key rotation's new key)
+    const { cosigners = [], ...fields } = r.fields ?? {};
+    const others = await Promise.all(cosigners.map(signer));
+    const statement = await signStatement(await signer(r), r.body, { ...fields, cosigners: others });
     return { file: statement.fileText, leaf_hash: hexEncode(statement.leafHash) };
   },
   async read_statement(r) {
@@ -51,6 +55,13 @@ const OPS = {
   },
   async parse_head(r) {
     return headFields(await parseHeadText(r.text));
+  },
+  async invisible_character(r) {
+    const found = invisibleCharacter(r.text);
+    return found === null ? null : [found.position, found.character];
+  },
+  async fingerprint(r) {
+    return fingerprint((await signer(r)).publicKey);
   },
   async check_key_name(r) {
     checkKeyName(r.text);

@@ -76,7 +76,16 @@ export class Signer {
   }
 
   async sign(message) {
+    if (this.privateKey === null) {
+      throw new KeyFileError("this key is kept sealed in this browser; enter your passphrase to sign");
+    }
     return new Uint8Array(await subtle().sign({ name: "Ed25519" }, this.privateKey, message));
+  }
+
+  /** Zero the seed kept here (if any): after one signature, a key opened for it is dropped. */
+  forget() {
+    this.#seed?.fill(0);
+    this.#seed = null;
   }
 
   async verifier() {
@@ -268,6 +277,8 @@ export async function openSealedKeyFile(text, passphrase, options = {}) {
     return await parsePrivateKey(utf8Decode(plain));
   } catch {
     throw new KeyFileError("the sealed key file opened but holds no usable key");
+  } finally {
+    plain.fill(0);
   }
 }
 
@@ -281,6 +292,9 @@ export async function openSealedKeyFile(text, passphrase, options = {}) {
 // with the passphrase; a person who saved no sealed file must download their key file
 // before saving (the page must say so). Anyone with the device's browser profile can
 // use the stored key: forgetIdentity on shared computers.
+// An author who wants more keeps no signing key at all (saveIdentity's keepSigningKey
+// false): only the sealed file, opened with the passphrase for each signature
+// (unlockIdentity) and forgotten after it.
 
 const DB_NAME = "firsthand";
 const STORE = "identity";
@@ -316,15 +330,28 @@ async function withStore(mode, action, indexedDB) {
   }
 }
 
-/** Keep `signer` in this browser; options.sealedKeyFile (from sealKeyFile) allows export later. */
+/**
+ * Keep `signer` in this browser; options.sealedKeyFile (from sealKeyFile) allows export later.
+ * With options.keepSigningKey false only the name, the public key and the sealed file are
+ * kept: every signature then needs the passphrase (unlockIdentity), and no key that can
+ * sign stays here between signatures.
+ */
 export async function saveIdentity(signer, options = {}) {
+  const keepSigningKey = options.keepSigningKey ?? true;
   if (options.sealedKeyFile !== undefined && !isSealedKeyFile(options.sealedKeyFile)) {
     throw new KeyFileError("only a sealed key file can be kept in the browser");
   }
-  // A signer made here is extractable for its JWK only; store a key that never is.
-  const privateKey = signer.canExport
-    ? await subtle().importKey("pkcs8", concatBytes(PKCS8_PREFIX, signer.seed()), { name: "Ed25519" }, false, ["sign"])
-    : signer.privateKey;
+  if (!keepSigningKey && options.sealedKeyFile === undefined) {
+    throw new KeyFileError("a key kept without its signing key needs its sealed key file, to open it for each signature");
+  }
+  let privateKey = null;
+  if (keepSigningKey) {
+    // A signer made here is extractable for its JWK only; store a key that never is.
+    privateKey = signer.canExport
+      ? await subtle().importKey("pkcs8", concatBytes(PKCS8_PREFIX, signer.seed()), { name: "Ed25519" }, false, ["sign"])
+      : signer.privateKey;
+    if (privateKey === null) throw new KeyFileError("this key is kept sealed; open it with its passphrase first");
+  }
   const record = {
     version: 1,
     name: signer.name,
@@ -336,13 +363,39 @@ export async function saveIdentity(signer, options = {}) {
   await withStore("readwrite", (store) => store.put(record, RECORD), options.indexedDB);
 }
 
-/** The identity kept here, {signer, verifierKey, sealedKeyFile, savedAt}, or null. */
+/**
+ * The identity kept here, {signer, verifierKey, sealedKeyFile, savedAt, sealed}, or null.
+ * `sealed` is true when no signing key is kept (saveIdentity's keepSigningKey false):
+ * signer.sign then refuses, and unlockIdentity opens the key for one signature.
+ */
 export async function loadIdentity(options = {}) {
   const record = await withStore("readonly", (store) => store.get(RECORD), options.indexedDB);
   if (!record) return null;
   const verifier = await Verifier.create(record.name, new Uint8Array(record.publicKey));
-  const signer = new Signer(record.name, verifier.publicKey, verifier.keyId, record.privateKey, null);
-  return { signer, verifierKey: verifier.text, sealedKeyFile: record.sealedKeyFile, savedAt: record.savedAt };
+  const privateKey = record.privateKey ?? null;
+  const signer = new Signer(record.name, verifier.publicKey, verifier.keyId, privateKey, null);
+  return {
+    signer,
+    verifierKey: verifier.text,
+    sealedKeyFile: record.sealedKeyFile,
+    savedAt: record.savedAt,
+    sealed: privateKey === null,
+  };
+}
+
+/**
+ * The signer of a kept identity, opened from its sealed key file with the passphrase.
+ * The caller signs and then calls signer.forget(): nothing here keeps it.
+ */
+export async function unlockIdentity(identity, passphrase, options = {}) {
+  if (!identity?.sealedKeyFile) throw new KeyFileError("there is no sealed key file in this browser to open");
+  const signer = await openSealedKeyFile(identity.sealedKeyFile, passphrase, options);
+  const kept = await identity.signer.verifier();
+  if (!(await signer.verifier()).equals(kept)) {
+    signer.forget();
+    throw new KeyFileError("the sealed key file kept here is not the key this browser signs with");
+  }
+  return signer;
 }
 
 /** Erase the identity kept in this browser. */

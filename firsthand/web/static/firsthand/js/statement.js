@@ -407,13 +407,13 @@ function noLineBreak(value, what) {
 }
 
 /**
- * Sign `body` as a statement by `signer` (keys.js's Signer). Fields: kind, lang, time
- * (a Date or RFC 3339 string; default now), media [{sha256, type, size}], refers
- * [{kind: "leaf"|"text", sha256}] or ["leaf:<hex>"], subject, newKey (verifier key
- * text), seenAt, reason, name (a profile's display name). The result verifies with readStatement, and is Python's
- * sign_statement byte for byte.
+ * The statement `author` (a Verifier, or a Signer whose verifier() names it) would sign:
+ * {head, text, body}, where `text` is the head's note text, byte for byte what the
+ * signatures will cover. Nothing is signed here: a page shows `text` and `body` to the
+ * author and signs them with signPrepared only once the author confirms. Fields as
+ * signStatement's.
  */
-export async function signStatement(signer, body, fields = {}) {
+export async function prepareStatement(author, body, fields = {}) {
   checkBody(body);
   const {
     kind = "declaration",
@@ -428,7 +428,7 @@ export async function signStatement(signer, body, fields = {}) {
     name = null,
   } = fields;
   const head = {
-    author: await signer.verifier(),
+    author: author instanceof Verifier ? author : await author.verifier(),
     time: noLineBreak(formatTime(time), "the time"),
     lang: noLineBreak(String(lang), "the language"),
     kind: noLineBreak(String(kind), "the kind"),
@@ -450,9 +450,35 @@ export async function signStatement(signer, body, fields = {}) {
     name: name === null ? null : noLineBreak(String(name), "the display name"),
   };
   const text = headText(head);
-  await parseHeadText(text); // the same checks a reader will make
-  const headBytes = await signNote(text, signer);
-  return readStatement(concatBytes(headBytes, new Uint8Array([0x0a]), utf8Encode(body)), {
-    now: parseTime(head.time),
+  // The same checks a reader will make; the parsed head is what the author is shown.
+  return Object.freeze({ head: await parseHeadText(text), text, body });
+}
+
+/**
+ * Sign a prepared statement: the author's key first, then any others (a key rotation's
+ * new key), each over the same head text, as Python's sign_statement(..., cosigners=).
+ * The result verifies with readStatement.
+ */
+export async function signPrepared(prepared, signer, ...cosigners) {
+  const author = await signer.verifier();
+  if (!author.equals(prepared.head.author)) {
+    throw new WrongAuthor(`the statement names the author ${prepared.head.author.name}, not the key signing it`);
+  }
+  const headBytes = await signNote(prepared.text, signer, ...cosigners);
+  return readStatement(concatBytes(headBytes, new Uint8Array([0x0a]), utf8Encode(prepared.body)), {
+    now: prepared.head.timeDate,
   });
+}
+
+/**
+ * Sign `body` as a statement by `signer` (keys.js's Signer). Fields: kind, lang, time
+ * (a Date or RFC 3339 string; default now), media [{sha256, type, size}], refers
+ * [{kind: "leaf"|"text", sha256}] or ["leaf:<hex>"], subject, newKey (verifier key
+ * text), seenAt, reason, name (a profile's display name), cosigners (Signers that sign
+ * the head too, after the author: a key rotation's new key). The result verifies with
+ * readStatement, and is Python's sign_statement byte for byte.
+ */
+export async function signStatement(signer, body, fields = {}) {
+  const { cosigners = [], ...rest } = fields;
+  return signPrepared(await prepareStatement(signer, body, rest), signer, ...cosigners);
 }

@@ -1,15 +1,25 @@
 // The "Write" page: compose, preview exactly what will be signed, sign in the page
-// with the key kept in this browser, publish, then open the statement's page.
-// The key never leaves the device: only the signed statement is sent.
-import { loadIdentity } from "/static/firsthand/js/keys.js";
-import { signStatement } from "/static/firsthand/js/statement.js";
+// with the key kept in this browser once the author confirms that preview with a click,
+// publish, then open the statement's page. The key never leaves the device: only the
+// signed statement is sent. The signing rule is in page-signing.js.
+import { Verifier } from "/static/firsthand/js/note.js";
+import { prepareStatement, signPrepared } from "/static/firsthand/js/statement.js";
 import { message } from "./page-messages.js";
+import {
+  checkName,
+  loadKeptIdentity,
+  needsPassphrase,
+  postStatement,
+  requireGesture,
+  withSigner,
+} from "./page-signing.js";
 
 const $ = (id) => document.getElementById(id);
 const prefix = document.documentElement.lang === "fa" ? "/fa" : "";
 const pageLang = document.documentElement.lang || "en";
 let identity = null;
-let signed = null; // the statement previewed, signed, and not yet published
+let previewed = null; // the statement shown in the preview, not signed (prepareStatement)
+let edits = 0; // counts edits, so a preview still being made when one happens is dropped
 // Files attached to the statement: each is cleaned by the server before it is listed.
 // {state: "cleaning" | "ready" | "failed", media: {sha256, type, size} | null}
 const attachments = [];
@@ -25,9 +35,13 @@ function clearError() {
   $("compose-error").hidden = true;
 }
 
+// Any edit after the preview voids it: the author must see again what they will sign.
 function invalidate() {
-  signed = null;
+  edits += 1;
+  previewed = null;
   $("preview").hidden = true;
+  $("preview-head").textContent = "";
+  $("preview-body").textContent = "";
 }
 
 function showSections() {
@@ -70,11 +84,13 @@ async function fields() {
   if (kind === "profile") {
     const name = $("display-name").value.trim();
     if (!name) throw new Error(message("display-name-missing"));
+    checkName(name);
     result.name = name;
   }
   if (kind === "vouch") {
     const subject = $("subject").value.trim();
     if (!subject) throw new Error(message("subject-missing"));
+    checkName((await Verifier.fromText(subject)).name);
     result.subject = subject;
   }
   return result;
@@ -173,27 +189,40 @@ function bodyText() {
   return text;
 }
 
+// Show exactly what will be signed: the head's note text (every byte the signature
+// covers) and the body. Nothing is signed here.
 async function preview() {
   clearError();
+  invalidate();
+  const startedAt = edits;
   const text = bodyText();
   if (!$("text").value.trim()) throw new Error(message("text-missing"));
-  signed = await signStatement(identity.signer, text, await fields());
-  $("preview-head").textContent = signed.fileText.slice(0, signed.fileText.length - text.length - 1);
-  $("preview-body").textContent = text;
+  checkName(identity.signer.name);
+  const prepared = await prepareStatement(identity.signer, text, await fields());
+  if (edits !== startedAt) return; // edited meanwhile: this preview is void already
+  $("preview-head").textContent = prepared.text;
+  $("preview-body").textContent = prepared.body;
+  $("sign-passphrase-step").hidden = !needsPassphrase(identity);
   $("preview").hidden = false;
+  previewed = prepared;
   $("preview-heading").scrollIntoView({ block: "start" });
 }
 
-async function publish() {
+// THE SIGNING RULE (page-signing.js): the statement is signed here and nowhere else, in
+// the click handler of "Sign with my key and publish", for a person's click
+// (event.isTrusted), and only the head and body the preview shows. An edit after the
+// preview voided it (invalidate), so there is nothing to sign until it is shown again.
+async function signAndPublish(event) {
+  requireGesture(event);
   clearError();
-  if (signed === null) throw new Error(message("preview-first"));
+  const prepared = previewed;
+  if (prepared === null || $("preview-head").textContent !== prepared.text || $("preview").hidden) {
+    throw new Error(message("preview-first"));
+  }
   $("publish-button").disabled = true;
   try {
-    const answer = await api("/api/v1/statements", {
-      method: "POST",
-      headers: { "Content-Type": "text/plain; charset=utf-8" },
-      body: signed.fileBytes,
-    });
+    const signed = await withSigner(identity, $("sign-passphrase"), (signer) => signPrepared(prepared, signer));
+    const answer = await postStatement(signed.fileBytes);
     window.location.assign(`${prefix}/statements/${answer.index}`);
   } finally {
     $("publish-button").disabled = false;
@@ -201,9 +230,9 @@ async function publish() {
 }
 
 function guarded(action) {
-  return async () => {
+  return async (event) => {
     try {
-      await action();
+      await action(event);
     } catch (error) {
       fail(error.message || String(error));
     }
@@ -211,7 +240,7 @@ function guarded(action) {
 }
 
 async function start() {
-  identity = await loadIdentity();
+  identity = await loadKeptIdentity();
   if (identity === null) return; // the page already says how to get a key
   const status = $("identity-status");
   status.textContent = message("signing-as", { name: identity.signer.name });
@@ -226,7 +255,7 @@ async function start() {
   }
   $("media").addEventListener("change", onFiles);
   $("preview-button").addEventListener("click", guarded(preview));
-  $("publish-button").addEventListener("click", guarded(publish));
+  $("publish-button").addEventListener("click", guarded(signAndPublish));
 }
 
 guarded(start)();
