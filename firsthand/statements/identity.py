@@ -147,13 +147,18 @@ def check_label(label: str, what: str) -> None:
 def skeleton(label: str) -> str:
     """The label's Unicode TR39 skeleton, case-folded: equal skeletons look alike.
 
-    ICU's SpoofChecker is the reference implementation of TR39 (confusables.txt);
-    case is folded first, since "maryam" and "Maryam" pass for one name to a reader,
+    ICU's SpoofChecker is the reference implementation of TR39 (confusables.txt).
+    Case is folded too, since "maryam" and "Maryam" pass for one name to a reader,
     and default-ignorable characters (the allowed ZWNJ among them) drop out.
     """
-    folded = unicodedata.normalize("NFKC", label).casefold()
+    # ICU keeps default-ignorable characters in a skeleton; they draw nothing, so they go
+    # first (the ZWNJ that Persian allows too: with or without it, a name reads the same).
+    shown = "".join(ch for i, ch in enumerate(label) if ch != ZWNJ and not _invisible_at(label, i))
     checker = _spoof_checker()
-    return str(checker.getSkeleton(0, folded)).casefold()
+    # Skeleton, fold case, skeleton again: Cyrillic "М" is Latin "M" to the eye, but folded
+    # first it would become "м", which looks like neither "m" nor "rn".
+    looks = str(checker.getSkeleton(0, unicodedata.normalize("NFKC", shown)))
+    return str(checker.getSkeleton(0, looks.casefold()))
 
 
 @functools.cache

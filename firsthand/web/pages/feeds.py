@@ -28,7 +28,7 @@ from django.utils.xmlutils import SimplerXMLGenerator
 
 from firsthand.log.note import Verifier, parse_note
 from firsthand.statements.format import parse_head_text
-from firsthand.statements.identity import short_fingerprint
+from firsthand.statements.identity import short_fingerprint, visible_label
 from firsthand.web.api.models import PublishedStatement
 from firsthand.web.pages.presenting import KIND_LABELS
 
@@ -93,8 +93,7 @@ class StatementFeed(Feed):  # type: ignore[type-arg]
         return _published()[:FEED_SIZE]
 
     def item_title(self, item: PublishedStatement) -> str:
-        name = Verifier.from_text(item.author_key).name
-        return f"{KIND_LABELS.get(item.kind, item.kind)} · {name} · #{item.index}"
+        return f"{KIND_LABELS.get(item.kind, item.kind)} · {_author(item)} · #{item.index}"
 
     def item_description(self, item: PublishedStatement) -> str:
         # A withheld statement's body is erased from its row, and never goes out here either.
@@ -120,7 +119,17 @@ class StatementFeed(Feed):  # type: ignore[type-arg]
         return signed_time(item)
 
     def item_author_name(self, item: PublishedStatement) -> str:
-        return Verifier.from_text(item.author_key).name
+        return _author(item)
+
+    def item_author_link(self, item: PublishedStatement) -> str:
+        return reverse("pages:author", args=[item.author_fingerprint])
+
+
+def _author(item: PublishedStatement) -> str:
+    """The key's name (hidden characters shown) and the start of its fingerprint: the name
+    alone is a label anyone can copy."""
+    name = visible_label(Verifier.from_text(item.author_key).name)
+    return f"{name} ({short_fingerprint(item.author_fingerprint)})"
 
 
 class AuthorFeed(StatementFeed):
