@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from firsthand.cli_statements import server_request
+from firsthand.log.errors import LogError
+from firsthand.statements.identity import fingerprint_of_text, grouped_fingerprint
 
 EXIT_CODES = {"signed": 0, "contained": 3, "altered": 4, "denied": 5, "unknown": 6}
 
@@ -59,6 +61,20 @@ def _word_diff(diff: list[dict[str, str]]) -> str:
     return " ".join(parts)
 
 
+def _author(author: dict[str, Any]) -> str:
+    """The name the key's holder chose, and beside it who they are: the key's fingerprint.
+
+    The key ID is not shown: 32 bits that anyone can match with a key of their own.
+    """
+    found = author.get("fingerprint")
+    if not isinstance(found, str):
+        try:  # a server from before fingerprints: the key is there, and says the same
+            found = fingerprint_of_text(str(author.get("key", "")))
+        except LogError:
+            return str(author["name"])
+    return f"{author['name']} (fingerprint {grouped_fingerprint(found)})"
+
+
 def _describe(match: dict[str, Any]) -> list[str]:
     statement = match["statement"]
     lines = []
@@ -66,8 +82,7 @@ def _describe(match: dict[str, Any]) -> list[str]:
         author = statement["author"]
         similar = f", similarity {match['similarity']:.2f}" if match["how"] == "near copy" else ""
         lines += [
-            f"statement {statement['index']}: a {statement['kind']} by {author['name']} "
-            f"(key ID {author['key_id']}){similar}",
+            f"statement {statement['index']}: a {statement['kind']} by {_author(author)}{similar}",
             f"  page:   {statement['url']}",
             f"  proof:  {statement['bundle_url']}",
         ]
@@ -103,7 +118,7 @@ def human(reply: dict[str, Any]) -> str:
             if statement is not None:
                 lines.append(
                     f"  {match['verdict']}: statement {statement['index']} by "
-                    f"{statement['author']['name']} ({statement['url']})"
+                    f"{_author(statement['author'])} ({statement['url']})"
                 )
     return "\n".join(lines)
 
@@ -131,7 +146,11 @@ def add_commands(commands: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--server", required=True, help="the firsthand server, e.g. https://example.org")
-    p.add_argument("--author", help="only this author decides: a key, its 8-hex key ID, or name")
+    p.add_argument(
+        "--author",
+        help="only this author decides: their verifier key or fingerprint (a name or 8-hex key "
+        "ID may stand for several keys, and the answer then says which signed)",
+    )
     p.add_argument("--json", action="store_true", help="print the server's JSON answer")
     p.add_argument("textfile", metavar="TEXTFILE", help="the text to check, or - for stdin")
     p.set_defaults(func=cmd_check)

@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import queue
+import re
 import signal
 import sys
 import threading
@@ -24,10 +25,12 @@ from typing import Any
 
 from tqdm import tqdm
 
-from firsthand.cli_statements import verifier_arg
+from firsthand.cli_statements import verifier_arg, who
+from firsthand.log.errors import LogError
 from firsthand.log.monitor import Emit, Monitor, Progress, Report
 from firsthand.log.note import Verifier
 from firsthand.log.tile_client import LogClient, LogUnreachable
+from firsthand.statements.identity import is_fingerprint
 
 DEFAULT_INTERVAL = 60.0
 EXIT_MISBEHAVIOUR = 2
@@ -121,6 +124,38 @@ def _seconds(option: str, text: str) -> float:
     return value
 
 
+_KEY_ID = re.compile(r"[0-9a-fA-F]{8}")
+
+
+def author_arg(text: str) -> Verifier:
+    """A watched author: their verifier key (or its file), never a key ID or a bare name.
+
+    The monitor knows authors by their fingerprint, and needs the key itself to
+    name it in its reports; an 8-hex key ID is 32 bits that anyone can match with
+    a key of their own in minutes, so it names no one.
+    """
+    given = text.strip()
+    if _KEY_ID.fullmatch(given) and not Path(text).is_file():
+        raise MonitorCommandError(
+            f"--author {given} is a key ID: 32 bits that anyone can match with a key of their "
+            "own in minutes, so it names no one; give the author's verifier key "
+            "(name+hhhhhhhh+base64, as `firsthand keygen` prints it), or a file holding it"
+        )
+    if is_fingerprint(given.lower()) and not Path(text).is_file():
+        raise MonitorCommandError(
+            f"--author {given} is a fingerprint; the monitor needs the key itself, to name it "
+            "in its reports: give the author's verifier key (name+hhhhhhhh+base64), or a file "
+            "holding it"
+        )
+    try:
+        return verifier_arg(text)
+    except LogError as error:
+        raise MonitorCommandError(
+            f"--author {text[:80]!r} is not a verifier key (name+hhhhhhhh+base64) or a file "
+            f"holding one: {error}"
+        ) from None
+
+
 def _say(text: str) -> None:
     print(f"firsthand monitor: {text}", file=sys.stderr, flush=True)
 
@@ -132,7 +167,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     interval = _seconds("--interval", args.interval)
     timeout = _seconds("--timeout", args.timeout)
     log_key = verifier_arg(args.log_key)
-    authors = [verifier_arg(text) for text in args.author or []]
+    authors = [author_arg(text) for text in args.author or []]
     state_dir = Path(args.state) if args.state else default_state_dir(log_key)
     client = LogClient(args.log, timeout=timeout)
     webhook = Webhook(args.webhook) if args.webhook else None
@@ -148,7 +183,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         with Monitor(client, log_key, state_dir, progress=_progress) as monitor:
             for author, since in monitor.watch(authors):
                 if since:
-                    _say(f"watching {author.name} from entry {since} on; earlier ones were read")
+                    _say(f"watching {who(author)} from entry {since} on; earlier ones were read")
             if args.once:
                 return EXIT_MISBEHAVIOUR if _pass(monitor, emit) else 0
             return _follow(monitor, emit, interval)
@@ -193,7 +228,8 @@ def add_commands(commands: Any) -> None:
         description="Follow a firsthand log through its public tiles API: verify each "
         "checkpoint with the log key and against the last one, every tile against the root, "
         "every entry's signature; print one JSON line per statement by a watched author, "
-        "denial by or about one, or misbehaviour (docs/monitor.md). Exit status with --once: "
+        "denial by or about one, statement by another key under a look-alike name, or "
+        "misbehaviour (docs/monitor.md). Exit status with --once: "
         "0 all is well, 2 the log misbehaved, 1 the monitor could not run.",
     )
     p.add_argument("--log", help="the log's base URL, e.g. https://example.org")
@@ -202,7 +238,8 @@ def add_commands(commands: Any) -> None:
         "--author",
         action="append",
         metavar="KEY",
-        help="an author's verifier key (or its file) to watch; repeat for each",
+        help="an author's verifier key (or its file) to watch, known by its fingerprint; "
+        "repeat for each (a key ID is no identity, and is refused)",
     )
     p.add_argument(
         "--state",

@@ -2,6 +2,10 @@
 
 Only publish, bundle and import talk to a server (plain HTTP(S) with the
 standard library); verify needs no network at all.
+
+Wherever an author is printed, their fingerprint (SHA-256 of the public key,
+statements/identity.py) stands beside the name: the name is theirs to choose and
+the 8-hex key ID can be matched by anyone in minutes, so neither says who signed.
 """
 
 from __future__ import annotations
@@ -21,7 +25,15 @@ from firsthand.log.cosignature import CosignatureVerifier
 from firsthand.log.errors import LogError
 from firsthand.log.note import Signer, Verifier
 from firsthand.statements.bundle import verify_bundle
-from firsthand.statements.format import KINDS, Reference, read_statement, sign_statement
+from firsthand.statements.errors import KeyFileError, MalformedStatement
+from firsthand.statements.format import (
+    KINDS,
+    Reference,
+    Statement,
+    read_statement,
+    sign_statement,
+)
+from firsthand.statements.identity import check_label, fingerprint, grouped_fingerprint
 from firsthand.statements.keys import passphrase_for, read_key_file, write_key_file
 
 
@@ -63,6 +75,11 @@ def _cosigner_arg(text: str) -> CosignatureVerifier:
     return CosignatureVerifier.from_text(_key_text(text))
 
 
+def who(key: Verifier) -> str:
+    """An author as the CLI prints one: the name they chose, then who they are."""
+    return f"{key.name} (fingerprint {grouped_fingerprint(fingerprint(key))})"
+
+
 def _reference(text: str) -> Reference:
     kind, _, value = text.partition(":")
     if kind not in ("leaf", "text") or len(value) != 64:
@@ -71,14 +88,81 @@ def _reference(text: str) -> Reference:
 
 
 def cmd_keygen(args: argparse.Namespace) -> int:
+    try:
+        check_label(args.name, "the key name")
+    except MalformedStatement as error:
+        raise KeyFileError(
+            f"{error}. Type the --name again by hand (a copied name can carry such characters); "
+            "no key was made"
+        ) from None
     signer = Signer.generate(args.name)
     passphrase = passphrase_for(Path(args.out), None) if args.seal else None
     write_key_file(args.out, signer, passphrase=passphrase)
     print(signer.verifier().text())
+    print(f"fingerprint: {grouped_fingerprint(fingerprint(signer.verifier()))}", file=sys.stderr)
     return 0
 
 
-def _sign(args: argparse.Namespace, signer: Signer, body: str) -> bytes:
+def _only_a_verifier_key(text: str) -> bool:
+    """Whether ``text`` (a file's or an argument's) holds one verifier key and nothing else."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    if len(lines) != 1:
+        return False
+    try:
+        Verifier.from_text(lines[0])
+    except LogError:
+        return False
+    return True
+
+
+def new_key_signer(text: str) -> Signer:
+    """The new key of a key rotation, from its key file (plain or sealed), to co-sign with.
+
+    A rotation must be signed by the new key too (docs/statement-format.md), so its
+    verifier key alone is not enough: say so, rather than fail on the file's form.
+    """
+    path = Path(text)
+    try:
+        given = path.read_text(encoding="utf-8") if path.is_file() else text
+    except (OSError, UnicodeDecodeError):
+        given = ""  # not a verifier key; read_key_file says what is wrong with the file
+    if _only_a_verifier_key(given):
+        what = f"{text} holds" if path.is_file() else "--new-key gives"
+        raise KeyFileError(
+            f"{what} a verifier key, but a key rotation needs the new key's key file (from "
+            "`firsthand keygen`) so that the new key co-signs it: a rotation signed by the old "
+            "key alone is not followed, since anyone can name any key as their new one"
+        )
+    if not path.is_file():
+        raise KeyFileError(
+            f"no key file at {text}; --new-key takes the new key's key file (from "
+            "`firsthand keygen`), which co-signs the rotation"
+        )
+    return read_key_file(path)
+
+
+def _signers(args: argparse.Namespace) -> tuple[Signer, list[Signer]]:
+    """The author's key, and the keys that co-sign: a rotation's new key."""
+    if args.new_key and args.kind != "key-rotation":
+        raise MalformedStatement("--new-key is for --kind key-rotation only")
+    if args.kind == "key-rotation" and not args.new_key:
+        raise MalformedStatement(
+            "a key rotation names the new key and is signed by it too: give --new-key NEW.key "
+            "(the new key's file from `firsthand keygen`)"
+        )
+    signer = read_key_file(args.key)
+    cosigners = [new_key_signer(args.new_key)] if args.new_key else []
+    if any(c.public_key == signer.public_key for c in cosigners):
+        raise MalformedStatement(
+            "--new-key is the key you sign with; a rotation hands over to another key "
+            "(make one with `firsthand keygen`)"
+        )
+    return signer, cosigners
+
+
+def _sign(
+    args: argparse.Namespace, signer: Signer, body: str, cosigners: list[Signer]
+) -> Statement:
     return sign_statement(
         signer,
         body,
@@ -86,10 +170,18 @@ def _sign(args: argparse.Namespace, signer: Signer, body: str) -> bytes:
         lang=args.lang,
         refers=args.refers or (),
         subject=verifier_arg(args.subject) if args.subject else None,
-        new_key=verifier_arg(args.new_key) if args.new_key else None,
+        new_key=cosigners[0].verifier() if cosigners else None,
         seen_at=args.seen_at,
         name=args.display_name,
-    ).file_bytes()
+        cosigners=cosigners,
+    )
+
+
+def _signed_by(statement: Statement) -> str:
+    line = f"signed by {who(statement.head.author)}"
+    if statement.head.new_key is not None:
+        line += f", co-signed by the new key {who(statement.head.new_key)}"
+    return line
 
 
 def _read_text(path: Path) -> str:
@@ -100,8 +192,11 @@ def _read_text(path: Path) -> str:
 
 
 def cmd_sign(args: argparse.Namespace) -> int:
-    signer = read_key_file(args.key)
-    sys.stdout.buffer.write(_sign(args, signer, _read_text(Path(args.textfile))))
+    signer, cosigners = _signers(args)
+    statement = _sign(args, signer, _read_text(Path(args.textfile)), cosigners)
+    sys.stdout.buffer.write(statement.file_bytes())
+    sys.stdout.buffer.flush()
+    print(_signed_by(statement), file=sys.stderr)  # stdout is the statement file alone
     return 0
 
 
@@ -110,14 +205,20 @@ def server_request(url: str, data: bytes | None = None) -> tuple[int, Any]:
     return _request(url, data)
 
 
-def _publish_one(server: str, data: bytes, bundle_dir: Path | None) -> dict[str, Any]:
-    read_statement(data)  # refuse locally what the server would refuse
+def _publish_one(server: str, data: bytes, bundle_dir: Path | None) -> tuple[Statement, int]:
+    """Publish a statement file; the statement and its log index."""
+    statement = read_statement(data)  # refuse locally what the server would refuse
     _, reply = _request(server.rstrip("/") + "/api/v1/statements", data)
     if bundle_dir is not None:
         _, bundle = _request(server.rstrip("/") + reply["bundle_url"])
         path = bundle_dir / f"statement-{reply['index']}.bundle.json"
         path.write_text(json.dumps(bundle, ensure_ascii=False, indent=1), encoding="utf-8")
-    return dict(reply)
+    return statement, int(reply["index"])
+
+
+def _published(name: str, statement: Statement, index: int) -> str:
+    # The index last: scripts read it as the line's last word.
+    return f"{name}: a {statement.head.kind} by {who(statement.head.author)}, index {index}"
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
@@ -126,8 +227,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
         bundle_dir.mkdir(parents=True, exist_ok=True)
     files = [Path(f) for f in args.statements]
     for path in tqdm(files, desc="publishing", unit="statement", disable=len(files) < 2):
-        reply = _publish_one(args.server, path.read_bytes(), bundle_dir)
-        tqdm.write(f"{path}: index {reply['index']}")
+        statement, index = _publish_one(args.server, path.read_bytes(), bundle_dir)
+        tqdm.write(_published(str(path), statement, index))
     return 0
 
 
@@ -163,11 +264,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(json.dumps(verdict.as_json(), ensure_ascii=False))
     else:
         when = verdict.time.strftime("%Y-%m-%d %H:%M UTC")
-        print(f"valid: a {verdict.kind} by {verdict.author.name} ({verdict.author.text()}),")
+        print(f"valid: a {verdict.kind} by {who(verdict.author)},")
         print(
             f"signed {when}, entry {verdict.index} of {verdict.log_origin} "
             f"(checkpoint of {verdict.tree_size} entries)."
         )
+        print(f"Author key: {verdict.author.text()}")
+        if verdict.rotation is not None:
+            print(f"Rotation to the new key {who(verdict.rotation.new_key)}:")
+            print(f"{verdict.rotation.message()}.")
         for cosignature in verdict.cosigned_by:
             when = datetime.fromtimestamp(cosignature.timestamp, UTC).strftime("%Y-%m-%d %H:%M")
             print(f"Cosigned by the witness {cosignature.name} at {when} UTC.")
@@ -181,13 +286,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    signer = read_key_file(args.key)
     files = sorted(p for p in Path(args.directory).iterdir() if p.suffix in (".txt", ".md"))
     if not files:
         raise LogError(f"{args.directory} holds no .txt or .md files to import")
+    signer, cosigners = _signers(args)
     for path in tqdm(files, desc="importing", unit="statement"):
-        reply = _publish_one(args.server, _sign(args, signer, _read_text(path)), None)
-        tqdm.write(f"{path.name}: index {reply['index']}")
+        signed = _sign(args, signer, _read_text(path), cosigners)
+        statement, index = _publish_one(args.server, signed.file_bytes(), None)
+        tqdm.write(_published(path.name, statement, index))
     return 0
 
 
@@ -197,7 +303,12 @@ def _add_signing_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", default="en", help="BCP 47 language tag, e.g. en or fa")
     p.add_argument("--refers", action="append", type=_reference, metavar="leaf:HEX|text:HEX")
     p.add_argument("--subject", help="vouch: the verifier key (or its file) you vouch for")
-    p.add_argument("--new-key", help="key-rotation: your new verifier key (or its file)")
+    p.add_argument(
+        "--new-key",
+        metavar="NEW.key",
+        help="key-rotation: your new key's file (from firsthand keygen; sealed ones ask for "
+        "their passphrase); the new key co-signs the rotation, accepting it",
+    )
     p.add_argument("--seen-at", help="denial: where the denied text appeared")
     p.add_argument(
         "--display-name", help="profile: the name readers see (the file's text is your bio)"

@@ -17,6 +17,7 @@ from firsthand.demo import demo_signer
 from firsthand.log.datadir import LOG_KEY_NAME
 from firsthand.log.evidence import NOT_A_PREFIX, verify_evidence
 from firsthand.log.note import Verifier
+from firsthand.statements.identity import fingerprint
 from tests.serving import load_demo, running_server
 from tests.statements.test_cli import firsthand
 
@@ -85,6 +86,9 @@ def test_a_statement_published_under_a_watched_key_comes_out_as_a_json_line(
         ("denial", "denial"),
     ]
     assert all(r["author"] == rana for r in lines(first))
+    assert all(
+        r["author_fingerprint"] == fingerprint(Verifier.from_text(rana)) for r in lines(first)
+    )
 
     index = publish(url, tmp_path / "leila.key", "I left the Circle in 2020.\n", tmp_path)
     second = firsthand(*watching, "--webhook", webhook, cwd=tmp_path)
@@ -134,3 +138,18 @@ def test_an_unreachable_log_or_a_bad_interval_is_one_line_and_exit_1(tmp_path: P
     assert "cannot read http://127.0.0.1:9/checkpoint" in down.stderr
     bad = firsthand(*base, "--log", "http://127.0.0.1:9", "--interval", "0", cwd=tmp_path)
     assert bad.returncode == 1 and "--interval" in bad.stderr and bad.stderr.count("\n") == 1
+
+
+def test_a_key_id_or_a_fingerprint_is_no_author_to_watch(tmp_path: Path) -> None:
+    key = Verifier("firsthand.localhost/log", bytes(32)).text()
+    base = ("monitor", "--log", "http://127.0.0.1:9", "--log-key", key, "--once")
+    rana = demo_signer("rana.tavakoli.demo").verifier()
+    key_id = firsthand(*base, "--author", rana.key_id.hex(), cwd=tmp_path)
+    assert key_id.returncode == 1 and key_id.stderr.count("\n") == 1
+    assert f"--author {rana.key_id.hex()} is a key ID: 32 bits" in key_id.stderr
+    assert "give the author's verifier key" in key_id.stderr
+    by_fingerprint = firsthand(*base, "--author", fingerprint(rana), cwd=tmp_path)
+    assert by_fingerprint.returncode == 1 and "is a fingerprint" in by_fingerprint.stderr
+    nonsense = firsthand(*base, "--author", "rana.tavakoli.demo", cwd=tmp_path)
+    assert nonsense.returncode == 1 and "is not a verifier key" in nonsense.stderr
+    assert not (tmp_path / "state").exists()

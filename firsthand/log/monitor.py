@@ -18,11 +18,22 @@ pass it
    author's signature;
 5. reports, as one JSON object each: statements under a watched author key,
    denials by or about a watched author, withholding notices on a watched
-   author's statement, and every kind of misbehaviour.
+   author's statement, statements by another key under a name that looks like
+   a watched author's, two-way rotations from another key to a watched one,
+   and every kind of misbehaviour.
 
-Watched keys follow their owners' key rotations forward, by the rule of the
-author pages (``web/api/views.key_chain``): a key's first logged rotation
-counts, and never to a key that had signed in the log before it.
+An author is their public key, known here by its fingerprint (SHA-256 of the
+key): never by the name, which is the key holder's to choose, nor by the 32-bit
+key ID, which anyone can match with a key of their own in minutes. Names are
+compared by their Unicode TR39 skeletons (statements.identity.skeleton): a
+different key whose key name or profile display name has the skeleton of a
+watched author's is reported as a look-alike.
+
+Watched keys follow their owners' key rotations forward, by the rules of the
+author pages (docs/statement-format.md, "Key rotations"): a rotation counts only
+if it is two-way (the new key signed it too), it is the key's first two-way
+rotation, it is the first two-way rotation in the log to name its new key, and
+the new key had not signed in the log before it.
 
 The state (the last verified checkpoint, how far the entries were read, the
 watched keys) lives in one JSON file written atomically, and is saved before
@@ -58,14 +69,19 @@ from firsthand.log.monitor_state import (
     MonitorState,
     StateLock,
     WatchedKey,
+    fingerprint,
 )
-from firsthand.log.note import Verifier
+from firsthand.log.note import Note, Verifier
 from firsthand.log.reader import LogReader
 from firsthand.log.storage import StoredCheckpoint
 from firsthand.log.tile_client import BadTile, HTTPTileSource, LogClient
 from firsthand.log.tiles import TILE_HEIGHT, TILE_WIDTH, TileID
+
+# The one part of log/ that reads statement heads, and so imports statements: it is to
+# move to firsthand/monitor/, which may (the design's layers).
 from firsthand.statements.errors import StatementError, WrongAuthor
-from firsthand.statements.format import Head, open_head
+from firsthand.statements.format import Head, open_head, rotation_accepted_by_new_key
+from firsthand.statements.identity import grouped_fingerprint, skeleton
 
 Report = dict[str, Any]
 Emit = Callable[[Report], None]
@@ -75,6 +91,22 @@ EVIDENCE_DIR = "evidence"
 SAVE_PERIOD = 2.0
 PROGRESS_THRESHOLD = 1024
 MISBEHAVIOUR = frozenset({"inconsistency", "split-view", "bad-signature", "bad-entry", "bad-tiles"})
+
+# Why a rotation from a watched key is not followed (the rules: docs/statement-format.md).
+ONE_WAY = "one-way: signed by the old key only; anyone can name any key as their new one"
+NOT_FIRST = "only a key's first two-way rotation counts"
+CLAIMED = "another key's two-way rotation named this new key first"
+USED_KEY = "the new key had signed in this log before"
+
+
+@dataclass(frozen=True)
+class _Label:
+    """A watched key's name or display name, for finding names that look like it."""
+
+    text: str
+    what: str  # "key name" or "display name"
+    key: WatchedKey
+    fingerprint: str  # the watched key's
 
 
 class TilesDoNotMatch(LogError):
@@ -187,6 +219,7 @@ class Monitor:
             self._lock.release()
             raise
         self._last_save = 0.0
+        self._labels: dict[str, list[_Label]] | None = None  # by skeleton; None: to build
 
     def close(self) -> None:
         self._lock.release()
@@ -201,12 +234,14 @@ class Monitor:
         """Watch these keys too; returns the new ones with the entry they count from."""
         added = []
         for author in authors:
-            text = author.text()
-            if text not in self.state.watched:
+            known = fingerprint(author)
+            if known not in self.state.watched:  # the same public key under any name is known
                 since = self.state.next_index
-                self.state.watched[text] = WatchedKey(text, since, text)
+                text = author.text()
+                self.state.watched[known] = WatchedKey(text, since, text)
                 added.append((author, since))
         if added:
+            self._labels = None
             self.state.save(self.state_dir)
         return added
 
@@ -417,42 +452,112 @@ class Monitor:
     def _examine(self, index: int, entry: bytes, leaf: bytes) -> list[Report]:
         where = {"log": self.origin, "index": index, "leaf_hash": leaf.hex()}
         try:
-            head, _ = open_head(entry, check_time=False)
+            head, note = open_head(entry, check_time=False)
         except WrongAuthor as error:
             return [{"type": "bad-signature", "what": "entry", **where, "error": str(error)}]
         except StatementError as error:
             return [{"type": "bad-entry", **where, "error": str(error)}]
-        author = head.author.text()
+        author = fingerprint(head.author)
+        rotation = _Rotation.judge(self.state, head, note) if head.kind == "key-rotation" else None
         reports: list[Report] = []
         watched = self.state.watched.get(author)
         if watched is not None and index >= watched.since:
             self.state.watched_leaves.add(leaf.hex())
             report = self._describe(head, where, watched)
-            if head.kind == "key-rotation":
-                report |= self._rotate(watched, head, index)
+            if rotation is not None:
+                report |= self._rotate(watched, head, rotation, index)
+            if head.name is not None and head.name not in watched.names:
+                watched.names.append(head.name)  # a profile: the name readers will see
+                self._labels = None
             reports.append(report)
-        elif head.kind in ("denial", "withholding"):
-            named = [
-                r.sha256
-                for r in head.refers
-                if r.kind == "leaf" and r.sha256 in self.state.watched_leaves
-            ]
-            if named and head.kind == "denial":
-                report = self._describe(head, where, None)
-                report |= {"why": "refers-to-watched-statement", "denied_statements": named}
-                reports.append(report)
-            elif named:  # the operator stopped serving a watched author's body
-                report = self._describe(head, where, None) | {"type": "withholding"}
-                reports.append(report | {"withheld_statement": named[0]})
+        else:
+            if head.kind in ("denial", "withholding"):
+                reports += self._about_watched(head, where)
+            if rotation is not None and rotation.two_way:
+                reports += self._claims_watched(head, rotation, where)
+            if self.state.watched and watched is None:
+                reports += self._look_alike(head, author, where)
         self.state.add_signer(head.author)
         return reports
+
+    def _about_watched(self, head: Head, where: Report) -> list[Report]:
+        """A denial or a withholding notice that names a watched author's statement."""
+        named = [
+            r.sha256
+            for r in head.refers
+            if r.kind == "leaf" and r.sha256 in self.state.watched_leaves
+        ]
+        if not named:
+            return []
+        if head.kind == "denial":
+            report = self._describe(head, where, None)
+            return [report | {"why": "refers-to-watched-statement", "denied_statements": named}]
+        # The operator stopped serving a watched author's body.
+        report = self._describe(head, where, None) | {"type": "withholding"}
+        return [report | {"withheld_statement": named[0]}]
+
+    def _claims_watched(self, head: Head, rotation: _Rotation, where: Report) -> list[Report]:
+        """Another key's two-way rotation to a watched key: its holder signed it, or lost it."""
+        claimed = self.state.watched.get(rotation.new)
+        if claimed is None:
+            return []
+        report = self._describe(head, where, claimed) | {"type": "rotation-to-watched-key"}
+        report |= rotation.fields()
+        report["warning"] = (
+            f"the key {grouped_fingerprint(fingerprint(head.author))} ({head.author.name}) "
+            f"hands over to the watched key {grouped_fingerprint(rotation.new)}, and the watched "
+            "key signed the rotation too: its holder accepted, or someone else holds that key"
+        )
+        return [report]
+
+    def _look_alike(self, head: Head, author: str, where: Report) -> list[Report]:
+        """A key not watched whose name, or profile's display name, looks like a watched one."""
+        labels = [(head.author.name, "key name")]
+        if head.name is not None:
+            labels.append((head.name, "display name"))
+        known = self._watched_labels()
+        for text, what in labels:
+            for label in known.get(skeleton(text), ()):
+                if label.fingerprint == author:
+                    continue
+                report = self._describe(head, where, label.key) | {"type": "look-alike"}
+                report["looks_like"] = {
+                    "label": text,
+                    "label_of": what,
+                    "watched_label": label.text,
+                    "watched_label_of": label.what,
+                    "watched_key": label.key.key,
+                    "watched_key_fingerprint": label.fingerprint,
+                }
+                report["warning"] = (
+                    f"the {what} {text!r} of the key {grouped_fingerprint(author)} looks like "
+                    f"the {label.what} {label.text!r} of the watched key "
+                    f"{grouped_fingerprint(label.fingerprint)}: another key, and so "
+                    "another person, unless the watched author says it is theirs"
+                )
+                return [report]
+        return []
+
+    def _watched_labels(self) -> dict[str, list[_Label]]:
+        """Every watched key's name and display names, by skeleton (built when they change)."""
+        if self._labels is None:
+            labels: dict[str, list[_Label]] = {}
+            for known, watched in self.state.watched.items():
+                key_name = Verifier.from_text(watched.key).name
+                named = [_Label(key_name, "key name", watched, known)]
+                named += [_Label(name, "display name", watched, known) for name in watched.names]
+                for label in named:
+                    labels.setdefault(skeleton(label.text), []).append(label)
+            self._labels = labels
+        return self._labels
 
     def _describe(self, head: Head, where: Report, watched: WatchedKey | None) -> Report:
         kind = "denial" if head.kind == "denial" else "statement"
         report: Report = {"type": kind, **where, "kind": head.kind}
         report |= {
             "author": head.author.text(),
-            "key_id": head.author.key_id.hex(),
+            "author_fingerprint": fingerprint(head.author),
+            "key_id": head.author.key_id.hex(),  # a hint for signature lines, never who
             "time": head.time.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "lang": head.lang,
             "body_sha256": head.body_sha256,
@@ -461,6 +566,7 @@ class Monitor:
         }
         if watched is not None:
             report["watched"] = watched.watched_as
+            report["watched_fingerprint"] = fingerprint(Verifier.from_text(watched.watched_as))
             if kind == "denial":
                 report["why"] = "by-watched-author"
         if head.kind == "denial":
@@ -473,15 +579,63 @@ class Monitor:
             report["reason"] = head.reason
         return report
 
-    def _rotate(self, watched: WatchedKey, head: Head, index: int) -> Report:
-        """Follow a watched key's first rotation forward, unless it names a used key."""
+    def _rotate(self, watched: WatchedKey, head: Head, rotation: _Rotation, index: int) -> Report:
+        """Follow a watched key's rotation forward if the rules let the author pages follow it."""
         assert head.new_key is not None
-        new = head.new_key.text()
-        fields: Report = {"new_key": new, "followed": False}
-        if watched.rotated:
-            return fields | {"not_followed": "only a key's first logged rotation counts"}
-        watched.rotated = True
-        if new in self.state.watched or self.state.has_signed(head.new_key):
-            return fields | {"not_followed": "the new key had signed in this log before"}
-        self.state.watched[new] = WatchedKey(new, index + 1, watched.watched_as)
-        return fields | {"followed": True}
+        if rotation.two_way:
+            watched.rotated = True
+        if rotation.followed and rotation.new not in self.state.watched:
+            self.state.watched[rotation.new] = WatchedKey(
+                head.new_key.text(), index + 1, watched.watched_as
+            )
+            self._labels = None
+        return rotation.fields()
+
+
+@dataclass(frozen=True)
+class _Rotation:
+    """A logged key rotation judged by the rules (docs/statement-format.md, "Key rotations")."""
+
+    new_key: Verifier
+    new: str  # the new key's fingerprint
+    two_way: bool
+    not_followed: str | None  # why the chain does not follow it; None: it does
+
+    @property
+    def followed(self) -> bool:
+        return self.not_followed is None
+
+    @classmethod
+    def judge(cls, state: MonitorState, head: Head, note: Note) -> _Rotation:
+        """Judge a rotation against the log read so far, and remember it for later ones.
+
+        Over every key in the log, not only watched ones: a key is claimed by the first
+        two-way rotation naming it, whichever chain that is.
+        """
+        assert head.new_key is not None
+        old, new = fingerprint(head.author), fingerprint(head.new_key)
+        two_way = rotation_accepted_by_new_key(head, note)
+        reason = None
+        if not two_way:
+            reason = ONE_WAY
+        elif old in state.rotated:
+            reason = NOT_FIRST
+        elif new in state.claimed:
+            reason = CLAIMED
+        elif state.has_signed(head.new_key):
+            reason = USED_KEY
+        if two_way:
+            state.rotated.add(old)
+            state.claimed.add(new)
+        return cls(head.new_key, new, two_way, reason)
+
+    def fields(self) -> Report:
+        fields: Report = {
+            "new_key": self.new_key.text(),
+            "new_key_fingerprint": self.new,
+            "two_way": self.two_way,
+            "followed": self.followed,
+        }
+        if self.not_followed is not None:
+            fields["not_followed"] = self.not_followed
+        return fields

@@ -7,6 +7,12 @@ cosignatures. Given only the log's verifier key, verify_bundle checks, in
 order, the checkpoint signature, the author's signature on the head, the
 body against the head, and the head's inclusion in the checkpoint's tree.
 Each failure has its own message, so a reader learns what was wrong.
+
+The verdict names the author by their fingerprint (statements/identity.py),
+and says of a key rotation whether it is two-way (the new key signed it too)
+or one-way. A one-way rotation still verifies, since it is validly logged (they
+were accepted before two-way rotations were required), but the verdict says it
+is not followed: anyone can sign "my new key is yours".
 """
 
 from __future__ import annotations
@@ -27,9 +33,12 @@ from firsthand.log.note import Note, Verifier
 from firsthand.log.reader import LogReader
 from firsthand.log.storage import StoredCheckpoint
 from firsthand.statements.errors import BodyMismatch, BundleError
-from firsthand.statements.format import open_head, verify_body
+from firsthand.statements.format import Head, open_head, rotation_accepted_by_new_key, verify_body
+from firsthand.statements.identity import fingerprint
 
 FORMAT = "firsthand-bundle/v1"
+TWO_WAY = "two-way: signed by the old key and by the new key, which accepted it"
+ONE_WAY = "one-way: signed by the old key only: not followed; anyone can name any key as new"
 
 
 @dataclass(frozen=True)
@@ -114,6 +123,34 @@ class WitnessCosignature:
 
 
 @dataclass(frozen=True)
+class Rotation:
+    """What a key-rotation statement hands over to, and whether the new key accepted it."""
+
+    new_key: Verifier
+    two_way: bool  # the head carries a valid signature by the new key too
+
+    def message(self) -> str:
+        return TWO_WAY if self.two_way else ONE_WAY
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "new_key": _key_json(self.new_key),
+            "two_way": self.two_way,
+            "message": self.message(),
+        }
+
+
+def _key_json(key: Verifier) -> dict[str, str]:
+    return {"name": key.name, "key": key.text(), "fingerprint": fingerprint(key)}
+
+
+def _rotation(head: Head, note: Note) -> Rotation | None:
+    if head.kind != "key-rotation" or head.new_key is None:
+        return None
+    return Rotation(head.new_key, rotation_accepted_by_new_key(head, note))
+
+
+@dataclass(frozen=True)
 class Verdict:
     """What a bundle proves, once every check has passed."""
 
@@ -128,11 +165,18 @@ class Verdict:
     withheld: Withholding | None
     other_signatures: tuple[str, ...]
     cosigned_by: tuple[WitnessCosignature, ...] = ()
+    rotation: Rotation | None = None  # a key-rotation's new key, and whether it is two-way
+
+    @property
+    def author_fingerprint(self) -> str:
+        """Who the author is: SHA-256 of their public key (the key ID is only a hint)."""
+        return fingerprint(self.author)
 
     def as_json(self) -> dict[str, Any]:
         return {
             "valid": True,
             "author": {"name": self.author.name, "key": self.author.text()},
+            "author_fingerprint": self.author_fingerprint,
             "time": self.time.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "kind": self.kind,
             "lang": self.lang,
@@ -154,6 +198,7 @@ class Verdict:
                 {"witness": c.name, "key": c.key, "timestamp": c.timestamp}
                 for c in self.cosigned_by
             ],
+            "rotation": None if self.rotation is None else self.rotation.as_json(),
         }
 
 
@@ -283,7 +328,7 @@ def verify_bundle_object(
     head_bytes = _utf8(head_text, "the statement's head")
     try:
         # Years later the head's time is in the past; a wrong reader clock must not fail it.
-        head, _ = open_head(head_bytes, check_time=False)
+        head, head_note = open_head(head_bytes, check_time=False)
     except LogError as error:
         raise BundleError(f"the statement's signature does not hold: {error}") from None
 
@@ -321,6 +366,7 @@ def verify_bundle_object(
         withheld=withheld,
         other_signatures=tuple(sig.name for sig in note.signatures if sig.name != log_key.name),
         cosigned_by=cosigned_by,
+        rotation=_rotation(head, head_note),
     )
 
 

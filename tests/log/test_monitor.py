@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import shutil
 import threading
@@ -21,11 +22,12 @@ from firsthand.log.evidence import NOT_A_PREFIX, SAME_SIZE, verify_evidence
 from firsthand.log.merkle import leaf_hash
 from firsthand.log.monitor import Monitor, Report
 from firsthand.log.monitor_state import STATE_FILE, MonitorError
-from firsthand.log.note import Signer, Verifier
+from firsthand.log.note import Signer, Verifier, sign_note
 from firsthand.log.reader import LogReader
 from firsthand.log.tile_client import LogClient, LogUnreachable
 from firsthand.log.tiles import parse_tile_path
-from firsthand.statements.format import Reference, Statement, body_sha256, sign_statement
+from firsthand.statements.format import Head, Reference, Statement, body_sha256, sign_statement
+from firsthand.statements.identity import fingerprint, grouped_fingerprint
 
 ORIGIN = "monitor.test/log"
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -134,6 +136,8 @@ def test_a_first_pass_reports_the_watched_authors_statements_and_no_others(setup
     (report,) = reports
     assert report["index"] == 0 and report["kind"] == "declaration"
     assert report["author"] == RANA.verifier().text() == report["watched"]
+    assert report["author_fingerprint"] == fingerprint(RANA.verifier())
+    assert report["watched_fingerprint"] == fingerprint(RANA.verifier())
     assert report["leaf_hash"] == mine.leaf_hash.hex()
     assert report["log"] == ORIGIN and report["time"] == "2026-03-01T09:00:00Z"
     assert not outcome.misbehaviour and outcome.entries_read == 2 and outcome.size == 2
@@ -167,31 +171,183 @@ def test_a_key_added_later_counts_from_the_next_entry(setup: Setup) -> None:
     assert [r["index"] for r in reports] == [1]
 
 
-def test_a_rotation_is_followed_forward_but_never_to_a_key_that_signed_before(
+def rotate(old: Signer, new: Signer, text: str, minutes: int = 0) -> bytes:
+    """A two-way rotation: signed by the old key, then by the new key that accepts it."""
+    options: dict[str, Any] = {"kind": "key-rotation", "new_key": new.verifier()}
+    return said(old, text, minutes, cosigners=[new], **options).head_bytes
+
+
+def rotate_one_way(old: Signer, new: Signer, text: str, minutes: int = 0) -> bytes:
+    """A rotation signed by the old key alone, as heads were logged before two-way rotations."""
+    body = text + "\n"
+    head = Head(
+        author=old.verifier(),
+        time=T0 + timedelta(minutes=minutes),
+        lang="en",
+        kind="key-rotation",
+        body_sha256=body_sha256(body),
+        body_length=len(body.encode()),
+        new_key=new.verifier(),
+    )
+    return sign_note(head.text(), old)
+
+
+def test_a_two_way_rotation_is_followed_forward_but_never_to_a_key_that_signed_before(
     setup: Setup,
 ) -> None:
     fresh, later = key("rana.new"), key("rana.newer")
     append(
         setup.log,
         said(OMID, "omid signs first").head_bytes,
-        said(RANA, "rotating", 1, kind="key-rotation", new_key=fresh.verifier()).head_bytes,
+        rotate(RANA, fresh, "rotating", 1),
         said(fresh, "with my new key", 2).head_bytes,
         # A second rotation by the old key (stolen?) is shown, not followed.
-        said(RANA, "again", 3, kind="key-rotation", new_key=later.verifier()).head_bytes,
+        rotate(RANA, later, "again", 3),
         said(later, "not followed", 4).head_bytes,
-        # The new key rotates to a key that signed before: an impostor's claim to omid's words.
-        said(fresh, "to omid", 5, kind="key-rotation", new_key=OMID.verifier()).head_bytes,
+        # The new key rotates to a key that signed before: omid's words would become hers.
+        rotate(fresh, OMID, "to omid", 5),
         said(OMID, "omid again", 6).head_bytes,
     )
     reports, outcome = setup.run(RANA)
     assert not outcome.misbehaviour
     by_index = {r["index"]: r for r in reports}
     assert sorted(by_index) == [1, 2, 3, 5]
-    assert by_index[1]["followed"] is True and by_index[1]["new_key"] == fresh.verifier().text()
+    assert by_index[1]["followed"] is True and by_index[1]["two_way"] is True
+    assert by_index[1]["new_key"] == fresh.verifier().text()
+    assert by_index[1]["new_key_fingerprint"] == fingerprint(fresh.verifier())
     assert by_index[2]["author"] == fresh.verifier().text()
     assert by_index[2]["watched"] == RANA.verifier().text()
+    assert by_index[2]["watched_fingerprint"] == fingerprint(RANA.verifier())
     assert by_index[3]["followed"] is False and "first" in by_index[3]["not_followed"]
     assert by_index[5]["followed"] is False and "signed" in by_index[5]["not_followed"]
+
+
+def test_a_one_way_rotation_is_reported_and_never_followed(setup: Setup) -> None:
+    fresh, other = key("rana.new"), key("rana.other")
+    append(
+        setup.log,
+        rotate_one_way(RANA, fresh, "logged before rotations were two-way"),
+        said(fresh, "not hers", 1).head_bytes,
+        rotate(RANA, other, "a two-way rotation still counts as her first", 2),
+        said(other, "hers", 3).head_bytes,
+    )
+    reports, _ = setup.run(RANA)
+    by_index = {r["index"]: r for r in reports}
+    assert sorted(by_index) == [0, 2, 3]
+    assert by_index[0]["two_way"] is False and by_index[0]["followed"] is False
+    assert by_index[0]["not_followed"].startswith("one-way: signed by the old key only")
+    assert by_index[2]["two_way"] is True and by_index[2]["followed"] is True
+    assert by_index[3]["author_fingerprint"] == fingerprint(other.verifier())
+
+
+def test_a_key_is_claimed_by_the_first_two_way_rotation_that_names_it(setup: Setup) -> None:
+    fresh = key("rana.new")
+    append(
+        setup.log,
+        rotate(OMID, fresh, "omid's chain names the key first"),
+        rotate(RANA, fresh, "then rana's", 1),
+        said(fresh, "whose?", 2).head_bytes,
+    )
+    reports, _ = setup.run(RANA)
+    assert [(r["index"], r["followed"]) for r in reports] == [(1, False)]
+    assert "first" in reports[0]["not_followed"] and "named" in reports[0]["not_followed"]
+
+
+def test_a_two_way_rotation_from_another_key_to_a_watched_one_is_a_warning(
+    setup: Setup,
+) -> None:
+    append(
+        setup.log,
+        rotate_one_way(OMID, RANA, "anyone can name any key: not reported"),
+        rotate(OMID, RANA, "rana's key signed this too", 1),
+    )
+    reports, outcome = setup.run(RANA)
+    assert not outcome.misbehaviour
+    (report,) = reports
+    assert report["type"] == "rotation-to-watched-key" and report["index"] == 1
+    assert report["author_fingerprint"] == fingerprint(OMID.verifier())
+    assert report["new_key_fingerprint"] == fingerprint(RANA.verifier())
+    assert report["watched"] == RANA.verifier().text() and report["two_way"] is True
+    assert grouped_fingerprint(fingerprint(OMID.verifier())) in report["warning"]
+    assert grouped_fingerprint(fingerprint(RANA.verifier())) in report["warning"]
+
+
+def test_the_same_public_key_under_another_name_is_the_same_author(setup: Setup) -> None:
+    renamed = Signer.from_seed("rana.renamed", RANA.seed())
+    append(setup.log, said(renamed, "still me").head_bytes)
+    with setup.monitor(RANA) as monitor:
+        assert monitor.watch([renamed.verifier()]) == []  # already watched, by fingerprint
+        reports: list[Report] = []
+        monitor.run_once(reports.append)
+    assert [(r["type"], r["author"]) for r in reports] == [("statement", renamed.verifier().text())]
+    assert reports[0]["author_fingerprint"] == fingerprint(RANA.verifier())
+
+
+def test_another_key_under_a_look_alike_name_is_reported_naming_both_fingerprints(
+    setup: Setup,
+) -> None:
+    cyrillic = key("r\u0430na.example")  # a Cyrillic а
+    stranger = key("stranger.example")
+    append(
+        setup.log,
+        said(RANA, "", kind="profile", name="Rana Tavakoli").head_bytes,
+        said(cyrillic, "I am Rana.", 1).head_bytes,
+        said(stranger, "", 2, kind="profile", name="rana tavakoli").head_bytes,
+        said(stranger, "no name in this head", 3).head_bytes,
+        said(OMID, "", 4, kind="profile", name="Omid").head_bytes,
+    )
+    reports, outcome = setup.run(RANA)
+    assert not outcome.misbehaviour  # a look-alike is a warning, not the log's fault
+    assert [(r["type"], r["index"]) for r in reports] == [
+        ("statement", 0),
+        ("look-alike", 1),
+        ("look-alike", 2),
+    ]
+    by_key_name, by_display_name = reports[1], reports[2]
+    assert by_key_name["author_fingerprint"] == fingerprint(cyrillic.verifier())
+    assert by_key_name["looks_like"] == {
+        "label": "r\u0430na.example",
+        "label_of": "key name",
+        "watched_label": "rana.example",
+        "watched_label_of": "key name",
+        "watched_key": RANA.verifier().text(),
+        "watched_key_fingerprint": fingerprint(RANA.verifier()),
+    }
+    assert by_key_name["watched"] == RANA.verifier().text()
+    for report, author in ((by_key_name, cyrillic), (by_display_name, stranger)):
+        assert grouped_fingerprint(fingerprint(author.verifier())) in report["warning"]
+        assert grouped_fingerprint(fingerprint(RANA.verifier())) in report["warning"]
+    assert by_display_name["looks_like"]["label_of"] == "display name"
+    assert by_display_name["looks_like"]["watched_label"] == "Rana Tavakoli"
+
+
+def test_a_watched_authors_display_name_is_remembered_across_restarts(setup: Setup) -> None:
+    append(setup.log, said(RANA, "", kind="profile", name="Rana T.").head_bytes)
+    setup.run(RANA)
+    append(setup.log, said(OMID, "", 1, kind="profile", name="Rana T.").head_bytes)
+    reports, _ = setup.run()
+    assert [(r["type"], r["looks_like"]["label_of"]) for r in reports] == [
+        ("look-alike", "display name")
+    ]
+
+
+def test_a_state_from_before_fingerprints_loads_and_keeps_its_signers(setup: Setup) -> None:
+    fresh = key("rana.new")
+    append(setup.log, said(fresh, "signed before any rotation names it").head_bytes)
+    setup.run(RANA)
+    path = setup.state / STATE_FILE
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    for old_field in ("rotated", "claimed"):
+        del saved[old_field]
+    for watched in saved["watched"]:
+        del watched["names"]
+    # Its signers were hashes of each key's whole text.
+    saved["signers"] = [hashlib.sha256(fresh.verifier().text().encode()).hexdigest()[:32]]
+    path.write_text(json.dumps(saved), encoding="utf-8")
+    append(setup.log, rotate(RANA, fresh, "to a key that signed before", 1))
+    reports, _ = setup.run()
+    assert [(r["index"], r["followed"]) for r in reports] == [(1, False)]
+    assert "signed" in reports[0]["not_followed"]
 
 
 def test_denials_by_and_about_a_watched_author_are_reported(setup: Setup) -> None:

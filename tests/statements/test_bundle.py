@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from firsthand.log.datadir import LogInstance, open_log
-from firsthand.log.note import Signer
+from firsthand.log.note import Signer, sign_note
 from firsthand.statements.bundle import (
+    Rotation,
     WithholdingNotice,
     make_bundle,
     verify_bundle,
     verify_bundle_object,
 )
 from firsthand.statements.errors import BundleError, KeyFileError
-from firsthand.statements.format import Reference, sign_statement
+from firsthand.statements.format import Head, Reference, body_sha256, sign_statement
+from firsthand.statements.identity import fingerprint
 from firsthand.statements.keys import read_key_file, write_key_file
 
 RANA = Signer.from_seed("rana.example", bytes(range(32)))
@@ -53,6 +56,60 @@ def test_a_bundle_verifies_offline_and_names_author_time_and_index(log: LogInsta
     assert verdict.index == bundle["index"]
     assert verdict.log_origin == "bundles.example/log"
     assert verdict.as_json()["valid"] is True
+    assert verdict.author_fingerprint == fingerprint(RANA.verifier())
+    assert verdict.as_json()["author_fingerprint"] == fingerprint(RANA.verifier())
+    assert verdict.rotation is None and verdict.as_json()["rotation"] is None
+
+
+def bundle_of(log: LogInstance, head: bytes, body: str) -> dict[str, Any]:
+    sequencer = log.sequencer()
+    ticket = sequencer.submit(head)
+    sequencer.run_until_empty()
+    return make_bundle(log.reader, index=ticket.wait().index, head=head, body=body)
+
+
+def test_a_two_way_rotation_verifies_and_the_verdict_says_the_new_key_accepted_it(
+    log: LogInstance,
+) -> None:
+    rotation = sign_statement(
+        RANA, "My new key.\n", kind="key-rotation", new_key=OMID.verifier(), cosigners=[OMID]
+    )
+    verdict = verify_bundle(
+        encode(bundle_of(log, rotation.head_bytes, rotation.body)), log.verifier
+    )
+    assert verdict.rotation == Rotation(OMID.verifier(), two_way=True)
+    assert verdict.as_json()["rotation"] == {
+        "new_key": {
+            "name": "omid.example",
+            "key": OMID.verifier().text(),
+            "fingerprint": fingerprint(OMID.verifier()),
+        },
+        "two_way": True,
+        "message": "two-way: signed by the old key and by the new key, which accepted it",
+    }
+
+
+def test_an_old_one_way_rotation_still_verifies_but_the_verdict_says_it_is_not_followed(
+    log: LogInstance,
+) -> None:
+    # Logged before rotations needed both keys: the log holds it, so the bundle verifies.
+    body = "My new key.\n"
+    head = Head(
+        author=RANA.verifier(),
+        time=datetime(2026, 1, 31, 9, 30, tzinfo=UTC),
+        lang="en",
+        kind="key-rotation",
+        body_sha256=body_sha256(body),
+        body_length=len(body),
+        new_key=OMID.verifier(),
+    )
+    head_bytes = sign_note(head.text(), RANA)
+    verdict = verify_bundle(encode(bundle_of(log, head_bytes, body)), log.verifier)
+    assert verdict.rotation == Rotation(OMID.verifier(), two_way=False)
+    assert verdict.as_json()["rotation"]["message"] == (
+        "one-way: signed by the old key only: not followed; anyone can name any key as new"
+    )
+    assert verdict.author_fingerprint == fingerprint(RANA.verifier())
 
 
 @pytest.mark.parametrize(

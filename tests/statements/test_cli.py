@@ -11,11 +11,17 @@ from pathlib import Path
 
 import pytest
 
+from firsthand.log.note import Signer, Verifier
+from firsthand.statements.format import read_statement
+from firsthand.statements.identity import fingerprint, grouped_fingerprint
+from firsthand.statements.keys import write_key_file
 from tests.serving import ROOT, running_server
 
 
-def firsthand(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def firsthand(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "firsthand.cli", *args],
         capture_output=True,
@@ -132,3 +138,104 @@ def test_the_operator_withholds_with_the_cli_and_the_bundle_shows_the_notice(
     assert verified.returncode == 0, verified.stderr
     assert "withheld by the operator on 20" in verified.stdout
     assert ": a private address" in verified.stdout
+
+
+def test_keygen_refuses_a_name_with_an_invisible_character_and_makes_no_key(
+    tmp_path: Path,
+) -> None:
+    result = firsthand("keygen", "--name", "nasrin\u200b.example", "--out", "n.key", cwd=tmp_path)
+    assert result.returncode == 1 and result.stderr.count("\n") == 1
+    assert "invisible character U+200B (ZERO WIDTH SPACE) at position 7" in result.stderr
+    assert "Type the --name again by hand" in result.stderr
+    assert not (tmp_path / "n.key").exists()
+
+
+def keys(tmp_path: Path, *names: str) -> list[str]:
+    """Make a key file per name (name.key); their verifier keys, in order."""
+    made = [firsthand("keygen", "--name", n, "--out", f"{n}.key", cwd=tmp_path) for n in names]
+    assert all(m.returncode == 0 for m in made), [m.stderr for m in made]
+    for m in made:  # who the key is, beside the verifier key keygen prints
+        assert m.stderr == f"fingerprint: {grouped(m.stdout.strip())}\n"
+    return [m.stdout.strip() for m in made]
+
+
+def grouped(verifier_key: str) -> str:
+    return grouped_fingerprint(fingerprint(Verifier.from_text(verifier_key)))
+
+
+def test_a_rotation_is_co_signed_with_the_new_key_file_and_verifies_as_two_way(
+    server: tuple[str, str, Path], tmp_path: Path
+) -> None:
+    url, log_key, _ = server
+    old, new = keys(tmp_path, "arash.example", "arash.new")
+    (tmp_path / "r.txt").write_text("My new key.\n", encoding="utf-8")
+    signed = firsthand(
+        "sign", "--key", "arash.example.key", "--kind", "key-rotation",
+        "--new-key", "arash.new.key", "r.txt", cwd=tmp_path,
+    )  # fmt: skip
+    assert signed.returncode == 0, signed.stderr
+    assert f"signed by arash.example (fingerprint {grouped(old)})" in signed.stderr
+    assert f"co-signed by the new key arash.new (fingerprint {grouped(new)})" in signed.stderr
+    head = signed.stdout.split("\n\n")[1]  # the signature lines: old key first, then new
+    assert [line.split()[1] for line in head.splitlines()] == ["arash.example", "arash.new"]
+    (tmp_path / "r.statement").write_text(signed.stdout, encoding="utf-8")
+
+    published = firsthand(
+        "publish", "--server", url, "--bundle-dir", "b", "r.statement", cwd=tmp_path
+    )
+    assert published.returncode == 0, published.stderr
+    assert f"a key-rotation by arash.example (fingerprint {grouped(old)}), index" in (
+        published.stdout
+    )
+    bundle = next((tmp_path / "b").glob("*.json"))
+    verified = firsthand("verify", "--log-key", log_key, str(bundle), cwd=tmp_path)
+    assert verified.returncode == 0, verified.stderr
+    assert f"valid: a key-rotation by arash.example (fingerprint {grouped(old)})," in (
+        verified.stdout
+    )
+    assert f"Rotation to the new key arash.new (fingerprint {grouped(new)}):" in verified.stdout
+    assert "two-way: signed by the old key and by the new key" in verified.stdout
+    as_json = firsthand("verify", "--log-key", log_key, "--json", str(bundle), cwd=tmp_path)
+    verdict = json.loads(as_json.stdout)
+    assert verdict["author_fingerprint"] == fingerprint(Verifier.from_text(old))
+    assert verdict["rotation"]["two_way"] is True
+    assert verdict["rotation"]["new_key"]["fingerprint"] == fingerprint(Verifier.from_text(new))
+
+
+def test_a_rotation_given_only_the_new_verifier_key_fails_saying_it_needs_the_key_file(
+    tmp_path: Path,
+) -> None:
+    _, new = keys(tmp_path, "bita.example", "bita.new")
+    (tmp_path / "new.pub").write_text(f"# bita's new key\n{new}\n", encoding="utf-8")
+    (tmp_path / "r.txt").write_text("My new key.\n", encoding="utf-8")
+    rotate = ("sign", "--key", "bita.example.key", "--kind", "key-rotation", "r.txt")
+    for given in (new, "new.pub"):
+        result = firsthand(*rotate, "--new-key", given, cwd=tmp_path)
+        assert result.returncode == 1 and result.stdout == ""
+        assert "a key rotation needs the new key's key file" in result.stderr
+        assert result.stderr.count("\n") == 1
+    missing = firsthand(*rotate, cwd=tmp_path)
+    assert missing.returncode == 1 and "give --new-key NEW.key" in missing.stderr
+    itself = firsthand(*rotate, "--new-key", "bita.example.key", cwd=tmp_path)
+    assert itself.returncode == 1 and "is the key you sign with" in itself.stderr
+    not_a_rotation = firsthand(
+        "sign", "--key", "bita.example.key", "--new-key", "bita.new.key", "r.txt", cwd=tmp_path
+    )
+    assert not_a_rotation.returncode == 1 and "key-rotation only" in not_a_rotation.stderr
+
+
+def test_a_sealed_new_key_file_co_signs_with_its_passphrase(tmp_path: Path) -> None:
+    keys(tmp_path, "dara.example")
+    new = Signer.generate("dara.new")
+    write_key_file(tmp_path / "new.key", new, passphrase="a long passphrase")
+    (tmp_path / "r.txt").write_text("My new key.\n", encoding="utf-8")
+    env = {"FIRSTHAND_PASSPHRASE": "a long passphrase"}
+    rotate = ("sign", "--key", "dara.example.key", "--kind", "key-rotation", "r.txt")
+    signed = firsthand(*rotate, "--new-key", "new.key", cwd=tmp_path, env=env)
+    assert signed.returncode == 0, signed.stderr
+    statement = read_statement(signed.stdout.encode())
+    assert statement.head.new_key == new.verifier()
+    wrong = firsthand(
+        *rotate, "--new-key", "new.key", cwd=tmp_path, env={"FIRSTHAND_PASSPHRASE": "wrong"}
+    )
+    assert wrong.returncode == 1 and "passphrase" in wrong.stderr

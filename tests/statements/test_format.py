@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from firsthand.log.errors import LogError
-from firsthand.log.note import Signer, sign_note
+from firsthand.log.note import Signer, parse_note, sign_note
 from firsthand.statements.errors import (
     BodyMismatch,
     BodyTooLarge,
@@ -20,10 +20,15 @@ from firsthand.statements.errors import (
     WrongAuthor,
 )
 from firsthand.statements.format import (
+    Head,
     Media,
     Reference,
+    body_sha256,
+    open_head,
     parse_head_text,
     read_statement,
+    rotation_accepted_by_new_key,
+    rotation_is_two_way,
     sign_statement,
     split_statement_file,
 )
@@ -90,7 +95,60 @@ def test_denials_vouches_and_rotations_sign_when_complete() -> None:
         seen_at="a post on a forum, 2026-01-02",
     )
     sign_statement(RANA, "I know Omid.\n", kind="vouch", subject=OMID.verifier())
-    sign_statement(RANA, "My new key.\n", kind="key-rotation", new_key=OMID.verifier())
+    sign_statement(
+        RANA, "My new key.\n", kind="key-rotation", new_key=OMID.verifier(), cosigners=[OMID]
+    )
+
+
+def one_way_rotation(old: Signer, new: Signer, body: str = "My new key.\n") -> bytes:
+    """A rotation signed by the old key alone, as heads were logged before the two-way rule."""
+    head = Head(
+        author=old.verifier(),
+        time=WHEN,
+        lang="en",
+        kind="key-rotation",
+        body_sha256=body_sha256(body),
+        body_length=len(body.encode()),
+        new_key=new.verifier(),
+    )
+    return sign_note(head.text(), old) + b"\n" + body.encode()
+
+
+def test_a_rotation_signed_by_the_old_key_alone_is_refused_and_says_how_to_sign_it() -> None:
+    with pytest.raises(WrongAuthor, match=r"signed by both keys.*--new-key NEW\.key"):
+        sign_statement(RANA, "My new key.\n", kind="key-rotation", new_key=OMID.verifier())
+    with pytest.raises(WrongAuthor, match="both keys"):
+        read_statement(one_way_rotation(RANA, OMID), now=WHEN)
+    someone = Signer.from_seed("someone.example", bytes(range(2, 34)))
+    with pytest.raises(WrongAuthor, match="both keys"):  # the wrong co-signer is no acceptance
+        sign_statement(
+            RANA, "x\n", kind="key-rotation", new_key=OMID.verifier(), cosigners=[someone]
+        )
+
+
+def test_a_two_way_rotation_carries_the_old_keys_signature_then_the_new_keys() -> None:
+    statement = sign_statement(
+        RANA, "My new key.\n", kind="key-rotation", new_key=OMID.verifier(), cosigners=[OMID]
+    )
+    note = parse_note(statement.head_bytes)
+    assert [s.name for s in note.signatures] == ["rana.example", "omid.example"]
+    assert rotation_accepted_by_new_key(statement.head, statement.note)
+    assert rotation_is_two_way(statement.head_bytes)
+
+
+def test_an_old_one_way_rotation_still_opens_but_is_not_two_way() -> None:
+    head_bytes, _ = split_statement_file(one_way_rotation(RANA, OMID))
+    head, note = open_head(head_bytes, now=WHEN)
+    assert head.new_key == OMID.verifier()
+    assert not rotation_accepted_by_new_key(head, note)
+    assert not rotation_is_two_way(head_bytes)
+    assert not rotation_is_two_way(b"not a head")
+
+
+def test_a_rotation_to_its_own_key_is_never_two_way() -> None:
+    head_bytes, _ = split_statement_file(one_way_rotation(RANA, RANA))
+    head, note = open_head(head_bytes, now=WHEN)
+    assert not rotation_accepted_by_new_key(head, note)
 
 
 def head_with(lines: list[str]) -> str:

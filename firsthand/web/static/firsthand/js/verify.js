@@ -6,13 +6,20 @@
 //
 // The inclusion proof is checked with RFC 9162 section 2.1.3.2, step by step, and also
 // laid out as a path (RFC 6962 section 2.1.1's PATH) for the page to draw.
+//
+// The verdict names the author by their fingerprint (identity.js), and says of a key
+// rotation whether it is two-way (signed by the new key too) or one-way: an old one-way
+// rotation still verifies, being validly logged, but is never followed.
 
 import { base64Decode, base64Encode, bytesEqual, concatBytes, hexEncode, utf8Decode, utf8Encode } from "./encoding.js";
 import { CosignatureVerifier, verifyCosignatures } from "./cosignature.js";
-import { NoteError, openNote, Verifier } from "./note.js";
+import { fingerprint } from "./identity.js";
+import { NoteError, openNote, Verifier, verifyNote } from "./note.js";
 import { BodyMismatch, leafHash, openHead, StatementError, verifyBody } from "./statement.js";
 
 export const FORMAT = "firsthand-bundle/v1";
+export const TWO_WAY = "two-way: signed by the old key and by the new key, which accepted it";
+export const ONE_WAY = "one-way: signed by the old key only: not followed; anyone can name any key as new";
 const HASH_SIZE = 32;
 const MAX_TREE_SIZE = 2n ** 64n - 1n;
 
@@ -236,6 +243,31 @@ async function withholding(notice, headBytes, checkpoint, operatorKey) {
 }
 
 /**
+ * Whether a key rotation's note carries a valid signature by the new key it names:
+ * format.py's rotation_accepted_by_new_key. A rotation to its own key is never two-way.
+ */
+export async function rotationAcceptedByNewKey(head, note) {
+  const newKey = head.newKey;
+  if (head.kind !== "key-rotation" || !newKey || newKey.equals(head.author)) return false;
+  try {
+    await verifyNote({ text: note.text, signatures: note.signatures }, [newKey]);
+  } catch (error) {
+    if (error instanceof NoteError) return false;
+    throw error;
+  }
+  return true;
+}
+
+const keyJson = async (key) => ({ name: key.name, key: key.text, fingerprint: await fingerprint(key) });
+
+/** The verdict's `rotation`: bundle.py's Rotation.as_json(), or null for another kind. */
+async function rotation(head, note) {
+  if (head.kind !== "key-rotation" || !head.newKey) return null;
+  const twoWay = await rotationAcceptedByNewKey(head, note);
+  return { new_key: await keyJson(head.newKey), two_way: twoWay, message: twoWay ? TWO_WAY : ONE_WAY };
+}
+
+/**
  * Check a bundle (an object, or its JSON text) against the log's verifier key text.
  * options.operatorKey (verifier key text) demands the withholding notice be signed by it.
  * options.witnesses (cosigner key texts) and options.quorum (default 0): every line by a
@@ -317,7 +349,7 @@ export async function verifyBundle(bundle, logVerifierKeyText, options = {}) {
       try {
         // Years later the head's time is in the past; a wrong reader clock must not fail it.
         if (headBytes === null) throw new StatementError("the head holds a lone UTF-16 surrogate");
-        return (await openHead(headBytes, { checkTime: false })).head;
+        return await openHead(headBytes, { checkTime: false });
       } catch (error) {
         throw new Failed(`the statement's signature does not hold: ${error.message}`);
       }
@@ -353,7 +385,7 @@ export async function verifyBundle(bundle, logVerifierKeyText, options = {}) {
       }
       if (typeof body !== "string") throw new Failed("the bundle's body is not text");
       try {
-        await verifyBody(head.value, body, utf8EncodeOrNull(body)?.length ?? 0);
+        await verifyBody(head.value.head, body, utf8EncodeOrNull(body)?.length ?? 0);
       } catch (error) {
         if (error instanceof BodyMismatch) throw new Failed("the body was altered: it is not the text the author signed");
         throw new Failed(`the body is not acceptable: ${error.message}`);
@@ -381,10 +413,11 @@ export async function verifyBundle(bundle, logVerifierKeyText, options = {}) {
   const valid = checks.every((c) => c.status === "ok");
   if (valid) {
     const { logKey, checkpoint: cp, note } = checkpoint.value;
-    const h = head.value;
+    const { head: h, note: headNote } = head.value;
     out.verdict = {
       valid: true,
       author: { name: h.author.name, key: h.author.text },
+      author_fingerprint: await fingerprint(h.author),
       time: h.time,
       kind: h.kind,
       lang: h.lang,
@@ -395,6 +428,7 @@ export async function verifyBundle(bundle, logVerifierKeyText, options = {}) {
       withheld,
       other_checkpoint_signatures: note.signatures.filter((s) => s.name !== logKey.name).map((s) => s.name),
       cosigned_by: cosignedBy,
+      rotation: await rotation(h, headNote),
     };
   }
   return { valid, error: firstFailure ? firstFailure.message : null, checks, ...out };
