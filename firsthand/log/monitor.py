@@ -25,7 +25,7 @@ pass it
 An author is their public key, known here by its fingerprint (SHA-256 of the
 key): never by the name, which is the key holder's to choose, nor by the 32-bit
 key ID, which anyone can match with a key of their own in minutes. Names are
-compared by their Unicode TR39 skeletons (statements.identity.skeleton): a
+compared by their Unicode TR39 skeletons (statements.identity.skeletons): a
 different key whose key name or profile display name has the skeleton of a
 watched author's is reported as a look-alike.
 
@@ -81,7 +81,7 @@ from firsthand.log.tiles import TILE_HEIGHT, TILE_WIDTH, TileID
 # move to firsthand/monitor/, which may (the design's layers).
 from firsthand.statements.errors import StatementError, WrongAuthor
 from firsthand.statements.format import Head, open_head, rotation_accepted_by_new_key
-from firsthand.statements.identity import grouped_fingerprint, skeleton
+from firsthand.statements.identity import grouped_fingerprint, skeletons
 
 Report = dict[str, Any]
 Emit = Callable[[Report], None]
@@ -517,7 +517,7 @@ class Monitor:
             labels.append((head.name, "display name"))
         known = self._watched_labels()
         for text, what in labels:
-            for label in known.get(skeleton(text), ()):
+            for label in (found for key in skeletons(text) for found in known.get(key, ())):
                 if label.fingerprint == author:
                     continue
                 report = self._describe(head, where, label.key) | {"type": "look-alike"}
@@ -547,7 +547,8 @@ class Monitor:
                 named = [_Label(key_name, "key name", watched, known)]
                 named += [_Label(name, "display name", watched, known) for name in watched.names]
                 for label in named:
-                    labels.setdefault(skeleton(label.text), []).append(label)
+                    for key in skeletons(label.text):
+                        labels.setdefault(key, []).append(label)
             self._labels = labels
         return self._labels
 

@@ -145,20 +145,35 @@ def check_label(label: str, what: str) -> None:
 
 @functools.lru_cache(maxsize=65536)
 def skeleton(label: str) -> str:
-    """The label's Unicode TR39 skeleton, case-folded: equal skeletons look alike.
+    """The label's Unicode TR39 skeleton: two labels that look alike share it.
 
     ICU's SpoofChecker is the reference implementation of TR39 (confusables.txt).
-    Case is folded too, since "maryam" and "Maryam" pass for one name to a reader,
-    and default-ignorable characters (the allowed ZWNJ among them) drop out.
+    ICU keeps default-ignorable characters in a skeleton; they draw nothing, so they
+    go first (the ZWNJ that Persian allows too: with or without it, a name reads the
+    same). Case is kept: Cyrillic "М" is Latin "M" to the eye, while "м" is not "m".
     """
-    # ICU keeps default-ignorable characters in a skeleton; they draw nothing, so they go
-    # first (the ZWNJ that Persian allows too: with or without it, a name reads the same).
     shown = "".join(ch for i, ch in enumerate(label) if ch != ZWNJ and not _invisible_at(label, i))
-    checker = _spoof_checker()
-    # Skeleton, fold case, skeleton again: Cyrillic "М" is Latin "M" to the eye, but folded
-    # first it would become "м", which looks like neither "m" nor "rn".
-    looks = str(checker.getSkeleton(0, unicodedata.normalize("NFKC", shown)))
-    return str(checker.getSkeleton(0, looks.casefold()))
+    return str(_spoof_checker().getSkeleton(0, unicodedata.normalize("NFKC", shown)))
+
+
+@functools.lru_cache(maxsize=65536)
+def folded_skeleton(label: str) -> str:
+    """The skeleton of the label with its case folded: "RANA", "Rana" and "rana" share it.
+
+    Not the skeleton folded afterwards: TR39 reads a capital I as a small l, so
+    "TAVAKOLI" would fold to "tavakoll" and miss "Tavakoli".
+    """
+    return skeleton(unicodedata.normalize("NFKC", label).casefold())
+
+
+def skeletons(label: str) -> tuple[str, str]:
+    """Both keys a label is compared by: its skeleton, and its case-folded skeleton."""
+    return (skeleton(label), "folded:" + folded_skeleton(label))
+
+
+def looks_alike(one: str, other: str) -> bool:
+    """Whether two labels look alike to a reader: equal skeletons, with or without case."""
+    return bool(set(skeletons(one)) & set(skeletons(other)))
 
 
 @functools.cache

@@ -14,6 +14,7 @@ from firsthand.statements.identity import (
     check_label,
     fingerprint,
     grouped_fingerprint,
+    looks_alike,
     short_fingerprint,
     skeleton,
 )
@@ -66,7 +67,8 @@ def test_a_statement_under_a_name_with_an_invisible_character_is_refused() -> No
 
 def test_names_that_look_alike_share_a_skeleton() -> None:
     assert skeleton("rana.example") == skeleton("rаna.example")  # Cyrillic а
-    assert skeleton("Maryam") == skeleton("maryam")
+    assert looks_alike("Maryam", "maryam") and looks_alike("RANA TAVAKOLI", "Rana Tavakoli")
+    assert looks_alike("Pаrisa Мahdavi", "Parisa Mahdavi")  # Cyrillic а and М
     assert skeleton("paypal") == skeleton("paypa1")
     assert skeleton("rana.example") != skeleton("omid.example")
 

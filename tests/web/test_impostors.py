@@ -336,3 +336,12 @@ def test_a_name_with_hidden_characters_is_refused_or_flagged_as_a_look_alike(
         return  # refused outright
     # Only a ZWNJ between Arabic-script letters passes, and it changes no skeleton.
     assert skeleton(copy) == skeleton(name)
+
+
+def test_a_name_in_capitals_is_flagged_as_a_look_alike(client: Client) -> None:
+    # TR39 alone reads a capital I as a small l; the case-folded skeleton catches it.
+    victim, impostor = Signer.generate("rana.example"), Signer.generate("r.example")
+    publish(client, sign_statement(victim, "", kind="profile", name="Rana Tavakoli"))
+    publish(client, sign_statement(impostor, "", kind="profile", name="RANA TAVAKOLI"))
+    api = client.get(f"/api/v1/authors/{fp(victim)}").json()
+    assert [a["fingerprint"] for a in api["look_alikes"]] == [fp(impostor)]

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from firsthand.statements.format import rotation_is_two_way
-from firsthand.web.api.models import AuthorLabel, PublishedStatement, skeleton_hash
+from firsthand.web.api.models import AuthorLabel, PublishedStatement, skeleton_hashes
 
 # How far a chain is followed: far beyond any real author's number of keys, and a
 # bound on the work one page can ask for.
@@ -141,21 +141,32 @@ class LookAlike:
 def look_alikes(author: str) -> list[LookAlike]:
     """Other authors here whose key name or display name looks like one of ``author``'s."""
     mine = list(AuthorLabel.objects.filter(fingerprint=author)[:MAX_CHAIN])
-    by_skeleton = {label.skeleton_hash: label.label for label in mine}
-    if not by_skeleton:
+    exact = {label.skeleton_hash: label.label for label in mine}
+    folded = {label.folded_skeleton_hash: label.label for label in mine}
+    if not mine:
         return []
     others = (
-        AuthorLabel.objects.filter(skeleton_hash__in=list(by_skeleton))
+        AuthorLabel.objects.filter(
+            Q(skeleton_hash__in=list(exact)) | Q(folded_skeleton_hash__in=list(folded))
+        )
         .exclude(fingerprint=author)
         .order_by("fingerprint", "label")[:MAX_CHAIN]
     )
-    return [LookAlike(o.fingerprint, o.label, by_skeleton[o.skeleton_hash]) for o in others]
+    return [
+        LookAlike(
+            o.fingerprint,
+            o.label,
+            exact.get(o.skeleton_hash) or folded[o.folded_skeleton_hash],
+        )
+        for o in others
+    ]
 
 
 def look_alikes_of_name(name: str, author: str) -> list[LookAlike]:
     """Authors other than ``author`` whose names look like ``name``."""
+    exact, folded = skeleton_hashes(name)
     others = (
-        AuthorLabel.objects.filter(skeleton_hash=skeleton_hash(name))
+        AuthorLabel.objects.filter(Q(skeleton_hash=exact) | Q(folded_skeleton_hash=folded))
         .exclude(fingerprint=author)
         .order_by("fingerprint", "label")[:MAX_CHAIN]
     )

@@ -19,7 +19,7 @@ from typing import Any
 from django.db import connection, models, transaction
 
 from firsthand.statements.format import Head
-from firsthand.statements.identity import fingerprint, skeleton
+from firsthand.statements.identity import fingerprint, skeletons
 
 
 class PublishedStatement(models.Model):
@@ -94,13 +94,18 @@ class AuthorLabel(models.Model):
     # its own, and an index over hashes takes any label (PostgreSQL's btree does not).
     label_hash: models.CharField[str, str] = models.CharField(max_length=64)
     skeleton_hash: models.CharField[str, str] = models.CharField(max_length=64)
+    # The same of its case-folded skeleton: "RANA" looks like "Rana" to a reader, not to TR39.
+    folded_skeleton_hash: models.CharField[str, str] = models.CharField(max_length=64)
     is_display_name: models.BooleanField[bool, bool] = models.BooleanField(default=False)
 
     class Meta:
         constraints = (
             models.UniqueConstraint(fields=["fingerprint", "label_hash"], name="author_label_once"),
         )
-        indexes = (models.Index(fields=["skeleton_hash"], name="author_label_skeleton"),)
+        indexes = (
+            models.Index(fields=["skeleton_hash"], name="author_label_skeleton"),
+            models.Index(fields=["folded_skeleton_hash"], name="author_label_folded"),
+        )
 
     def __str__(self) -> str:
         return f"{self.label!r} of {self.fingerprint[:16]}"
@@ -222,18 +227,25 @@ def list_labels(heads: Iterable[Head]) -> None:
 
 def author_label(fingerprint: str, label: str, *, is_display_name: bool) -> AuthorLabel:
     """The AuthorLabel row for one of an author's names (not saved)."""
+    exact, folded = skeleton_hashes(label)
     return AuthorLabel(
         fingerprint=fingerprint,
         label=label,
         label_hash=hashlib.sha256(label.encode("utf-8")).hexdigest(),
-        skeleton_hash=skeleton_hash(label),
+        skeleton_hash=exact,
+        folded_skeleton_hash=folded,
         is_display_name=is_display_name,
     )
 
 
-def skeleton_hash(label: str) -> str:
-    """SHA-256 (hex) of the label's TR39 skeleton: equal for names that look alike."""
-    return hashlib.sha256(skeleton(label).encode("utf-8")).hexdigest()
+def skeleton_hashes(label: str) -> tuple[str, str]:
+    """SHA-256 (hex) of the label's skeleton and of its case-folded skeleton
+    (statements.identity.skeletons): names that look alike share one of them."""
+    exact, folded = skeletons(label)
+    return (
+        hashlib.sha256(exact.encode("utf-8")).hexdigest(),
+        hashlib.sha256(folded.encode("utf-8")).hexdigest(),
+    )
 
 
 def statement_at(index: int) -> PublishedStatement | None:

@@ -26,7 +26,7 @@ def _backfill(apps, schema_editor):  # type: ignore[no-untyped-def]
     from firsthand.log.errors import LogError
     from firsthand.log.note import parse_note
     from firsthand.statements.format import parse_head_text
-    from firsthand.statements.identity import fingerprint, fingerprint_of_text, skeleton
+    from firsthand.statements.identity import fingerprint, fingerprint_of_text, skeletons
 
     statements = apps.get_model("api", "PublishedStatement")
     labels = apps.get_model("api", "AuthorLabel")
@@ -66,7 +66,8 @@ def _backfill(apps, schema_editor):  # type: ignore[no-untyped-def]
                             fingerprint=pair[0],
                             label=label,
                             label_hash=_sha256(label),
-                            skeleton_hash=_sha256(skeleton(label)),
+                            skeleton_hash=_sha256(skeletons(label)[0]),
+                            folded_skeleton_hash=_sha256(skeletons(label)[1]),
                             is_display_name=is_display,
                         )
                     )
@@ -120,6 +121,7 @@ class Migration(migrations.Migration):
                 ("label", models.TextField()),
                 ("label_hash", models.CharField(max_length=64)),
                 ("skeleton_hash", models.CharField(max_length=64)),
+                ("folded_skeleton_hash", models.CharField(max_length=64)),
                 ("is_display_name", models.BooleanField(default=False)),
             ],
             options={
@@ -128,7 +130,10 @@ class Migration(migrations.Migration):
                         fields=("fingerprint", "label_hash"), name="author_label_once"
                     )
                 ],
-                "indexes": [models.Index(fields=["skeleton_hash"], name="author_label_skeleton")],
+                "indexes": [
+                    models.Index(fields=["skeleton_hash"], name="author_label_skeleton"),
+                    models.Index(fields=["folded_skeleton_hash"], name="author_label_folded"),
+                ],
             },
         ),
         migrations.RunPython(_search_triggers_again, migrations.RunPython.noop),
