@@ -184,16 +184,34 @@ def _signed_by(statement: Statement) -> str:
     return line
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: Path, *, lf: bool = False) -> str:
+    """The file's text, byte for byte: the body signed is the file, so its SHA-256 is the
+    file's. A carriage return (Windows or old Mac line endings) cannot be in a body
+    (docs/statement-format.md, "Body"): refused, or with ``lf`` (--lf) turned into line
+    feeds by the one stated rule, CRLF then lone CR to LF, and said so."""
     try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise LogError(f"{path} is not UTF-8 text") from None
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise LogError(f"{path} is not UTF-8 text (byte {error.start} is not)") from None
+    if "\r" not in text:
+        return text
+    if not lf:
+        raise LogError(
+            f"{path} has Windows or old Mac line endings (carriage returns), which a statement's "
+            "body cannot hold; sign it with --lf to turn them into line feeds (the signed body "
+            "then differs from the file), or save the file with Unix line endings"
+        )
+    print(
+        f"{path}: carriage returns turned into line feeds (--lf); the signed body differs "
+        "from the file",
+        file=sys.stderr,
+    )
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def cmd_sign(args: argparse.Namespace) -> int:
     signer, cosigners = _signers(args)
-    statement = _sign(args, signer, _read_text(Path(args.textfile)), cosigners)
+    statement = _sign(args, signer, _read_text(Path(args.textfile), lf=args.lf), cosigners)
     sys.stdout.buffer.write(statement.file_bytes())
     sys.stdout.buffer.flush()
     print(_signed_by(statement), file=sys.stderr)  # stdout is the statement file alone
@@ -291,7 +309,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise LogError(f"{args.directory} holds no .txt or .md files to import")
     signer, cosigners = _signers(args)
     for path in tqdm(files, desc="importing", unit="statement"):
-        signed = _sign(args, signer, _read_text(path), cosigners)
+        signed = _sign(args, signer, _read_text(path, lf=args.lf), cosigners)
         statement, index = _publish_one(args.server, signed.file_bytes(), None)
         tqdm.write(_published(path.name, statement, index))
     return 0
@@ -312,6 +330,12 @@ def _add_signing_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seen-at", help="denial: where the denied text appeared")
     p.add_argument(
         "--display-name", help="profile: the name readers see (the file's text is your bio)"
+    )
+    p.add_argument(
+        "--lf",
+        action="store_true",
+        help="turn the file's carriage returns (CRLF, CR) into line feeds before signing; "
+        "without it a file holding them is refused, since the body signed is the file",
     )
 
 

@@ -29,7 +29,7 @@ from firsthand.log.evidence import make_evidence, verify_evidence
 from firsthand.log.note import Signer, open_note, sign_note
 from firsthand.log.witness import AddCheckpointRequest, TrustedLog, Witness, parse_request
 from firsthand.statements.bundle import make_bundle, verify_bundle
-from firsthand.statements.format import Reference, read_statement, sign_statement
+from firsthand.statements.format import Reference, Statement, read_statement, sign_statement
 
 LOG = Signer.from_seed("fuzz.example/log", bytes(range(32)))
 AUTHOR = Signer.from_seed("author.example", bytes(range(1, 33)))
@@ -76,15 +76,44 @@ def targets() -> tuple[Target, ...]:
         directory / "witness.sqlite3", [WITNESS], [TrustedLog(LOG.name, (LOG.verifier(),))]
     )
     note = sign_note("a note\nwith two lines\n", LOG)
+    new_key = Signer.from_seed("author.2027", bytes(range(3, 35)))
+    rotation = sign_statement(
+        AUTHOR,
+        "My new key.\n",
+        kind="key-rotation",
+        new_key=new_key.verifier(),
+        cosigners=[new_key],
+    )
     return (
         Target("note", (note,), lambda d: open_note(d, [LOG.verifier()])),
         Target("checkpoint", (cp_a,), lambda d: open_checkpoint(d, LOG.verifier())),
         Target("statement", (statement.file_bytes(),), read_statement),
+        Target(
+            "one-statement-one-entry",
+            (statement.file_bytes(), rotation.file_bytes()),
+            lambda d: _same_entry_or_refused(d, (statement, rotation)),
+        ),
         Target("bundle", (bundle_bytes,), lambda d: verify_bundle(d, log.verifier)),
         Target("witness-request", (request,), parse_request),
         Target("witness", (request,), witness.add_checkpoint),
         Target("evidence", (evidence,), lambda d: verify_evidence(d, LOG.verifier())),
     )
+
+
+def _same_entry_or_refused(data: bytes, seeds: tuple[Statement, ...]) -> None:
+    """Any file that reads as a statement with a seed's head text is that seed's entry.
+
+    A re-encoding that still verifies (padding bits of a signature's base64, an extra
+    signature line) would be a second log entry for the same statement: it must be
+    refused instead (format.check_canonical_entry).
+    """
+    read = read_statement(data)  # LogError: refused, which the contract allows
+    for seed in seeds:
+        if read.note.text == seed.note.text and read.head_bytes != seed.head_bytes:
+            raise AssertionError(f"one statement, two entries: {read.head_bytes!r}")
+
+
+_BASE64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 
 def mutate(seed: bytes, rng: random.Random) -> bytes:
@@ -99,6 +128,10 @@ def mutate(seed: bytes, rng: random.Random) -> bytes:
             data[at:at] = rng.choice(
                 [b"\n", b" ", b"+", b"\x00", b"\xff", b"\xe2\x80\x94 ", b"=", b"\r", b"9" * 20]
             )
+        elif choice < 0.6 and data:
+            # Another base64 character: where it lands in a signature, only a canonical
+            # spelling may verify (padding bits, one statement one entry).
+            data[min(at, len(data) - 1)] = rng.choice(_BASE64)
         elif choice < 0.7 and data:
             del data[at : at + rng.randint(1, 16)]
         elif choice < 0.85 and data:

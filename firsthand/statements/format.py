@@ -523,17 +523,18 @@ def read_statement(
         raise MalformedStatement("the body is not valid UTF-8") from None
     head, note = open_head(head_bytes, now=now)
     _verify_body(head, body, body_bytes, max_body)  # body_bytes is body's exact UTF-8
-    check_new_head(head, note)
+    check_new_head(head, note, head_bytes)
     return Statement(head_bytes, head, note, body)
 
 
-def check_new_head(head: Head, note: Note) -> None:
+def check_new_head(head: Head, note: Note, head_bytes: bytes) -> None:
     """The rules a statement logged from now on must meet, beyond what reading an old one needs.
 
-    Names are labels without invisible characters (identity.check_label), and a key
-    rotation carries the new key's signature too (rotation_accepted_by_new_key).
-    Statements logged before these rules stay readable: open_head does not apply them,
-    and the pages decide what an old one-way rotation is worth (it is never followed).
+    Names are labels without invisible characters (identity.check_label), a key
+    rotation carries the new key's signature too (rotation_accepted_by_new_key), and
+    the head is canonical (check_canonical_entry). Statements logged before these rules
+    stay readable: open_head does not apply them, and the pages decide what an old
+    one-way rotation is worth (it is never followed).
     """
     check_label(head.author.name, "the author key's name")
     if head.subject is not None:
@@ -547,6 +548,39 @@ def check_new_head(head: Head, note: Note) -> None:
             "a key rotation must be signed by both keys: the old key that hands over and the new "
             "key that accepts (sign it with both; `firsthand sign --kind key-rotation --new-key "
             "NEW.key`), so that no one can claim a key that is not theirs"
+        )
+    check_canonical_entry(head, note, head_bytes)
+
+
+def check_canonical_entry(head: Head, note: Note, head_bytes: bytes) -> None:
+    """One statement, one log entry: the head carries exactly the signatures it needs, in
+    canonical base64.
+
+    A signed note verifies whatever else its signature lines hold: an extra line by a
+    key no one checks, or a signature whose base64 sets the unused bits of its last
+    character (``...w1=`` decodes as ``...w0=``). Each would be other bytes, so another
+    leaf hash, for the same statement: a second entry for words logged once, and a
+    ``refers leaf:`` that no longer names one thing. So the head must be byte for byte
+    the note text plus, in order, the author's signature and, for a key rotation, the
+    new key's, each as standard base64 writes it. Such a head is refused rather than
+    trimmed: what the log holds is what the author's tool sent, and its leaf hash is the
+    one the author computed (docs/statement-format.md, "Canonical head").
+    """
+    required = [head.author]
+    if head.kind == "key-rotation" and head.new_key is not None:
+        required.append(head.new_key)
+    signatures = note.signatures
+    if [(s.name, s.key_id) for s in signatures] != [(k.name, k.key_id) for k in required]:
+        wanted = " and ".join(k.name for k in required)
+        raise MalformedStatement(
+            f"the head carries {len(signatures)} signature line(s); a {head.kind} carries "
+            f"exactly {len(required)}, by {wanted}, in that order, so that one statement "
+            "is one log entry"
+        )
+    if Note(note.text, signatures).encode() != head_bytes:
+        raise MalformedStatement(
+            "a signature line of the head is not in canonical base64 (padding bits set, or "
+            "another spelling of the same bytes); sign it again, or send it as signed"
         )
 
 

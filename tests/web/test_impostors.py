@@ -93,7 +93,7 @@ def test_the_old_grinding_trick_with_invisible_characters_is_refused(client: Cli
 def sign_statement_unchecked(signer: Signer, body: str) -> bytes:
     """A statement file signed as an old server would have accepted it (no label rules)."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(statement_format, "check_new_head", lambda head, note: None)
+        patch.setattr(statement_format, "check_new_head", lambda *checked: None)
         return sign_statement(signer, body).file_bytes()
 
 
@@ -249,7 +249,7 @@ def rotate(old: Signer, new: Signer) -> Statement:
 def logged_before_two_way_rotations(client: Client, data: bytes) -> int:
     """Publish a file as a server before two-way rotations did (check_new_head off)."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(statement_format, "check_new_head", lambda head, note: None)
+        patch.setattr(statement_format, "check_new_head", lambda *checked: None)
         status, answer = post(client, data)
     assert status == 201, answer
     return int(answer["index"])
