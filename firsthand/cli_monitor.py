@@ -1,6 +1,6 @@
 """The `firsthand monitor` command: follow a log over HTTP and report as JSON lines.
 
-The checking is ``firsthand.log.monitor``; this module is its edges: the
+The checking is ``firsthand.monitor.watch``; this module is its edges: the
 arguments, the state directory's default place, one JSON line per report on
 stdout, the webhook, the progress bar and the loop (docs/monitor.md).
 """
@@ -27,7 +27,7 @@ from tqdm import tqdm
 
 from firsthand.cli_statements import verifier_arg, who
 from firsthand.log.errors import LogError
-from firsthand.log.monitor import Emit, Monitor, Progress, Report
+from firsthand.monitor.watch import Emit, Monitor, Progress, Report
 from firsthand.log.note import Verifier
 from firsthand.log.tile_client import LogClient, LogUnreachable
 from firsthand.statements.identity import is_fingerprint

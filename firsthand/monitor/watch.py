@@ -64,21 +64,18 @@ from firsthand.log.errors import (
 from firsthand.log.evidence import NotEvidence, make_evidence
 from firsthand.log.files import write_atomically
 from firsthand.log.merkle import HASH_SIZE, leaf_hash, root_from_leaf_hashes, verify_consistency
-from firsthand.log.monitor_state import (
+from firsthand.log.note import Note, Verifier
+from firsthand.log.reader import LogReader
+from firsthand.log.storage import StoredCheckpoint
+from firsthand.log.tile_client import BadTile, HTTPTileSource, LogClient
+from firsthand.log.tiles import TILE_HEIGHT, TILE_WIDTH, TileID
+from firsthand.monitor.state import (
     MonitorError,
     MonitorState,
     StateLock,
     WatchedKey,
     fingerprint,
 )
-from firsthand.log.note import Note, Verifier
-from firsthand.log.reader import LogReader
-from firsthand.log.storage import StoredCheckpoint
-from firsthand.log.tile_client import BadTile, HTTPTileSource, LogClient
-from firsthand.log.tiles import TILE_HEIGHT, TILE_WIDTH, TileID
-
-# The one part of log/ that reads statement heads, and so imports statements: it is to
-# move to firsthand/monitor/, which may (the design's layers).
 from firsthand.statements.errors import StatementError, WrongAuthor
 from firsthand.statements.format import Head, open_head, rotation_accepted_by_new_key
 from firsthand.statements.identity import grouped_fingerprint, skeletons

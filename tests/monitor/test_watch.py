@@ -20,12 +20,12 @@ from firsthand.log.datadir import LOG_KEY_NAME, LogInstance, open_log
 from firsthand.log.errors import NotFound
 from firsthand.log.evidence import NOT_A_PREFIX, SAME_SIZE, verify_evidence
 from firsthand.log.merkle import leaf_hash
-from firsthand.log.monitor import Monitor, Report
-from firsthand.log.monitor_state import STATE_FILE, MonitorError
 from firsthand.log.note import Signer, Verifier, sign_note
 from firsthand.log.reader import LogReader
 from firsthand.log.tile_client import LogClient, LogUnreachable
 from firsthand.log.tiles import parse_tile_path
+from firsthand.monitor.state import STATE_FILE, MonitorError
+from firsthand.monitor.watch import Monitor, Report
 from firsthand.statements.format import Head, Reference, Statement, body_sha256, sign_statement
 from firsthand.statements.identity import fingerprint, grouped_fingerprint
 
