@@ -12,11 +12,13 @@ fixed sequence of header lines, one ``key value`` pair each, in this order
     body sha256:<64 hex> <length>             exactly once
     media sha256:<64 hex> <type/subtype> <size>   zero or more
     refers leaf:<64 hex> | text:<64 hex>      zero or more
-    subject <verifier key>                    vouch only, exactly once
-    new-key <verifier key>                    key-rotation only, exactly once
+    subject <verifier key>                    vouch, revocation, recovery: exactly once
+    new-key <verifier key>                    key-rotation, recovery: exactly once
     seen-at <free text>                       denial only, at most once
     reason <free text>                        withholding only, exactly once
     name <free text>                          profile only, exactly once (the display name)
+    from <log index>                          revocation, recovery: at most once
+    recovery <verifier key>                   any other kind but withholding: at most once
 
 The head never holds a blank line, so it stays readable on paper and the
 statement file (head, a blank line, the body) splits unambiguously.
@@ -54,6 +56,8 @@ KINDS = (
     "key-rotation",
     "withholding",
     "profile",
+    "revocation",
+    "recovery",
 )
 DEFAULT_MAX_BODY = 1_000_000
 MAX_CLOCK_SKEW = timedelta(minutes=10)
@@ -78,6 +82,8 @@ _HEADER_POSITION = {
             "seen-at",
             "reason",
             "name",
+            "from",
+            "recovery",
         )
     )
 }
@@ -95,6 +101,11 @@ _BODY_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # sequence is 0x80 or above): deleting them is a far cheaper test than the regex.
 _BODY_CONTROL_BYTES = bytes(range(0x09)) + bytes(range(0x0B, 0x20)) + b"\x7f"
 _REFERS = re.compile(rf"(leaf|text):({_HEX64})")
+_INDEX = re.compile(r"0|[1-9][0-9]{0,18}")
+MAX_INDEX = 2**63 - 1
+# The kinds that name the key they are about (subject), and those that name a new key.
+_SUBJECT_KINDS = frozenset({"vouch", "revocation", "recovery"})
+_NEW_KEY_KINDS = frozenset({"key-rotation", "recovery"})
 # The commonest head whole: the five required lines, of a kind that needs no other
 # (declaration, testimony). Each value is held to the pattern parse_head_text holds
 # it to, so a head this matches passes every line-by-line check; the checks past the
@@ -142,6 +153,8 @@ class Head:
     seen_at: str | None = None
     reason: str | None = None
     name: str | None = None  # a profile's display name
+    revoked_from: int | None = None  # a revocation's or recovery's ``from``: a log index
+    recovery: Verifier | None = None  # the author's recovery key, committed (identity.md)
 
     def text(self) -> str:
         """The head's note text: the header lines, in their fixed order."""
@@ -160,6 +173,8 @@ class Head:
             and self.seen_at is None
             and self.reason is None
             and self.name is None
+            and self.revoked_from is None
+            and self.recovery is None
         ):
             return text
         lines = [
@@ -176,6 +191,10 @@ class Head:
             lines.append(f"reason {self.reason}")
         if self.name is not None:
             lines.append(f"name {self.name}")
+        if self.revoked_from is not None:
+            lines.append(f"from {self.revoked_from}")
+        if self.recovery is not None:
+            lines.append(f"recovery {self.recovery.text()}")
         return text + "".join(line + "\n" for line in lines)
 
 
@@ -252,6 +271,46 @@ def _display_name(value: str) -> str:
     return _free_text(value, "the display name")
 
 
+def _index(value: str) -> int:
+    if not _INDEX.fullmatch(value) or int(value) > MAX_INDEX:
+        raise MalformedStatement(
+            f"'from' is a log index: a decimal number from 0 to {MAX_INDEX}, no leading zeros"
+        )
+    return int(value)
+
+
+def canonical_language_case(tag: str) -> str:
+    """A language tag in the case RFC 5646 (section 2.1.1) writes it: ``en-GB``, ``zh-Hant-TW``.
+
+    Tags are case-insensitive (``EN-gb`` is ``en-GB``), so a head could spell one tag
+    several ways; new heads must use this one. Every subtag is lowercase except, when
+    neither first nor after a singleton (``x``, ``u``...), two letters (a region) in
+    uppercase and four letters (a script) in titlecase.
+    """
+    subtags = tag.split("-")
+    written = [subtags[0].lower()]
+    after_singleton = False
+    for subtag in subtags[1:]:
+        after_singleton = after_singleton or len(subtag) == 1
+        if not after_singleton and subtag.isalpha() and len(subtag) == 2:
+            written.append(subtag.upper())
+        elif not after_singleton and subtag.isalpha() and len(subtag) == 4:
+            written.append(subtag[0].upper() + subtag[1:].lower())
+        else:
+            written.append(subtag.lower())
+    return "-".join(written)
+
+
+def check_language_case(tag: str) -> None:
+    """New heads spell their language tag one way: canonical_language_case's."""
+    canonical = canonical_language_case(tag)
+    if canonical != tag:
+        raise MalformedStatement(
+            f"the language tag {tag[:40]!r} is not in its canonical case: write {canonical[:40]!r} "
+            "(RFC 5646, section 2.1.1), so that one language has one spelling"
+        )
+
+
 def _verifier(value: str, what: str) -> Verifier:
     try:
         return Verifier.from_text(value)
@@ -269,10 +328,28 @@ def _check_kind_rules(head: Head) -> None:
         raise MalformedStatement(
             f"a {head.kind} refers to exactly one statement: refers leaf:<hash>"
         )
-    if (head.kind == "vouch") != (head.subject is not None):
-        raise MalformedStatement("a vouch, and only a vouch, names its subject key")
-    if (head.kind == "key-rotation") != (head.new_key is not None):
-        raise MalformedStatement("a key rotation, and only a key rotation, names its new key")
+    if (head.kind in _SUBJECT_KINDS) != (head.subject is not None):
+        raise MalformedStatement(
+            "only a vouch, a revocation or a recovery names its subject key, and each must"
+        )
+    if (head.kind in _NEW_KEY_KINDS) != (head.new_key is not None):
+        raise MalformedStatement(
+            "only a key rotation or a recovery names its new key, and each must"
+        )
+    if head.revoked_from is not None and head.kind not in ("revocation", "recovery"):
+        raise MalformedStatement("only a revocation or a recovery says from which log index")
+    if head.recovery is not None:
+        if head.kind in ("revocation", "recovery", "withholding"):
+            raise MalformedStatement(f"a {head.kind} cannot name a recovery key")
+        if head.recovery.public_key == head.author.public_key:
+            raise MalformedStatement("the recovery key must be another key than the author's")
+    if (
+        head.kind == "recovery"
+        and head.subject is not None
+        and head.new_key is not None
+        and head.new_key.public_key in (head.subject.public_key, head.author.public_key)
+    ):
+        raise MalformedStatement("a recovery's new key must be another key than the old ones")
     if head.seen_at is not None and head.kind != "denial":
         raise MalformedStatement("only a denial says where the denied text was seen")
     if (head.kind == "withholding") != (head.reason is not None):
@@ -332,6 +409,8 @@ def _new_head(
         seen_at=None,
         reason=None,
         name=None,
+        revoked_from=None,
+        recovery=None,
     )
     return head
 
@@ -416,6 +495,8 @@ def _parse_head_lines(text: str) -> Head:
     author = _verifier(values["author"][0], "author")
     subject = new_key = None
     seen_at = reason = display_name = None
+    revoked_from: int | None = None
+    recovery: Verifier | None = None
     if len(values) > len(_REQUIRED):  # some optional line is there
         if "subject" in values:
             subject = _verifier(values["subject"][0], "subject")
@@ -427,6 +508,10 @@ def _parse_head_lines(text: str) -> Head:
             reason = _free_text(values["reason"][0], "the reason")
         if "name" in values:
             display_name = _display_name(values["name"][0])
+        if "from" in values:
+            revoked_from = _index(values["from"][0])
+        if "recovery" in values:
+            recovery = _verifier(values["recovery"][0], "recovery")
     head = Head(
         author=author,
         time=time,
@@ -441,6 +526,8 @@ def _parse_head_lines(text: str) -> Head:
         seen_at=seen_at,
         reason=reason,
         name=display_name,
+        revoked_from=revoked_from,
+        recovery=recovery,
     )
     _check_kind_rules(head)
     if head.text() != text:
@@ -530,19 +617,29 @@ def read_statement(
 def check_new_head(head: Head, note: Note, head_bytes: bytes) -> None:
     """The rules a statement logged from now on must meet, beyond what reading an old one needs.
 
-    Names are labels without invisible characters (identity.check_label), a key
-    rotation carries the new key's signature too (rotation_accepted_by_new_key), and
-    the head is canonical (check_canonical_entry). Statements logged before these rules
-    stay readable: open_head does not apply them, and the pages decide what an old
-    one-way rotation is worth (it is never followed).
+    Names are labels without invisible characters (identity.check_label), the language
+    tag is in its canonical case (check_language_case), a key rotation carries the new
+    key's signature too (rotation_accepted_by_new_key), and the head is canonical
+    (check_canonical_entry). Statements logged before these rules stay readable:
+    open_head does not apply them, and the pages decide what an old one-way rotation is
+    worth (it is never followed). docs/statement-format.md lists them ("Logging rules").
     """
     check_label(head.author.name, "the author key's name")
     if head.subject is not None:
         check_label(head.subject.name, "the subject key's name")
     if head.new_key is not None:
         check_label(head.new_key.name, "the new key's name")
+    if head.recovery is not None:
+        check_label(head.recovery.name, "the recovery key's name")
     if head.name is not None:
         check_label(head.name, "the display name")
+    check_language_case(head.lang)
+    if head.kind == "recovery" and not new_key_accepted(head, note):
+        raise WrongAuthor(
+            "a recovery must be signed by both keys: the recovery key that vouches for the "
+            "author, and the new key that accepts (`firsthand recover`), so that no one can "
+            "claim a key that is not theirs"
+        )
     if head.kind == "key-rotation" and not rotation_accepted_by_new_key(head, note):
         raise WrongAuthor(
             "a key rotation must be signed by both keys: the old key that hands over and the new "
@@ -567,7 +664,7 @@ def check_canonical_entry(head: Head, note: Note, head_bytes: bytes) -> None:
     one the author computed (docs/statement-format.md, "Canonical head").
     """
     required = [head.author]
-    if head.kind == "key-rotation" and head.new_key is not None:
+    if head.kind in _NEW_KEY_KINDS and head.new_key is not None:
         required.append(head.new_key)
     signatures = note.signatures
     if [(s.name, s.key_id) for s in signatures] != [(k.name, k.key_id) for k in required]:
@@ -590,8 +687,13 @@ def rotation_accepted_by_new_key(head: Head, note: Note) -> bool:
     A rotation signed by the old key alone is one-way: anyone can name any key as
     their "new" one, so such a rotation is shown but never followed (docs/statement-format.md).
     """
+    return head.kind == "key-rotation" and new_key_accepted(head, note)
+
+
+def new_key_accepted(head: Head, note: Note) -> bool:
+    """Whether a key rotation's or recovery's note carries a valid signature by its new key."""
     new_key = head.new_key
-    if head.kind != "key-rotation" or new_key is None or new_key == head.author:
+    if head.kind not in _NEW_KEY_KINDS or new_key is None or new_key == head.author:
         return False
     try:
         verify_note(Note(note.text, note.signatures), [new_key])
@@ -625,6 +727,8 @@ def sign_statement(
     seen_at: str | None = None,
     reason: str | None = None,
     name: str | None = None,
+    revoked_from: int | None = None,
+    recovery: Verifier | None = None,
     cosigners: Sequence[Signer] = (),
 ) -> Statement:
     """Sign a body as a statement by ``signer``; the result verifies with read_statement.
@@ -647,6 +751,8 @@ def sign_statement(
         seen_at=seen_at,
         reason=reason,
         name=name,
+        revoked_from=revoked_from,
+        recovery=recovery,
     )
     text = head.text()
     parse_head_text(text)  # the same checks a reader will make

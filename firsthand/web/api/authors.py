@@ -26,16 +26,54 @@ from django.db.models import Q, QuerySet
 
 from firsthand.statements.format import rotation_is_two_way
 from firsthand.web.api.models import AuthorLabel, PublishedStatement, skeleton_hashes
+from firsthand.web.api.revocations import (
+    Recovered,
+    Revoked,
+    first_recovery,
+    recoveries_naming,
+    revoked,
+)
 
 # How far a chain is followed: far beyond any real author's number of keys, and a
 # bound on the work one page can ask for.
 MAX_CHAIN = 64
 
 
-def followed_rotation(author: str) -> PublishedStatement | None:
-    """The rotation from key ``author`` (a fingerprint) that the chain follows, if any."""
+@dataclass(frozen=True)
+class Handover:
+    """Where a key chain goes next: a two-way rotation or a recovery, logged at ``index``."""
+
+    index: int
+    old: str
+    new: str
+    kind: str  # "key-rotation" or "recovery"
+
+
+def followed_rotation(author: str) -> Handover | None:
+    """The handover from key ``author`` (a fingerprint) that the chain follows, if any.
+
+    The first in log order of: the key's first two-way rotation (rules 1-4 above), made
+    before any point its author revoked it from; and its first valid recovery
+    (revocations.py). A rotation made at or after that point is the thief's.
+    """
+    rotation = _followed_rotation(author, revoked([author]).get(author))
+    recovery = first_recovery(author)
+    if recovery is not None and _first_claim(recovery.new) != recovery.index:
+        recovery = None  # another chain claimed the new key first (rule 3)
+    handovers = [h for h in (rotation, recovery) if h is not None]
+    if not handovers:
+        return None
+    first = min(handovers, key=lambda h: h.index)
+    if isinstance(first, Recovered):
+        return Handover(first.index, first.old, first.new, "recovery")
+    return first
+
+
+def _followed_rotation(author: str, cutoff: Revoked | None) -> Handover | None:
     logged = PublishedStatement.objects.filter(index__isnull=False)
     rotations = logged.filter(kind="key-rotation", author_fingerprint=author).order_by("index")
+    if cutoff is not None:
+        rotations = rotations.filter(index__lt=cutoff.since)
     for rotation in rotations.only("index", "head", "subject_fingerprint")[:MAX_CHAIN]:
         if not rotation_is_two_way(rotation.head.encode("utf-8")):
             continue  # one-way: shown on the page, never followed (rule 1)
@@ -45,18 +83,23 @@ def followed_rotation(author: str) -> PublishedStatement | None:
             return None  # another chain claimed the new key first (rule 3)
         if logged.filter(author_fingerprint=new, index__lt=rotation.index).exists():
             return None  # the new key had signed before: not a fresh key (rule 4)
-        return rotation  # the key's first two-way rotation (rule 2)
+        return Handover(rotation.index, author, new, "key-rotation")  # rule 2
     return None
 
 
 def _first_claim(new: str) -> int | None:
-    """The log index of the first two-way rotation naming ``new`` as the new key."""
+    """The log index of the first two-way rotation or valid recovery naming ``new`` as new."""
     logged = PublishedStatement.objects.filter(index__isnull=False)
     claims = logged.filter(kind="key-rotation", subject_fingerprint=new).order_by("index")
+    first = None
     for claim in claims.only("index", "head")[:MAX_CHAIN]:
         if rotation_is_two_way(claim.head.encode("utf-8")):
-            return claim.index
-    return None
+            first = claim.index
+            break
+    recovered = recoveries_naming(new)
+    if recovered and (first is None or recovered[0].index < first):
+        return recovered[0].index
+    return first
 
 
 def key_chain(author: str) -> list[tuple[str, int]]:
@@ -64,27 +107,27 @@ def key_chain(author: str) -> list[tuple[str, int]]:
     chain = [(author, 0)]
     seen = {author}
     while len(chain) < MAX_CHAIN:
-        rotation = followed_rotation(chain[-1][0])
-        if rotation is None or rotation.subject_fingerprint in seen:
+        handover = followed_rotation(chain[-1][0])
+        if handover is None or handover.new in seen:
             return chain
-        assert rotation.index is not None
-        chain.append((rotation.subject_fingerprint, rotation.index + 1))
-        seen.add(rotation.subject_fingerprint)
+        chain.append((handover.new, handover.index + 1))
+        seen.add(handover.new)
     return chain
 
 
 def predecessor(author: str) -> str | None:
-    """The key whose followed rotation hands over to ``author``, if any."""
+    """The key whose followed handover (rotation or recovery) leads to ``author``, if any."""
     first = _first_claim(author)
     if first is None:
         return None
-    rotation = PublishedStatement.objects.filter(index=first).first()
-    if rotation is None:
+    row = PublishedStatement.objects.filter(index=first).first()
+    if row is None:
         return None
-    followed = followed_rotation(rotation.author_fingerprint)
+    old = row.subject_fingerprint if row.kind == "recovery" else row.author_fingerprint
+    followed = followed_rotation(old)
     if followed is None or followed.index != first:
         return None
-    return rotation.author_fingerprint
+    return old
 
 
 @dataclass(frozen=True)

@@ -154,6 +154,22 @@ SCHEMAS: dict[str, Any] = {
                 "oneOf": [{"type": "null"}, _ref("Withholding")],
                 "description": "the operator's logged notice, shown in place of the body",
             },
+            "stolen_key": {
+                "oneOf": [
+                    {"type": "null"},
+                    {
+                        "type": "object",
+                        "required": ["since", "by_index", "message"],
+                        "properties": {
+                            "since": {"type": "integer"},
+                            "by_index": {"type": "integer"},
+                            "message": {"type": "string"},
+                        },
+                    },
+                ],
+                "description": "set when the author reported this key stolen or lost before "
+                "the statement was logged: it may not be the author's",
+            },
             "refers": REFERS,
             "media": {"type": "array", "items": _ref("Media")},
             "head": {"type": "string", "description": "the signed head: the log entry"},

@@ -1,11 +1,16 @@
 """POST /api/v1/statements: check a signed statement, keep it, and log its head.
 
-The order of the checks is the order of their cost: the rate limit, the
-declared size, the content type, the bytes read, then the statement's own
-checks (format.read_statement). A row is saved before the head is submitted,
-so the body is never lost for a head the log holds; the row gets its index
-once the sequencer has durably logged the head. Sending the same statement
-again is safe: the log keeps one entry and the answer names the first index.
+The order of the checks is the order of their cost: the declared size, the
+content type, the bytes read, then the statement's own checks
+(format.read_statement), and only then the client's publishing budget
+(ratelimit.py). A request that fails a check before that spends a token of a
+small budget of its own ("malformed") instead, and is answered 429 once that is
+spent: so 30 empty or unsigned POSTs from an address cannot lock its authors
+out of publishing, while a flood of them is still cut short. A row is saved
+before the head is submitted, so the body is never lost for a head the log
+holds; the row gets its index once the sequencer has durably logged the head.
+Sending the same statement again is safe: the log keeps one entry and the
+answer names the first index.
 """
 
 from __future__ import annotations
@@ -30,14 +35,15 @@ from firsthand.statements.errors import (
     StatementFromTheFuture,
     WrongAuthor,
 )
-from firsthand.statements.format import Statement, read_statement
+from firsthand.statements.format import Head, Statement, read_statement
 from firsthand.statements.identity import fingerprint
-from firsthand.web import runtime
+from firsthand.web import erasure, runtime
 from firsthand.web.api import media, ratelimit
 from firsthand.web.api.errors import ApiError
 from firsthand.web.api.group_commit import GroupCommit, site_write_lock
 from firsthand.web.api.intake import IntakeUnavailable
 from firsthand.web.api.models import PublishedStatement, list_contents, list_labels, quoted
+from firsthand.web.api.revocations import REVOKING_KINDS, recovery_key_of
 from firsthand.web.api.sequencing import PENDING, SEQUENCED, notify, row_ids_payload
 
 DEFAULT_MAX_REQUEST_BYTES = 1_100_000
@@ -57,9 +63,12 @@ def publish(request: HttpRequest) -> JsonResponse:
 
 
 def _publish(request: HttpRequest) -> JsonResponse:
+    try:
+        statement = _read_statement(_read_body(request))
+    except ApiError:
+        ratelimit.require_token(request, "requests that are not signed statements", "malformed")
+        raise
     ratelimit.require_token(request, "statements")
-    data = _read_body(request)
-    statement = _read_statement(data)
     _check_kind(statement)
     media.refuse_unheld(statement.head.media)  # a head never lists a file no one can fetch
     sequencer = runtime.sequencer()
@@ -298,9 +307,10 @@ def withhold_named(notice: PublishedStatement) -> None:
     head stays in the log, so a copy of the body kept elsewhere still verifies.
     """
     leaf = next(r.removeprefix("leaf:") for r in notice.refers if r.startswith("leaf:"))
-    PublishedStatement.objects.filter(leaf_hash=leaf, withheld_by__isnull=True).update(
-        withheld_by=notice, body=""
-    )
+    with erasure.erasing():  # and from every file of the database, the WAL included
+        PublishedStatement.objects.filter(leaf_hash=leaf, withheld_by__isnull=True).update(
+            withheld_by=notice, body=""
+        )
 
 
 def _read_body(request: HttpRequest) -> bytes:
@@ -339,6 +349,8 @@ def _read_statement(data: bytes) -> Statement:
 def _check_kind(statement: Statement) -> None:
     """Rules that depend on what the log already holds, not on the statement alone."""
     head = statement.head
+    if head.recovery is not None or head.kind in REVOKING_KINDS:
+        _check_recovery_rules(head)
     if head.kind not in ("correction", "retraction", "withholding"):
         return
     leaf = next(r.sha256 for r in head.refers if r.kind == "leaf")  # format checked: one
@@ -355,6 +367,47 @@ def _check_kind(statement: Statement) -> None:
             422,
             f"a {head.kind} must be signed by the key that signed the statement it refers to "
             f"(key ID {referred.author_key_id}), not by key ID {head.author.key_id.hex()}",
+        )
+
+
+def _check_recovery_rules(head: Head) -> None:
+    """Who may name a recovery key, revoke a key, or recover it (web/api/revocations.py)."""
+    author = fingerprint(head.author)
+    if head.recovery is not None:
+        committed = recovery_key_of(author)
+        if committed is not None and committed != fingerprint(head.recovery):
+            raise ApiError(
+                422,
+                "this key's recovery key is the one its first statement named; a later "
+                "statement cannot name another",
+            )
+        if (
+            committed is None
+            and PublishedStatement.objects.filter(
+                author_fingerprint=author, index__isnull=False
+            ).exists()
+        ):
+            raise ApiError(
+                422,
+                "a recovery key is named in a key's first statement only, so that a thief "
+                "holding the key cannot add one; this key has published without one",
+            )
+    if head.kind not in REVOKING_KINDS or head.subject is None:
+        return
+    subject = fingerprint(head.subject)
+    if head.kind == "revocation" and subject == author:
+        if head.revoked_from is not None:
+            raise ApiError(
+                422,
+                "a key revoking itself does so from now on: only its recovery key may say "
+                "from which earlier log index ('from')",
+            )
+        return
+    if recovery_key_of(subject) != author:
+        raise ApiError(
+            422,
+            f"a {head.kind} of a key is signed by that key's recovery key (named in its first "
+            "statement)" + (" or by the key itself" if head.kind == "revocation" else ""),
         )
 
 

@@ -24,8 +24,11 @@ from firsthand.web.api.authors import (
 from firsthand.web.api.errors import error_response
 from firsthand.web.api.models import PublishedStatement, statement_at
 from firsthand.web.api.openapi import document
+from firsthand.web.api.revocations import is_stolen, revoked
 
 _JSON = {"ensure_ascii": False}
+# Whether a bundle's checkpoint carries the witnesses' cosignatures, on a log that has some.
+COSIGNED_HEADER = "Firsthand-Cosigned"
 MAX_TEXT_BYTES = 1_000_000
 
 
@@ -56,11 +59,27 @@ def statement(request: HttpRequest, index: int) -> JsonResponse:
         "time": _time(row),
         "body": None if notice else row.body,
         "withheld": None if notice is None else withholding_summary(notice),
+        "stolen_key": stolen_key(row),
         "refers": row.refers,
         "media": row.media,
         "head": row.head,
     }
     return JsonResponse(data, json_dumps_params=_JSON)
+
+
+def stolen_key(row: PublishedStatement) -> dict[str, Any] | None:
+    """Whether the author reported this statement's key stolen or lost before it was logged:
+    from which log index, and in which statement (web/api/revocations.py)."""
+    points = revoked([row.author_fingerprint])
+    if not is_stolen(row, points):
+        return None
+    point = points[row.author_fingerprint]
+    return {
+        "since": point.since,
+        "by_index": point.by_index,
+        "message": f"signed by a key its author reported stolen or lost from log entry "
+        f"{point.since} on (statement {point.by_index})",
+    }
 
 
 def withholding_summary(notice: PublishedStatement) -> dict[str, Any]:
@@ -111,6 +130,13 @@ def bundle(request: HttpRequest, index: int) -> JsonResponse:
         return error_response(500, f"the bundle cannot be made: {error}")
     response = JsonResponse(data, json_dumps_params=_JSON)
     response["Content-Disposition"] = f'attachment; filename="statement-{index}.bundle.json"'
+    if runtime.witnessed():
+        # docs/bundle-format.md, "Witness cosignatures": a bundle of an entry no cosigned
+        # checkpoint holds yet says so, and a client may ask again for the cosigned proof.
+        cosigned = len(parse_note(data["checkpoint"].encode("utf-8")).signatures) > 1
+        response[COSIGNED_HEADER] = "yes" if cosigned else "pending"
+        if not cosigned:
+            response["Retry-After"] = "1"
     return response
 
 

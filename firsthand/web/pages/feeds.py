@@ -30,6 +30,7 @@ from firsthand.log.note import Verifier, parse_note
 from firsthand.statements.format import parse_head_text
 from firsthand.statements.identity import short_fingerprint, visible_label
 from firsthand.web.api.models import PublishedStatement
+from firsthand.web.api.revocations import is_stolen, revoked
 from firsthand.web.pages.presenting import KIND_LABELS
 
 FEED_SIZE = 50
@@ -93,7 +94,10 @@ class StatementFeed(Feed):  # type: ignore[type-arg]
         return _published()[:FEED_SIZE]
 
     def item_title(self, item: PublishedStatement) -> str:
-        return f"{KIND_LABELS.get(item.kind, item.kind)} · {_author(item)} · #{item.index}"
+        title = f"{KIND_LABELS.get(item.kind, item.kind)} · {_author(item)} · #{item.index}"
+        if is_stolen(item, revoked([item.author_fingerprint])):
+            return _("[Signed by a key its author reported stolen or lost]") + " " + title
+        return title
 
     def item_description(self, item: PublishedStatement) -> str:
         # A withheld statement's body is erased from its row, and never goes out here either.

@@ -50,7 +50,12 @@ from jinja2 import nodes
 from jinja2.ext import InternationalizationExtension
 from jinja2.lexer import Token, TokenStream
 
-from firsthand.statements.identity import grouped_fingerprint, short_fingerprint, visible_label
+from firsthand.statements.identity import (
+    fingerprint,
+    grouped_fingerprint,
+    short_fingerprint,
+    visible_label,
+)
 from firsthand.web.pages import localise
 
 _MAX_REMEMBERED = 10_000
@@ -347,6 +352,7 @@ def environment(**options: Any) -> PagesEnvironment:
         label=visible_label,
         fingerprint_short=short_fingerprint,
         fingerprint_grouped=grouped_fingerprint,
+        fingerprint_of=fingerprint,
         iso_time=iso_time,
         linebreaks=lambda value: linebreaks_filter(value, autoescape=True),
         linebreaksbr=lambda value: linebreaksbr(value, autoescape=True),

@@ -29,6 +29,7 @@ from firsthand.web.api.models import (
     quoted,
     statements_selected,
 )
+from firsthand.web.api.revocations import Revoked, is_stolen, revoked
 from firsthand.web.api.views import bundle_for
 
 KIND_LABELS = {
@@ -41,6 +42,8 @@ KIND_LABELS = {
     "key-rotation": _("Key rotation"),
     "withholding": _("Withholding notice"),
     "profile": _("Profile"),
+    "revocation": _("Revocation"),
+    "recovery": _("Key recovery"),
 }
 _CACHED_VERDICTS = 2048
 
@@ -82,6 +85,8 @@ class Shown:
     denied_texts: list[str] = field(default_factory=list)
     media: list[ShownMedia] = field(default_factory=list)
     two_way: bool = False  # a key rotation signed by its new key too (followed)
+    # Signed by its key at or after the point its author reported the key stolen or lost.
+    stolen: Revoked | None = None
 
     @property
     def index(self) -> int:
@@ -93,7 +98,11 @@ class Shown:
         return body if len(body) <= 280 else body[:277].rstrip() + "…"
 
 
-def show(row: PublishedStatement) -> Shown:
+def show(row: PublishedStatement, points: dict[str, Revoked] | None = None) -> Shown:
+    """One statement as pages show it; ``points``: revocations of its author's key, if
+    the caller looked them up for many rows at once (revocations.revoked)."""
+    if points is None:
+        points = revoked([row.author_fingerprint])
     head = parse_head_text(parse_note(row.head.encode("utf-8")).text)
     shown = Shown(row, head, head.author, str(KIND_LABELS.get(head.kind, head.kind)))
     notice = row.withheld_by
@@ -108,11 +117,14 @@ def show(row: PublishedStatement) -> Shown:
     shown.media = _media(head)
     if head.kind == "key-rotation":
         shown.two_way = rotation_is_two_way(row.head.encode("utf-8"))
+    if is_stolen(row, points):
+        shown.stolen = points[row.author_fingerprint]
     return shown
 
 
 def show_all(rows: list[PublishedStatement]) -> list[Shown]:
-    return [show(row) for row in rows]
+    points = revoked({row.author_fingerprint for row in rows})  # one query for the page
+    return [show(row, points) for row in rows]
 
 
 def responses_to(row: PublishedStatement) -> list[Shown]:

@@ -21,8 +21,9 @@
 // Sizes (body length, media size) parse to Numbers, or BigInts beyond 2^53, so every
 // head Python accepts reads here too.
 
-import { asBytes, concatBytes, EncodingError, hexEncode, isWellFormed, sha256, utf8Decode, utf8Encode } from "./encoding.js";
-import { NoteError, parseNote, signNote, Verifier, verifyNote } from "./note.js";
+import { asBytes, bytesEqual, concatBytes, EncodingError, hexEncode, isWellFormed, sha256, utf8Decode, utf8Encode } from "./encoding.js";
+import { invisibleCharacter } from "./identity.js";
+import { encodeNote, NoteError, parseNote, signNote, Verifier, verifyNote } from "./note.js";
 
 export const VERSION = "firsthand-statement/v1";
 export const KINDS = Object.freeze([
@@ -35,6 +36,8 @@ export const KINDS = Object.freeze([
   "key-rotation",
   "withholding",
   "profile",
+  "revocation",
+  "recovery",
 ]);
 export const DEFAULT_MAX_BODY = 1_000_000;
 export const MAX_FREE_TEXT = 500;
@@ -61,10 +64,28 @@ export class StatementFromTheFuture extends StatementError {}
 export class WrongAuthor extends StatementError {}
 
 const HEADER_POSITION = new Map(
-  ["author", "time", "lang", "kind", "body", "media", "refers", "subject", "new-key", "seen-at", "reason", "name"].map(
-    (name, i) => [name, i],
-  ),
+  [
+    "author",
+    "time",
+    "lang",
+    "kind",
+    "body",
+    "media",
+    "refers",
+    "subject",
+    "new-key",
+    "seen-at",
+    "reason",
+    "name",
+    "from",
+    "recovery",
+  ].map((name, i) => [name, i]),
 );
+// The kinds that name the key they are about (subject), and those that name a new key.
+const SUBJECT_KINDS = new Set(["vouch", "revocation", "recovery"]);
+const NEW_KEY_KINDS = new Set(["key-rotation", "recovery"]);
+const INDEX = /^(0|[1-9][0-9]{0,18})$/;
+const MAX_INDEX = 2n ** 63n - 1n;
 const REQUIRED = ["author", "time", "lang", "kind", "body"];
 const REPEATABLE = new Set(["media", "refers"]);
 
@@ -172,6 +193,18 @@ async function verifier(value, what) {
   }
 }
 
+function sameKey(one, other) {
+  // The raw public key is what a verifier key's base64 holds after its type byte.
+  return one.text.split("+").slice(2).join("+") === other.text.split("+").slice(2).join("+");
+}
+
+function parseIndex(value) {
+  if (!INDEX.test(value) || BigInt(value) > MAX_INDEX) {
+    throw new MalformedStatement(`'from' is a log index: a decimal number from 0 to ${MAX_INDEX}, no leading zeros`);
+  }
+  return BigInt(value);
+}
+
 function checkKindRules(head) {
   const leaves = head.refers.filter((r) => r.kind === "leaf");
   const texts = head.refers.filter((r) => r.kind === "text");
@@ -181,11 +214,30 @@ function checkKindRules(head) {
   if (["correction", "retraction", "withholding"].includes(head.kind) && leaves.length !== 1) {
     throw new MalformedStatement(`a ${head.kind} refers to exactly one statement: refers leaf:<hash>`);
   }
-  if ((head.kind === "vouch") !== (head.subject !== null)) {
-    throw new MalformedStatement("a vouch, and only a vouch, names its subject key");
+  if (SUBJECT_KINDS.has(head.kind) !== (head.subject !== null)) {
+    throw new MalformedStatement("only a vouch, a revocation or a recovery names its subject key, and each must");
   }
-  if ((head.kind === "key-rotation") !== (head.newKey !== null)) {
-    throw new MalformedStatement("a key rotation, and only a key rotation, names its new key");
+  if (NEW_KEY_KINDS.has(head.kind) !== (head.newKey !== null)) {
+    throw new MalformedStatement("only a key rotation or a recovery names its new key, and each must");
+  }
+  if (head.revokedFrom !== null && !["revocation", "recovery"].includes(head.kind)) {
+    throw new MalformedStatement("only a revocation or a recovery says from which log index");
+  }
+  if (head.recovery !== null) {
+    if (["revocation", "recovery", "withholding"].includes(head.kind)) {
+      throw new MalformedStatement(`a ${head.kind} cannot name a recovery key`);
+    }
+    if (sameKey(head.recovery, head.author)) {
+      throw new MalformedStatement("the recovery key must be another key than the author's");
+    }
+  }
+  if (
+    head.kind === "recovery" &&
+    head.subject !== null &&
+    head.newKey !== null &&
+    (sameKey(head.newKey, head.subject) || sameKey(head.newKey, head.author))
+  ) {
+    throw new MalformedStatement("a recovery's new key must be another key than the old ones");
   }
   if (head.seenAt !== null && head.kind !== "denial") {
     throw new MalformedStatement("only a denial says where the denied text was seen");
@@ -220,6 +272,8 @@ export function headText(head) {
   if (head.seenAt !== null) lines.push(`seen-at ${head.seenAt}`);
   if (head.reason !== null) lines.push(`reason ${head.reason}`);
   if (head.name !== null) lines.push(`name ${head.name}`);
+  if (head.revokedFrom !== null && head.revokedFrom !== undefined) lines.push(`from ${head.revokedFrom}`);
+  if (head.recovery !== null && head.recovery !== undefined) lines.push(`recovery ${head.recovery.text}`);
   return lines.map((line) => line + "\n").join("");
 }
 
@@ -271,9 +325,15 @@ export async function parseHeadText(text) {
     if (r === null) throw new MalformedStatement("a refers line is 'refers leaf:<64 hex>' or 'refers text:<64 hex>'");
     return Object.freeze({ kind: r[1], sha256: r[2] });
   });
-  const [subject, newKey, seenAt, reason, name] = ["subject", "new-key", "seen-at", "reason", "name"].map(
-    optional,
-  );
+  const [subject, newKey, seenAt, reason, name, from, recovery] = [
+    "subject",
+    "new-key",
+    "seen-at",
+    "reason",
+    "name",
+    "from",
+    "recovery",
+  ].map(optional);
   const head = {
     author: await verifier(one("author"), "author"),
     time: one("time"),
@@ -289,6 +349,8 @@ export async function parseHeadText(text) {
     seenAt: seenAt === null ? null : freeText(seenAt, "seen-at"),
     reason: reason === null ? null : freeText(reason, "the reason"),
     name: name === null ? null : displayName(name),
+    revokedFrom: from === null ? null : parseIndex(from),
+    recovery: recovery === null ? null : await verifier(recovery, "recovery"),
   };
   checkKindRules(head);
   // One canonical spelling per head, so two heads never differ by formatting alone.
@@ -426,6 +488,8 @@ export async function prepareStatement(author, body, fields = {}) {
     seenAt = null,
     reason = null,
     name = null,
+    revokedFrom = null,
+    recovery = null,
   } = fields;
   const head = {
     author: author instanceof Verifier ? author : await author.verifier(),
@@ -448,7 +512,10 @@ export async function prepareStatement(author, body, fields = {}) {
     seenAt: seenAt === null ? null : noLineBreak(String(seenAt), "seen-at"),
     reason: reason === null ? null : noLineBreak(String(reason), "the reason"),
     name: name === null ? null : noLineBreak(String(name), "the display name"),
+    revokedFrom: revokedFrom === null ? null : noLineBreak(String(revokedFrom), "the log index"),
+    recovery: recovery === null ? null : await verifier(recovery, "recovery"),
   };
+  checkLanguageCase(head.lang); // what a server checks of a new head, told before signing
   const text = headText(head);
   // The same checks a reader will make; the parsed head is what the author is shown.
   return Object.freeze({ head: await parseHeadText(text), text, body });
@@ -481,4 +548,113 @@ export async function signPrepared(prepared, signer, ...cosigners) {
 export async function signStatement(signer, body, fields = {}) {
   const { cosigners = [], ...rest } = fields;
   return signPrepared(await prepareStatement(signer, body, rest), signer, ...cosigners);
+}
+
+// --- What a server checks of a new head (format.py's check_new_head) ------------------------
+// Readers (openHead, readStatement, verify.js) do not apply these: heads logged before each
+// rule stay readable. docs/statement-format.md, "Logging rules".
+
+/** A language tag in the case RFC 5646 section 2.1.1 writes it: format.py's canonical_language_case. */
+export function canonicalLanguageCase(tag) {
+  const [first, ...rest] = tag.split("-");
+  const written = [first.toLowerCase()];
+  let afterSingleton = false;
+  for (const subtag of rest) {
+    afterSingleton = afterSingleton || subtag.length === 1;
+    const letters = /^[A-Za-z]+$/.test(subtag);
+    if (!afterSingleton && letters && subtag.length === 2) written.push(subtag.toUpperCase());
+    else if (!afterSingleton && letters && subtag.length === 4) {
+      written.push(subtag[0].toUpperCase() + subtag.slice(1).toLowerCase());
+    } else written.push(subtag.toLowerCase());
+  }
+  return written.join("-");
+}
+
+/** New heads spell their language tag one way: canonicalLanguageCase's. */
+export function checkLanguageCase(tag) {
+  const canonical = canonicalLanguageCase(tag);
+  if (canonical !== tag) {
+    throw new MalformedStatement(
+      `the language tag ${JSON.stringify(tag.slice(0, 40))} is not in its canonical case: write ` +
+        `${JSON.stringify(canonical.slice(0, 40))} (RFC 5646, section 2.1.1), so that one language has one spelling`,
+    );
+  }
+}
+
+function checkNewLabel(label, what) {
+  const found = invisibleCharacter(label);
+  if (found === null) return;
+  const code = "U+" + found.character.codePointAt(0).toString(16).toUpperCase().padStart(4, "0");
+  throw new MalformedStatement(
+    `${what} holds the invisible character ${code} at position ${found.position + 1}; names may hold ` +
+      "only visible characters, so that no one can copy another author's name with hidden differences",
+  );
+}
+
+/**
+ * Whether a key rotation's (or recovery's) note carries a valid signature by the new key it
+ * names: format.py's new_key_accepted. A rotation to its own key is never two-way.
+ */
+export async function newKeyAccepted(head, note) {
+  const newKey = head.newKey;
+  if (!["key-rotation", "recovery"].includes(head.kind) || !newKey || newKey.equals(head.author)) return false;
+  try {
+    await verifyNote({ text: note.text, signatures: note.signatures }, [newKey]);
+  } catch (error) {
+    if (error instanceof NoteError) return false;
+    throw error;
+  }
+  return true;
+}
+
+/**
+ * One statement, one log entry (format.py's check_canonical_entry): the head is its note text
+ * and exactly the signatures its kind needs (the author's; a rotation's new key after it), in
+ * canonical base64.
+ */
+export function checkCanonicalEntry(head, note, headBytes) {
+  const required = [head.author];
+  if (["key-rotation", "recovery"].includes(head.kind) && head.newKey) required.push(head.newKey);
+  const same =
+    note.signatures.length === required.length &&
+    note.signatures.every((s, i) => s.name === required[i].name && bytesEqual(s.keyId, required[i].keyId));
+  if (!same) {
+    throw new MalformedStatement(
+      `the head carries ${note.signatures.length} signature line(s); a ${head.kind} carries exactly ` +
+        `${required.length}, by ${required.map((k) => k.name).join(" and ")}, in that order, so that one statement is one log entry`,
+    );
+  }
+  if (!bytesEqual(encodeNote({ text: note.text, signatures: note.signatures }), asBytes(headBytes))) {
+    throw new MalformedStatement(
+      "a signature line of the head is not in canonical base64 (padding bits set, or another spelling " +
+        "of the same bytes); sign it again, or send it as signed",
+    );
+  }
+}
+
+/**
+ * The rules a statement logged from now on must meet beyond reading it (format.py's
+ * check_new_head), given openHead's {head, note} and the signed head's bytes.
+ */
+export async function checkNewHead(head, note, headBytes) {
+  checkNewLabel(head.author.name, "the author key's name");
+  if (head.subject) checkNewLabel(head.subject.name, "the subject key's name");
+  if (head.newKey) checkNewLabel(head.newKey.name, "the new key's name");
+  if (head.recovery) checkNewLabel(head.recovery.name, "the recovery key's name");
+  if (head.name !== null) checkNewLabel(head.name, "the display name");
+  checkLanguageCase(head.lang);
+  if (head.kind === "recovery" && !(await newKeyAccepted(head, note))) {
+    throw new WrongAuthor(
+      "a recovery must be signed by both keys: the recovery key that vouches for the author, and the new " +
+        "key that accepts (`firsthand recover`), so that no one can claim a key that is not theirs",
+    );
+  }
+  if (head.kind === "key-rotation" && !(await newKeyAccepted(head, note))) {
+    throw new WrongAuthor(
+      "a key rotation must be signed by both keys: the old key that hands over and the new key that " +
+        "accepts (sign it with both; `firsthand sign --kind key-rotation --new-key NEW.key`), so that " +
+        "no one can claim a key that is not theirs",
+    );
+  }
+  checkCanonicalEntry(head, note, headBytes);
 }

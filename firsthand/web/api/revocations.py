@@ -1,0 +1,144 @@
+"""Keys their authors reported stolen or lost: revocations and recoveries, in log order.
+
+docs/statement-format.md ("Recovery and revocation") states the rules; in short:
+
+1. A key's **recovery key** is the one its first logged statement names (``recovery``);
+   a later ``recovery`` line is ignored, so a thief holding the key cannot add one.
+2. A **revocation** of key K is valid when signed by K itself (K is revoked from the
+   revocation's own index: "from now"; a ``from`` is refused) or by K's recovery key
+   (from its ``from`` index, or its own index without one).
+3. A **recovery** of K, signed by K's recovery key and by the new key, revokes K the
+   same way and hands the identity over to the new key from its own index.
+4. K's statements logged at or after the earliest valid revocation point are not the
+   author's: pages, feeds, the API and checks show them as signed by a key the author
+   reported stolen. Earlier ones stay the author's.
+5. A rotation K made at or after that point is not followed (the thief's rotation);
+   a valid recovery is, as the first handover in log order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from firsthand.log.note import parse_note
+from firsthand.statements.format import Head, new_key_accepted, parse_head_text
+from firsthand.statements.identity import fingerprint
+from firsthand.web.api.models import PublishedStatement
+
+# Revocations and recoveries looked at per key: far beyond a real author's, and a bound.
+MAX_PER_KEY = 64
+REVOKING_KINDS = ("revocation", "recovery")
+
+
+def _head(row: PublishedStatement) -> Head:
+    return parse_head_text(parse_note(row.head.encode("utf-8")).text)
+
+
+def recovery_key_of(author: str) -> str | None:
+    """The fingerprint of the recovery key ``author``'s first logged statement names."""
+    first = (
+        PublishedStatement.objects.filter(index__isnull=False, author_fingerprint=author)
+        .order_by("index")
+        .only("head")
+        .first()
+    )
+    if first is None:
+        return None
+    recovery = _head(first).recovery
+    return None if recovery is None else fingerprint(recovery)
+
+
+@dataclass(frozen=True)
+class Revoked:
+    """A key reported stolen or lost: from which log index its statements are not the author's."""
+
+    since: int  # statements by the key at this index or later are not the author's
+    by_index: int  # the revocation or recovery that says so
+    by_recovery_key: bool
+
+
+def valid_revocation(row: PublishedStatement, recovery: str | None) -> Revoked | None:
+    """What one logged revocation or recovery of its subject establishes, if it is valid."""
+    if row.index is None or row.kind not in REVOKING_KINDS:
+        return None
+    head = _head(row)
+    if row.kind == "revocation" and row.author_fingerprint == row.subject_fingerprint:
+        return Revoked(row.index, row.index, False)  # by the key itself: from now on
+    if recovery is None or row.author_fingerprint != recovery:
+        return None  # someone else's word about this key: shown, never obeyed
+    if row.kind == "recovery" and not new_key_accepted(head, parse_note(row.head.encode())):
+        return None
+    since = row.index if head.revoked_from is None else min(head.revoked_from, row.index)
+    return Revoked(since, row.index, True)
+
+
+def revoked(authors: Iterable[str]) -> dict[str, Revoked]:
+    """For each of these keys the author reported stolen or lost, the earliest valid point."""
+    wanted = set(authors)
+    if not wanted:
+        return {}
+    rows = list(
+        PublishedStatement.objects.filter(
+            index__isnull=False, kind__in=REVOKING_KINDS, subject_fingerprint__in=wanted
+        ).order_by("index")[: MAX_PER_KEY * len(wanted)]
+    )
+    found: dict[str, Revoked] = {}
+    recoveries: dict[str, str | None] = {}
+    for row in rows:
+        subject = row.subject_fingerprint
+        if subject not in recoveries:
+            recoveries[subject] = recovery_key_of(subject)
+        point = valid_revocation(row, recoveries[subject])
+        if point is not None and (subject not in found or point.since < found[subject].since):
+            found[subject] = point
+    return found
+
+
+def is_stolen(row: PublishedStatement, points: dict[str, Revoked]) -> bool:
+    """Whether ``row`` was signed by its key at or after the point its author revoked it."""
+    point = points.get(row.author_fingerprint)
+    return point is not None and row.index is not None and row.index >= point.since
+
+
+@dataclass(frozen=True)
+class Recovered:
+    """A valid recovery: the identity of ``old`` continues as ``new`` from ``index`` + 1."""
+
+    index: int
+    old: str
+    new: str
+
+
+def first_recovery(author: str) -> Recovered | None:
+    """The first valid recovery of key ``author`` in log order, if any."""
+    recovery = recovery_key_of(author)
+    if recovery is None:
+        return None
+    rows = PublishedStatement.objects.filter(
+        index__isnull=False,
+        kind="recovery",
+        subject_fingerprint=author,
+        author_fingerprint=recovery,
+    ).order_by("index")[:MAX_PER_KEY]
+    for row in rows:
+        if valid_revocation(row, recovery) is not None:
+            new_key = _head(row).new_key
+            assert row.index is not None and new_key is not None
+            return Recovered(row.index, author, fingerprint(new_key))
+    return None
+
+
+def recoveries_naming(new: str) -> list[Recovered]:
+    """Valid recoveries whose new key is ``new``, in log order (a new key is claimed once)."""
+    found = []
+    rows = PublishedStatement.objects.filter(index__isnull=False, kind="recovery").order_by("index")
+    for row in rows.iterator():
+        head = _head(row)
+        if head.new_key is None or fingerprint(head.new_key) != new:
+            continue
+        if valid_revocation(row, recovery_key_of(row.subject_fingerprint)) is None:
+            continue
+        assert row.index is not None
+        found.append(Recovered(row.index, row.subject_fingerprint, new))
+    return found
