@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from firsthand.log.note import Signer
 from firsthand.statements.format import Statement, sign_statement
@@ -191,3 +193,64 @@ def test_a_key_that_published_without_a_recovery_key_cannot_add_one(client: Clie
         sign_statement(author, "Now with one.", recovery=Signer.generate("r").verifier()),
     )
     assert status == 422 and "first statement" in answer["error"]
+
+
+# The precedence rules as a property: for any order of statements and revocations, a
+# statement is shown as stolen exactly when it was logged at or after the earliest point
+# a valid revocation names (the model below restates docs/recovery.md, rules 2 and 3).
+
+EVENTS = st.lists(
+    st.one_of(
+        st.just(("say",)),
+        st.just(("revoke by key",)),
+        st.tuples(st.just("revoke by recovery"), st.integers(min_value=0, max_value=12)),
+        st.just(("revoke by stranger",)),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(events=EVENTS)
+def test_a_statement_is_stolen_exactly_from_the_earliest_valid_revocation_point(
+    client: Client, events: list[tuple[Any, ...]]
+) -> None:
+    ratelimit.reset()
+    author, recovery = Signer.generate("p.example"), Signer.generate("p.recovery")
+    stranger = Signer.generate("stranger.example")
+    start = publish(client, sign_statement(author, "First.", recovery=recovery.verifier()))
+    said, points = [start], []
+    for n, event in enumerate(events):
+        if event[0] == "say":
+            said.append(publish(client, sign_statement(author, f"Statement {n}.")))
+        elif event[0] == "revoke by key":
+            index = publish(
+                client,
+                sign_statement(author, "Lost.", kind="revocation", subject=author.verifier()),
+            )
+            said.append(index)  # the key's own statement, counted like any other
+            points.append(index)
+        elif event[0] == "revoke by recovery":
+            wanted = start + event[1]
+            index = publish(
+                client,
+                sign_statement(
+                    recovery,
+                    "Taken.",
+                    kind="revocation",
+                    subject=author.verifier(),
+                    revoked_from=wanted,
+                ),
+            )
+            points.append(min(wanted, index))
+        else:
+            status, _ = post(
+                client,
+                sign_statement(stranger, "Not mine.", kind="revocation", subject=author.verifier()),
+            )
+            assert status == 422
+    since = min(points, default=None)
+    for index in said:
+        stolen = client.get(f"/api/v1/statements/{index}").json()["stolen_key"]
+        assert (stolen is not None) == (since is not None and index >= since), (index, since)
