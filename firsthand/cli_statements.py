@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
@@ -21,11 +22,13 @@ from typing import Any
 
 from tqdm import tqdm
 
+from firsthand.cli_patience import DEFAULT_SECONDS, ServerBusy, patiently, retry_after
+from firsthand.cli_resume import LEDGER_NAME, ImportLedger
 from firsthand.log.cosignature import CosignatureVerifier
 from firsthand.log.errors import LogError
 from firsthand.log.note import Signer, Verifier
 from firsthand.statements.bundle import verify_bundle
-from firsthand.statements.errors import KeyFileError, MalformedStatement
+from firsthand.statements.errors import BundleError, KeyFileError, MalformedStatement
 from firsthand.statements.format import (
     KINDS,
     Reference,
@@ -42,6 +45,14 @@ class ServerError(Exception):
 
 
 def _request(url: str, data: bytes | None = None) -> tuple[int, Any]:
+    """A JSON request, sent again after the wait the server asks for (cli_patience.py)."""
+    try:
+        return patiently(lambda: _request_once(url, data))
+    except ServerBusy as busy:
+        raise ServerError(str(busy)) from None
+
+
+def _request_once(url: str, data: bytes | None = None) -> tuple[int, Any]:
     headers = {"Accept": "application/json"}
     if data is not None:
         headers["Content-Type"] = "text/plain; charset=utf-8"
@@ -54,7 +65,11 @@ def _request(url: str, data: bytes | None = None) -> tuple[int, Any]:
             reason = json.loads(error.read().decode("utf-8")).get("error", error.reason)
         except ValueError:
             reason = error.reason
-        raise ServerError(f"the server answered {error.code}: {reason}") from None
+        message = f"the server answered {error.code}: {reason}"
+        seconds = retry_after(error.headers.get("Retry-After"))
+        if error.code == 429 or (error.code == 503 and seconds is not None):
+            raise ServerBusy(message, DEFAULT_SECONDS if seconds is None else seconds) from None
+        raise ServerError(message) from None
     except (urllib.error.URLError, TimeoutError) as error:
         raise ServerError(f"cannot reach {url}: {getattr(error, 'reason', error)}") from None
 
@@ -143,11 +158,11 @@ def new_key_signer(text: str) -> Signer:
 
 def _signers(args: argparse.Namespace) -> tuple[Signer, list[Signer]]:
     """The author's key, and the keys that co-sign: a rotation's new key."""
-    if args.new_key and args.kind != "key-rotation":
-        raise MalformedStatement("--new-key is for --kind key-rotation only")
-    if args.kind == "key-rotation" and not args.new_key:
+    if args.new_key and args.kind not in ("key-rotation", "recovery"):
+        raise MalformedStatement("--new-key is for --kind key-rotation or recovery only")
+    if args.kind in ("key-rotation", "recovery") and not args.new_key:
         raise MalformedStatement(
-            "a key rotation names the new key and is signed by it too: give --new-key NEW.key "
+            f"a {args.kind} names the new key and is signed by it too: give --new-key NEW.key "
             "(the new key's file from `firsthand keygen`)"
         )
     signer = read_key_file(args.key)
@@ -173,6 +188,8 @@ def _sign(
         new_key=cosigners[0].verifier() if cosigners else None,
         seen_at=args.seen_at,
         name=args.display_name,
+        revoked_from=args.revoked_from,
+        recovery=verifier_arg(args.recovery) if args.recovery else None,
         cosigners=cosigners,
     )
 
@@ -228,10 +245,47 @@ def _publish_one(server: str, data: bytes, bundle_dir: Path | None) -> tuple[Sta
     statement = read_statement(data)  # refuse locally what the server would refuse
     _, reply = _request(server.rstrip("/") + "/api/v1/statements", data)
     if bundle_dir is not None:
-        _, bundle = _request(server.rstrip("/") + reply["bundle_url"])
-        path = bundle_dir / f"statement-{reply['index']}.bundle.json"
-        path.write_text(json.dumps(bundle, ensure_ascii=False, indent=1), encoding="utf-8")
+        _write_bundle(server.rstrip("/") + reply["bundle_url"], bundle_dir, int(reply["index"]))
     return statement, int(reply["index"])
+
+
+# How long, in all, `publish --bundle-dir` waits for witnesses to cosign (one budget per run:
+# a witness that never answers costs it once, not once per statement).
+COSIGNATURE_WAIT = 10.0
+_cosignature_wait = {"left": COSIGNATURE_WAIT}
+
+
+def _bundle_request(url: str) -> tuple[Any, bool]:
+    """The bundle at ``url``, and whether the server says witnesses have yet to cosign a
+    checkpoint that holds it (``Firsthand-Cosigned: pending``, docs/bundle-format.md)."""
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            pending = response.headers.get("Firsthand-Cosigned") == "pending"
+            return json.loads(response.read().decode("utf-8")), pending
+    except (urllib.error.URLError, TimeoutError, ValueError):
+        return _request(url)[1], False  # failures reported (and retried) as every request's
+
+
+def _write_bundle(url: str, directory: Path, index: int) -> None:
+    """Write entry ``index``'s bundle, proved against a cosigned checkpoint if the log has
+    witnesses: sequencing does not wait for them, so ask again until they have cosigned one
+    that holds the entry, within the run's COSIGNATURE_WAIT."""
+    bundle, pending = _bundle_request(url)
+    while pending and _cosignature_wait["left"] > 0:
+        began = time.monotonic()
+        time.sleep(0.1)
+        bundle, pending = _bundle_request(url)
+        _cosignature_wait["left"] -= time.monotonic() - began
+    path = directory / f"statement-{index}.bundle.json"
+    path.write_text(json.dumps(bundle, ensure_ascii=False, indent=1), encoding="utf-8")
+    if pending:
+        tqdm.write(
+            f"{path}: no witness has cosigned a checkpoint holding entry {index} yet, so it is "
+            f"proved against the log's own checkpoint; `firsthand bundle --server URL {index}` "
+            "fetches the cosigned proof once they have",
+            file=sys.stderr,
+        )
 
 
 def _published(name: str, statement: Statement, index: int) -> str:
@@ -244,7 +298,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
     if bundle_dir is not None:
         bundle_dir.mkdir(parents=True, exist_ok=True)
     files = [Path(f) for f in args.statements]
-    for path in tqdm(files, desc="publishing", unit="statement", disable=len(files) < 2):
+    bar = len(files) > 1 and sys.stderr.isatty()  # a bar on a terminal only, never in logs
+    for path in tqdm(files, desc="publishing", unit="statement", disable=not bar):
         statement, index = _publish_one(args.server, path.read_bytes(), bundle_dir)
         tqdm.write(_published(str(path), statement, index))
     return 0
@@ -256,28 +311,60 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_verify(args: argparse.Namespace) -> int:
-    data = Path(args.bundlefile).read_bytes()
-    try:
-        operator = verifier_arg(args.operator_key) if args.operator_key else None
-        witnesses = [_cosigner_arg(text) for text in args.witness or []]
-        quorum = len(witnesses) if args.quorum is None else args.quorum
-        if not 0 <= quorum <= len(witnesses):
-            raise LogError(
-                f"--quorum {quorum} needs at least {quorum} --witness keys ({len(witnesses)} given)"
-            )
-        verdict = verify_bundle(
-            data,
-            verifier_arg(args.log_key),
-            operator_key=operator,
-            witnesses=witnesses,
-            quorum=quorum,
+# The exit status of `firsthand verify` (docs/bundle-format.md, "Exit status"): a script
+# can tell a bundle that proves nothing from a verification that could not be made.
+VERIFY_VALID = 0
+VERIFY_INVALID = 1  # the bundle fails a check: the message (and failed_check) says which
+VERIFY_CANNOT_CHECK = 2  # unreadable file, a key that is not one, an impossible --quorum
+
+
+def _verify_inputs(
+    args: argparse.Namespace,
+) -> tuple[bytes, Verifier, Verifier | None, list[CosignatureVerifier], int]:
+    """The bundle's bytes and what verify checks it with; LogError or OSError says what is off."""
+
+    def key(parse: Any, text: str, option: str) -> Any:
+        try:
+            return parse(text)
+        except LogError as error:
+            raise LogError(f"{option}: {error}") from None
+
+    log_key = key(verifier_arg, args.log_key, "--log-key")
+    operator = key(verifier_arg, args.operator_key, "--operator-key") if args.operator_key else None
+    witnesses = [key(_cosigner_arg, text, "--witness") for text in args.witness or []]
+    quorum = len(witnesses) if args.quorum is None else args.quorum
+    if not 0 <= quorum <= len(witnesses):
+        raise LogError(
+            f"--quorum {quorum} needs at least {quorum} --witness keys ({len(witnesses)} given)"
         )
+    try:
+        data = Path(args.bundlefile).read_bytes()
+    except OSError as error:
+        raise LogError(f"cannot read {args.bundlefile}: {error.strerror or error}") from None
+    return data, log_key, operator, witnesses, quorum
+
+
+def _verify_failed(args: argparse.Namespace, message: str, check: str | None, status: int) -> int:
+    """A verdict of failure: JSON on stdout with --json, else one line on stderr."""
+    if args.json:
+        verdict = {"valid": False, "error": message, "failed_check": check}
+        print(json.dumps(verdict, ensure_ascii=False))
+    else:
+        print(f"firsthand verify: {message}", file=sys.stderr)
+    return status
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    try:
+        data, log_key, operator, witnesses, quorum = _verify_inputs(args)
     except LogError as error:
-        if args.json:
-            print(json.dumps({"valid": False, "error": str(error)}, ensure_ascii=False))
-            return 1
-        raise
+        return _verify_failed(args, str(error), None, VERIFY_CANNOT_CHECK)
+    try:
+        verdict = verify_bundle(
+            data, log_key, operator_key=operator, witnesses=witnesses, quorum=quorum
+        )
+    except BundleError as error:
+        return _verify_failed(args, str(error), error.check, VERIFY_INVALID)
     if args.json:
         print(json.dumps(verdict.as_json(), ensure_ascii=False))
     else:
@@ -300,7 +387,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 f"(notice at entry {verdict.withheld.notice_index}, signed by "
                 f"{verdict.withheld.operator.text()})"
             )
-    return 0
+    return VERIFY_VALID
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -308,9 +395,20 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not files:
         raise LogError(f"{args.directory} holds no .txt or .md files to import")
     signer, cosigners = _signers(args)
-    for path in tqdm(files, desc="importing", unit="statement"):
-        signed = _sign(args, signer, _read_text(path, lf=args.lf), cosigners)
-        statement, index = _publish_one(args.server, signed.file_bytes(), None)
+    ledger = ImportLedger(Path(args.directory) / LEDGER_NAME)  # where a cut-short run stopped
+    for path in tqdm(files, desc="importing", unit="statement", disable=not sys.stderr.isatty()):
+        text = _read_text(path, lf=args.lf)
+        done = ledger.entry(path.name, text)
+        if done is not None and done.index is not None:
+            tqdm.write(f"{path.name}: published before, index {done.index}")
+            continue
+        if done is None:  # signed once only: a resumed run sends the same statement again
+            data = _sign(args, signer, text, cosigners).file_bytes()
+            ledger.signed(path.name, text, data)
+        else:
+            data = done.statement
+        statement, index = _publish_one(args.server, data, None)
+        ledger.published(path.name, index)
         tqdm.write(_published(path.name, statement, index))
     return 0
 
@@ -320,7 +418,11 @@ def _add_signing_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kind", default="declaration", choices=KINDS)
     p.add_argument("--lang", default="en", help="BCP 47 language tag, e.g. en or fa")
     p.add_argument("--refers", action="append", type=_reference, metavar="leaf:HEX|text:HEX")
-    p.add_argument("--subject", help="vouch: the verifier key (or its file) you vouch for")
+    p.add_argument(
+        "--subject",
+        help="vouch: the verifier key (or its file) you vouch for; revocation or recovery: "
+        "the key that is lost or stolen",
+    )
     p.add_argument(
         "--new-key",
         metavar="NEW.key",
@@ -330,6 +432,20 @@ def _add_signing_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seen-at", help="denial: where the denied text appeared")
     p.add_argument(
         "--display-name", help="profile: the name readers see (the file's text is your bio)"
+    )
+    p.add_argument(
+        "--recovery",
+        metavar="RECOVERY",
+        help="your recovery key's verifier key (or its file), named in your key's first "
+        "statement only; keep the recovery key itself offline (docs/recovery.md)",
+    )
+    p.add_argument(
+        "--from",
+        dest="revoked_from",
+        type=int,
+        metavar="INDEX",
+        help="revocation or recovery, signed with the recovery key: the log index from which "
+        "the lost key's statements are not yours (default: from this one on)",
     )
     p.add_argument(
         "--lf",

@@ -18,6 +18,7 @@ import pytest
 from firsthand.log.note import Signer, parse_note, sign_note
 from firsthand.statements.errors import MalformedStatement
 from firsthand.statements.format import read_statement, sign_statement
+from firsthand.statements.keys import read_key_file
 
 SEED = bytes(range(7, 39))
 AUTHOR = Signer.from_seed("rana.example", SEED)
@@ -95,3 +96,57 @@ def test_sign_refuses_carriage_returns_unless_told_and_then_says_so(tmp_path: Pa
     signed = _firsthand("sign", "--key", str(key), str(plain), cwd=tmp_path)
     head = read_statement(signed.stdout.encode("utf-8")).head
     assert head.body_sha256 == hashlib.sha256(plain.read_bytes()).hexdigest()
+
+
+def test_the_cli_signs_a_recovery_key_a_revocation_and_a_recovery(tmp_path: Path) -> None:
+    keys = {}
+    for name in ("rana", "rana-recovery", "rana-2027"):
+        keys[name] = tmp_path / f"{name}.key"
+        made = _firsthand(
+            "keygen", "--name", f"{name}.example", "--out", str(keys[name]), cwd=tmp_path
+        )
+        assert made.returncode == 0, made.stderr
+    public = {n: read_key_file(k).verifier().text() for n, k in keys.items()}
+    text = tmp_path / "text.txt"
+    text.write_text("I left.\n")
+    first = _firsthand(
+        "sign",
+        "--key",
+        str(keys["rana"]),
+        "--recovery",
+        public["rana-recovery"],
+        str(text),
+        cwd=tmp_path,
+    )
+    assert first.returncode == 0, first.stderr
+    assert read_statement(first.stdout.encode()).head.recovery is not None
+    revoke = _firsthand(
+        "sign",
+        "--key",
+        str(keys["rana-recovery"]),
+        "--kind",
+        "revocation",
+        "--subject",
+        public["rana"],
+        "--from",
+        "7",
+        str(text),
+        cwd=tmp_path,
+    )
+    head = read_statement(revoke.stdout.encode()).head
+    assert head.kind == "revocation" and head.revoked_from == 7
+    recover = _firsthand(
+        "sign",
+        "--key",
+        str(keys["rana-recovery"]),
+        "--kind",
+        "recovery",
+        "--subject",
+        public["rana"],
+        "--new-key",
+        str(keys["rana-2027"]),
+        str(text),
+        cwd=tmp_path,
+    )
+    assert recover.returncode == 0, recover.stderr
+    assert len(parse_note(read_statement(recover.stdout.encode()).head_bytes).signatures) == 2
