@@ -472,6 +472,8 @@ class Monitor:
                 reports += self._about_watched(head, where)
             if rotation is not None and rotation.two_way:
                 reports += self._claims_watched(head, rotation, where)
+            if head.kind in ("revocation", "recovery"):
+                reports += self._revokes_watched(head, where)
             if self.state.watched and watched is None:
                 reports += self._look_alike(head, author, where)
         self.state.add_signer(head.author)
@@ -492,6 +494,34 @@ class Monitor:
         # The operator stopped serving a watched author's body.
         report = self._describe(head, where, None) | {"type": "withholding"}
         return [report | {"withheld_statement": named[0]}]
+
+    def _revokes_watched(self, head: Head, where: Report) -> list[Report]:
+        """A revocation or recovery of a watched key by another key (docs/recovery.md).
+
+        It counts only if that other key is the recovery key the watched key's first
+        statement named; the monitor says which key signed it, and the reader's site
+        decides (it knows the first statement, which the monitor may not have read).
+        """
+        subject = None if head.subject is None else fingerprint(head.subject)
+        watched = None if subject is None else self.state.watched.get(subject)
+        if watched is None or subject is None:
+            return []
+        report = self._describe(head, where, watched) | {"type": head.kind}
+        report["subject_fingerprint"] = subject
+        report["revoked_from"] = head.revoked_from
+        if head.new_key is not None:
+            report["new_key_fingerprint"] = fingerprint(head.new_key)
+        continues = ""
+        if head.new_key is not None:
+            new = grouped_fingerprint(fingerprint(head.new_key))
+            continues = f", and that the identity continues as {new}"
+        since = "" if head.revoked_from is None else f" from log entry {head.revoked_from}"
+        report["warning"] = (
+            f"the key {grouped_fingerprint(fingerprint(head.author))} says the watched key "
+            f"{grouped_fingerprint(subject)} is no longer its author's{since}{continues}: valid "
+            "only if it is the recovery key the watched key's first statement named"
+        )
+        return [report]
 
     def _claims_watched(self, head: Head, rotation: _Rotation, where: Report) -> list[Report]:
         """Another key's two-way rotation to a watched key: its holder signed it, or lost it."""

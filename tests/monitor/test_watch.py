@@ -636,3 +636,32 @@ def test_a_withholding_notice_on_a_watched_statement_is_reported(setup: Setup) -
     assert [(r["type"], r["index"]) for r in reports] == [("statement", 0), ("withholding", 1)]
     assert reports[1]["withheld_statement"] == original.leaf_hash.hex()
     assert reports[1]["reason"] == "a private address"
+
+
+def test_a_revocation_or_recovery_of_a_watched_key_is_reported_with_who_signed_it(
+    setup: Setup,
+) -> None:
+    recovery, fresh = key("rana.recovery"), key("rana.2027")
+    append(
+        setup.log,
+        said(RANA, "mine", 0, recovery=recovery.verifier()).head_bytes,
+        said(
+            recovery, "taken", 1, kind="revocation", subject=RANA.verifier(), revoked_from=0
+        ).head_bytes,
+        said(
+            recovery,
+            "moving on",
+            2,
+            kind="recovery",
+            subject=RANA.verifier(),
+            new_key=fresh.verifier(),
+            cosigners=[fresh],
+        ).head_bytes,
+    )
+    reports, _ = setup.run(RANA)
+    by_type = {r["type"]: r for r in reports if r["type"] in ("revocation", "recovery")}
+    assert by_type["revocation"]["revoked_from"] == 0
+    assert by_type["revocation"]["subject_fingerprint"] == fingerprint(RANA.verifier())
+    assert by_type["revocation"]["author_fingerprint"] == fingerprint(recovery.verifier())
+    assert by_type["recovery"]["new_key_fingerprint"] == fingerprint(fresh.verifier())
+    assert "recovery key" in by_type["recovery"]["warning"]
