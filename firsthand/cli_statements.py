@@ -483,7 +483,13 @@ def add_commands(commands: Any) -> None:
     p.add_argument("index", type=int)
     p.set_defaults(func=cmd_bundle)
 
-    p = commands.add_parser("verify", help="check an offline bundle, with no network")
+    p = commands.add_parser(
+        "verify",
+        help="check an offline bundle, with no network",
+        epilog="exit status: 0 the bundle is valid, 1 it is not (a check failed), 2 it could not "
+        "be checked (unreadable file, a key that is not one, an impossible --quorum); "
+        "docs/bundle-format.md",
+    )
     p.add_argument("--log-key", required=True, help="the log's verifier key, or a file holding it")
     p.add_argument("--json", action="store_true", help="print the verdict as JSON")
     p.add_argument(

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from firsthand.log.checkpoint import open_checkpoint
@@ -26,6 +27,9 @@ from tests.serving import ROOT, free_port, running_server
 from tests.statements.test_cli import firsthand
 
 WITNESS_SERVE = (sys.executable, "-m", "firsthand.cli", "witness", "serve")
+VERDICT_SCHEMA = jsonschema.Draft202012Validator(
+    json.loads((ROOT / "docs" / "verdict.schema.json").read_text(encoding="utf-8"))
+)
 
 
 @contextmanager
@@ -160,7 +164,52 @@ def test_a_quorum_the_bundle_does_not_meet_fails_with_the_missing_witness_named(
         str(path),
         cwd=tmp_path,
     )
-    assert impossible.returncode == 1 and "--quorum 2" in impossible.stderr
+    assert impossible.returncode == 2 and "--quorum 2" in impossible.stderr  # cannot check
+
+
+def test_publish_writes_bundles_proved_against_a_cosigned_checkpoint(
+    witnessed: tuple[str, str, str], tmp_path: Path
+) -> None:
+    # Sequencing never waits for witnesses, so the first answer for a new entry is proved
+    # against the log's own checkpoint, marked pending; publish asks until it is cosigned.
+    url, log_key, witness_key = witnessed
+    firsthand("keygen", "--name", "arash.example", "--out", "k.key", cwd=tmp_path)
+    for i in range(3):
+        (tmp_path / f"t{i}.txt").write_text(f"Statement {i} of three.\n", encoding="utf-8")
+        signed = firsthand("sign", "--key", "k.key", f"t{i}.txt", cwd=tmp_path)
+        (tmp_path / f"s{i}.txt").write_text(signed.stdout, encoding="utf-8")
+    published = firsthand(
+        "publish", "--server", url, "--bundle-dir", "b", "s0.txt", "s1.txt", "s2.txt", cwd=tmp_path
+    )
+    assert published.returncode == 0, published.stderr
+    assert "no witness has cosigned" not in published.stderr
+    bundles = sorted((tmp_path / "b").glob("*.json"))
+    assert len(bundles) == 3
+    for path in bundles:
+        named = firsthand(
+            "verify",
+            "--log-key",
+            log_key,
+            "--witness",
+            witness_key,
+            "--json",
+            str(path),
+            cwd=tmp_path,
+        )
+        assert named.returncode == 0, named.stdout + named.stderr
+        verdict = json.loads(named.stdout)
+        VERDICT_SCHEMA.validate(verdict)  # a real server's bundle, as docs/ describe its verdict
+        assert [c["key"] for c in verdict["cosigned_by"]] == [witness_key]
+        assert verdict["other_checkpoint_signatures"] == []  # the named witness is judged
+        unnamed = json.loads(
+            firsthand("verify", "--log-key", log_key, "--json", str(path), cwd=tmp_path).stdout
+        )
+        witness_name = CosignatureVerifier.from_text(witness_key).name
+        assert unnamed["other_checkpoint_signatures"] == [witness_name]
+        assert unnamed["cosigned_by"] == []
+    index = json.loads(bundles[-1].read_text(encoding="utf-8"))["index"]
+    with urllib.request.urlopen(f"{url}/api/v1/statements/{index}/bundle", timeout=5) as answer:
+        assert answer.headers["Firsthand-Cosigned"] == "yes"
 
 
 def test_a_witness_that_cannot_be_reached_never_holds_up_publishing(tmp_path: Path) -> None:
@@ -176,3 +225,6 @@ def test_a_witness_that_cannot_be_reached_never_holds_up_publishing(tmp_path: Pa
         note = _get(url + "/checkpoint")
         assert parse_note(note).text.split("\n")[1] == "1"
         assert len(parse_note(note).signatures) == 1  # the log's own; no witness answered
+        with urllib.request.urlopen(f"{url}/api/v1/statements/0/bundle", timeout=5) as answer:
+            assert answer.headers["Firsthand-Cosigned"] == "pending"  # ask again later
+            assert answer.headers["Retry-After"] == "1"

@@ -37,6 +37,7 @@ from firsthand.statements.format import Head, open_head, rotation_accepted_by_ne
 from firsthand.statements.identity import fingerprint
 
 FORMAT = "firsthand-bundle/v1"
+MAX_JSON_INTEGER = 2**53 - 1
 TWO_WAY = "two-way: signed by the old key and by the new key, which accepted it"
 ONE_WAY = "one-way: signed by the old key only: not followed; anyone can name any key as new"
 
@@ -202,18 +203,36 @@ class Verdict:
         }
 
 
-def _utf8(text: str, what: str) -> bytes:
+def _utf8(text: str, what: str, check: str) -> bytes:
     # JSON can carry lone surrogates ("\ud800"), which are not text and have no UTF-8.
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:
-        raise BundleError(f"{what} holds a lone surrogate: it is not valid Unicode text") from None
+        raise BundleError(
+            f"{what} holds a lone surrogate: it is not valid Unicode text", check
+        ) from None
+
+
+def _integer(value: Any) -> int | None:
+    """A JSON integer as every JSON reader reads it alike, or None.
+
+    A number with no fractional part (``5``, ``5.0``, ``5e0``: JSON Schema's integer) whose
+    size is at most 2^53 - 1, the largest a JavaScript reader holds exactly (RFC 7493, I-JSON);
+    so verify.js, whose JSON has only doubles, reads every bundle as this does.
+    """
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_JSON_INTEGER:
+        return value
+    return None
 
 
 def _field(bundle: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
     value = bundle.get(name)
+    if kind is int:
+        value = _integer(value)
     if not isinstance(value, kind) or isinstance(value, bool):
-        raise BundleError(f"the bundle's {name!r} field is missing or of the wrong type")
+        raise BundleError(f"the bundle's {name!r} field is missing or of the wrong type", "format")
     return value
 
 
@@ -221,14 +240,14 @@ def load_bundle(data: bytes) -> dict[str, Any]:
     try:
         bundle = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise BundleError("this is not a firsthand bundle: it is not JSON") from None
+        raise BundleError("this is not a firsthand bundle: it is not JSON", "format") from None
     if not isinstance(bundle, dict) or bundle.get("format") != FORMAT:
-        raise BundleError(f"this is not a firsthand bundle ({FORMAT})")
+        raise BundleError(f"this is not a firsthand bundle ({FORMAT})", "format")
     return bundle
 
 
 def _verify_inclusion(
-    what: str, index: int, head_bytes: bytes, proof_texts: Any, checkpoint: Checkpoint
+    what: str, index: int, head_bytes: bytes, proof_texts: Any, checkpoint: Checkpoint, check: str
 ) -> None:
     try:
         if not isinstance(proof_texts, list):
@@ -239,7 +258,7 @@ def _verify_inclusion(
         )
     except (binascii.Error, TypeError, ValueError, InvalidProof) as error:
         raise BundleError(
-            f"the inclusion proof does not put {what} at index {index} of the log: {error}"
+            f"the inclusion proof does not put {what} at index {index} of the log: {error}", check
         ) from None
 
 
@@ -247,26 +266,37 @@ def _verify_withholding(
     notice: Any, head_bytes: bytes, checkpoint: Checkpoint, operator_key: Verifier | None
 ) -> Withholding:
     """The notice must be a logged withholding, by the operator, naming this very head."""
+    check = "withheld"
     if not isinstance(notice, dict):
-        raise BundleError("the bundle's withholding notice is not an object")
-    index, notice_text = notice.get("index"), notice.get("head")
-    if not isinstance(index, int) or isinstance(index, bool) or not isinstance(notice_text, str):
-        raise BundleError("the bundle's withholding notice lacks its index or its signed head")
-    notice_bytes = _utf8(notice_text, "the withholding notice")
+        raise BundleError("the bundle's withholding notice is not an object", check)
+    index, notice_text = _integer(notice.get("index")), notice.get("head")
+    if index is None or not isinstance(notice_text, str):
+        raise BundleError(
+            "the bundle's withholding notice lacks its index or its signed head", check
+        )
+    notice_bytes = _utf8(notice_text, "the withholding notice", check)
     try:
         head, _ = open_head(notice_bytes, check_time=False)
     except LogError as error:
-        raise BundleError(f"the withholding notice's signature does not hold: {error}") from None
+        raise BundleError(
+            f"the withholding notice's signature does not hold: {error}", check
+        ) from None
     own_leaf = merkle.leaf_hash(head_bytes).hex()
     if head.kind != "withholding" or [r.sha256 for r in head.refers] != [own_leaf]:
-        raise BundleError("the withholding notice does not name this statement")
+        raise BundleError("the withholding notice does not name this statement", check)
     if operator_key is not None and head.author != operator_key:
         raise BundleError(
             f"the withholding notice is signed by {head.author.name}, not by the operator key "
-            f"{operator_key.name}"
+            f"{operator_key.name}",
+            check,
         )
     _verify_inclusion(
-        "the withholding notice", index, notice_bytes, notice.get("inclusion_proof"), checkpoint
+        "the withholding notice",
+        index,
+        notice_bytes,
+        notice.get("inclusion_proof"),
+        checkpoint,
+        check,
     )
     assert head.reason is not None  # the format requires it of a withholding
     return Withholding(operator=head.author, date=head.time, reason=head.reason, notice_index=index)
@@ -309,7 +339,7 @@ def verify_bundle_object(
     if not 0 <= quorum <= len(witnesses):
         raise ValueError(f"a quorum of {quorum} cannot be met by {len(witnesses)} witnesses")
     if bundle.get("format") != FORMAT:
-        raise BundleError(f"this is not a firsthand bundle ({FORMAT})")
+        raise BundleError(f"this is not a firsthand bundle ({FORMAT})", "format")
     index = _field(bundle, "index", int)
     tree_size = _field(bundle, "tree_size", int)
     head_text = _field(bundle, "head", str)
@@ -317,20 +347,27 @@ def verify_bundle_object(
     proof_texts = _field(bundle, "inclusion_proof", list)
 
     try:
-        checkpoint, note = open_checkpoint(_utf8(checkpoint_text, "the checkpoint"), log_key)
+        checkpoint_bytes = _utf8(checkpoint_text, "the checkpoint", "checkpoint")
+        checkpoint, note = open_checkpoint(checkpoint_bytes, log_key)
+    except BundleError:
+        raise
     except LogError as error:
         raise BundleError(
-            f"the checkpoint is not signed by the log key {log_key.name}: {error}"
+            f"the checkpoint is not signed by the log key {log_key.name}: {error}", "checkpoint"
         ) from None
     if checkpoint.size != tree_size:
-        raise BundleError("the bundle's tree size is not the checkpoint's")
+        raise BundleError(
+            f"the bundle's tree size ({tree_size}) is not the checkpoint's size "
+            f"({checkpoint.size})",
+            "tree-size",
+        )
 
-    head_bytes = _utf8(head_text, "the statement's head")
+    head_bytes = _utf8(head_text, "the statement's head", "head")
     try:
         # Years later the head's time is in the past; a wrong reader clock must not fail it.
         head, head_note = open_head(head_bytes, check_time=False)
     except LogError as error:
-        raise BundleError(f"the statement's signature does not hold: {error}") from None
+        raise BundleError(f"the statement's signature does not hold: {error}", "head") from None
 
     body = bundle.get("body")
     notice = bundle.get("withheld")
@@ -339,21 +376,28 @@ def verify_bundle_object(
         withheld = _verify_withholding(notice, head_bytes, checkpoint, operator_key)
     if body is None:
         if withheld is None:
-            raise BundleError("the bundle has no body and no withholding notice")
+            raise BundleError("the bundle has no body and no withholding notice", "body")
     else:
         if not isinstance(body, str):
-            raise BundleError("the bundle's body is not text")
+            raise BundleError("the bundle's body is not text", "body")
         try:
-            verify_body(head, body, max_body=len(_utf8(body, "the body")))
+            # No size limit: a server's is its own policy; the head's length is the check.
+            verify_body(head, body, max_body=len(_utf8(body, "the body", "body")))
         except BodyMismatch:
             raise BundleError(
-                "the body was altered: it is not the text the author signed"
+                "the body was altered: it is not the text the author signed", "body"
             ) from None
+        except BundleError:
+            raise
         except LogError as error:
-            raise BundleError(f"the body is not acceptable: {error}") from None
+            raise BundleError(f"the body is not acceptable: {error}", "body") from None
 
-    _verify_inclusion("this statement", index, head_bytes, proof_texts, checkpoint)
+    _verify_inclusion("this statement", index, head_bytes, proof_texts, checkpoint, "inclusion")
     cosigned_by = _verify_witnesses(note, witnesses, quorum)
+    # Lines the reader did not ask about: neither the log's nor a named witness's (those
+    # were all verified, or the bundle would have failed), matched as signed-note matches
+    # a line to a key, by name and key ID.
+    judged = {(log_key.name, log_key.key_id), *((w.name, w.key_id) for w in witnesses)}
     return Verdict(
         author=head.author,
         time=head.time,
@@ -364,7 +408,9 @@ def verify_bundle_object(
         log_origin=checkpoint.origin,
         body_withheld=body is None,
         withheld=withheld,
-        other_signatures=tuple(sig.name for sig in note.signatures if sig.name != log_key.name),
+        other_signatures=tuple(
+            sig.name for sig in note.signatures if (sig.name, sig.key_id) not in judged
+        ),
         cosigned_by=cosigned_by,
         rotation=_rotation(head, head_note),
     )
@@ -376,11 +422,14 @@ def _verify_witnesses(
     try:
         found = verify_cosignatures(note, witnesses)
     except LogError as error:
-        raise BundleError(f"a witness cosignature on the checkpoint fails: {error}") from None
+        raise BundleError(
+            f"a witness cosignature on the checkpoint fails: {error}", "witnesses"
+        ) from None
     if len(found) < quorum:
         missing = [w.name for w in witnesses if w not in {c.cosigner for c in found}]
         raise BundleError(
             f"only {len(found)} of the {len(witnesses)} named witnesses cosigned the checkpoint, "
-            f"and {quorum} are required; no valid cosignature by: {', '.join(missing)}"
+            f"and {quorum} are required; no valid cosignature by: {', '.join(missing)}",
+            "witnesses",
         )
     return tuple(WitnessCosignature(c.cosigner.name, c.cosigner.text(), c.timestamp) for c in found)

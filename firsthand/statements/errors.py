@@ -28,7 +28,17 @@ class WrongAuthor(StatementError):
 
 
 class BundleError(StatementError):
-    """An offline bundle does not verify; the message says which check failed."""
+    """An offline bundle does not verify; the message says which check failed.
+
+    ``check`` names that check by its id in docs/bundle-format.md (``format``,
+    ``checkpoint``, ``tree-size``, ``head``, ``withheld``, ``body``, ``inclusion``,
+    ``witnesses``), as verify.js names it too; empty when no bundle check failed (a
+    bundle that cannot be made).
+    """
+
+    def __init__(self, message: str, check: str = "") -> None:
+        super().__init__(message)
+        self.check = check
 
 
 class KeyFileError(StatementError):

@@ -98,11 +98,23 @@ def log_state() -> tuple[int, int]:
 
 
 def checkpoint_for_entry(index: int) -> StoredCheckpoint:
-    """The checkpoint a bundle of entry ``index`` proves against: a cosigned one if it holds it."""
+    """The checkpoint a bundle of entry ``index`` proves against: the newest cosigned one if it
+    holds the entry, else the latest, which only the log has signed (see ``witnessed``)."""
     cosigned = cosigned_file().load()
     if cosigned is not None and cosigned.size > index:
         return cosigned
     return log().reader.latest()
+
+
+def witnessed() -> bool:
+    """Whether witnesses cosign this log: configured here, or (where `firsthand sequencer`
+    collects the cosignatures) a cosigned checkpoint kept in the data directory.
+
+    Sequencing never waits for them, so an entry logged moments ago is held by no cosigned
+    checkpoint yet: its bundle says so (api/views.py, ``Firsthand-Cosigned: pending``), and a
+    client that wants the cosigned proof asks again (`publish --bundle-dir` does).
+    """
+    return bool(settings.FIRSTHAND_WITNESSES) or cosigned_file().load() is not None
 
 
 def witnesses() -> list[WitnessEndpoint]:

@@ -307,6 +307,7 @@ def test_js_refuses_exactly_the_heads_python_refuses() -> None:
         ("x", {"kind": "profile", "name": " padded"}),
         ("x", {"kind": "profile", "name": "n" * 101}),
         ("b" * 2001, {"kind": "profile", "name": "Too long a bio"}),
+        ("x", {"lang": "en-gb"}),  # a server logs only the canonical case, en-GB
     ],
 )
 def test_js_will_not_sign_what_python_will_not_sign(body: str, fields: dict[str, Any]) -> None:

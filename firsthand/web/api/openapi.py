@@ -537,7 +537,16 @@ PATHS: dict[str, Any] = {
             "responses": {
                 "200": {
                     **_json(_ref("Bundle"), "the bundle, as an attachment"),
-                    "headers": {"Content-Disposition": {"schema": {"type": "string"}}},
+                    "headers": {
+                        "Content-Disposition": {"schema": {"type": "string"}},
+                        "Firsthand-Cosigned": {
+                            "schema": {"enum": ["yes", "pending"]},
+                            "description": "on a log with witnesses: whether the bundle's "
+                            "checkpoint carries their cosignatures; pending (with Retry-After) "
+                            "when none holds the entry yet (docs/bundle-format.md)",
+                        },
+                        **RETRY_AFTER,
+                    },
                 },
                 "404": _error("no statement at this index"),
                 "500": _error("the log and the statement table disagree"),

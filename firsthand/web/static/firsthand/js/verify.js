@@ -339,7 +339,10 @@ export async function verifyBundle(bundle, logVerifierKeyText, options = {}) {
   let sized = { ok: false };
   if (checkpoint.ok) {
     sized = await run("tree-size", async () => {
-      if (checkpoint.value.checkpoint.size !== BigInt(b.tree_size)) throw new Failed("the bundle's tree size is not the checkpoint's");
+      const size = checkpoint.value.checkpoint.size;
+      if (size !== BigInt(b.tree_size)) {
+        throw new Failed(`the bundle's tree size (${b.tree_size}) is not the checkpoint's size (${size})`);
+      }
     });
   }
   const headBytes = fields.ok ? utf8EncodeOrNull(b.head) : null;
@@ -402,10 +405,11 @@ export async function verifyBundle(bundle, logVerifierKeyText, options = {}) {
   const witnessKeys = options.witnesses ?? [];
   const quorum = options.quorum ?? 0;
   let cosignedBy = [];
+  let namedWitnesses = [];
   if (witnessKeys.length === 0 && quorum === 0) results.delete("witnesses");
   else if (checkpoint.ok) {
     const w = await run("witnesses", () => witnessQuorum(checkpoint.value.note, witnessKeys, quorum));
-    if (w.ok) cosignedBy = w.value;
+    if (w.ok) ({ cosignedBy, witnesses: namedWitnesses } = w.value);
   }
 
   const checks = [...results.values()];
@@ -426,7 +430,12 @@ export async function verifyBundle(bundle, logVerifierKeyText, options = {}) {
       log: cp.origin,
       body_withheld: (b.body ?? null) === null,
       withheld,
-      other_checkpoint_signatures: note.signatures.filter((s) => s.name !== logKey.name).map((s) => s.name),
+      // Lines the reader did not ask about: neither the log's nor a named witness's (those were
+      // all verified, or the bundle would have failed), matched by name and key ID.
+      other_checkpoint_signatures: note.signatures
+        .filter((s) => !(s.name === logKey.name && bytesEqual(s.keyId, logKey.keyId)))
+        .filter((s) => !namedWitnesses.some((w) => w.matches(s)))
+        .map((s) => s.name),
       cosigned_by: cosignedBy,
       rotation: await rotation(h, headNote),
     };
@@ -459,7 +468,8 @@ async function witnessQuorum(note, keyTexts, quorum) {
       `only ${found.length} of the ${witnesses.length} named witnesses cosigned the checkpoint, and ${quorum} are required; no valid cosignature by: ${missing.join(", ")}`,
     );
   }
-  return found.map((f) => ({ witness: f.cosigner.name, key: f.cosigner.text, timestamp: f.timestamp }));
+  const cosignedBy = found.map((f) => ({ witness: f.cosigner.name, key: f.cosigner.text, timestamp: f.timestamp }));
+  return { cosignedBy, witnesses };
 }
 
 function utf8EncodeOrNull(text) {
