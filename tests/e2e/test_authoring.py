@@ -22,13 +22,17 @@ TEXTS = {
 }
 
 
-def make_key(page, site: str, prefix: str, name: str) -> None:
+def make_key(page, site: str, prefix: str, name: str, *, save_sheet: bool = True) -> None:
     page.goto(f"{site}{prefix}/identity")
     page.fill("#create-name", name)
     page.fill("#create-passphrase", PASSPHRASE)
     page.click("#create-button")
     page.wait_for_selector("#current:not([hidden])", timeout=20_000)
     assert page.locator("#current-vkey").inner_text().startswith(name + "+")
+    if save_sheet:  # the recovery sheet: nothing is signed before the author says it is saved
+        page.wait_for_selector("#recovery-sheet:not([hidden])", timeout=20_000)
+        page.check("#sheet-saved")
+        page.wait_for_selector("#recovery-sheet", state="hidden")
 
 
 def publish(page, site: str, prefix: str, text: str, kind: str = "declaration") -> int:

@@ -25,6 +25,9 @@ SIGNING = {
         "The name holds an invisible character ({code}) at position {position}. Names may "
         "hold only visible characters, so that no one can copy another author's name with "
         "hidden differences."
+    ),    "sheet-not-saved": _(
+        "Save your recovery sheet first: on “My key”, tick “I have saved my recovery sheet”. "
+        "Nothing was signed."
     ),
 }
 
@@ -61,6 +64,31 @@ IDENTITY = {
         "Your new key is in use. Statement {index} tells readers that it replaces the old one. "
         "Download a copy of the new key now and keep it safe."
     ),
+    "sheet-saved": _(
+        "Your recovery sheet is saved. This browser has forgotten its words: only your paper "
+        "holds them now."
+    ),
+    "words-count": _("Your recovery sheet has 24 words; you typed {count}."),
+    "words-unknown": _(
+        "Word {position}, “{word}”, is not on the recovery sheet's list. Check its spelling."
+    ),
+    "words-checksum": _(
+        "The words do not add up: one of them is wrong, or two are swapped. Compare them with "
+        "your sheet."
+    ),
+    "lost-key-missing": _(
+        "Give your fingerprint (it is on your sheet: 64 letters and digits) or your old "
+        "verifier key."
+    ),
+    "lost-key-unknown": _(
+        "No statement here is by the key with this fingerprint. Check it against your sheet."
+    ),
+    "from-invalid": _("The log entry is a whole number, such as 42, or empty."),
+    "recovery-done": _(
+        "Your identity continues with a new key, kept in this browser. Statement {index} tells "
+        "readers. Download a copy of the new key now and keep it safe."
+    ),
+    "revocation-done": _("Statement {index} tells readers that your old key is no longer yours."),
     "rotation-save-failed": _(
         "The new key is published, but this browser could not keep it ({error}). Its sealed "
         "copy is being downloaded: keep it safe and import it."
@@ -76,6 +104,19 @@ WRITE = {
     "text-missing": _("Write your statement first."),
     "signing-as": _("You sign as {name}, with the key kept in this browser."),
     "media-cleaning": _("Removing hidden details from this file…"),
+    # Photos are cleaned on the device before upload (page-media.js).
+    "media-device-cleaning": _("Removing hidden details on this device…"),
+    "media-device-heading": _("Removed on this device, before anything was sent:"),
+    "media-device-resized": _(
+        "This photo was made smaller on this device (at most 16 megapixels) so that this "
+        "browser could clean it."
+    ),
+    "media-device-failed": _(
+        "This browser cannot read this photo, so it was not sent. Save it as JPEG, or try "
+        "another browser."
+    ),
+    "media-server-heading": _("Removed by the server as well:"),
+    "media-server-nothing": _("The server found nothing more to remove."),
     "media-carried": _("What this file carried, now removed:"),
     "media-removed": _("{label}: removed"),
     "media-nothing-removed": _("Nothing hidden was found in this file."),

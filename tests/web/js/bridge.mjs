@@ -18,6 +18,7 @@ import { fingerprint, invisibleCharacter } from "../../../firsthand/web/static/f
 import { checkKeyName } from "../../../firsthand/web/static/firsthand/js/note.js";
 import { parseHeadText, readStatement, signStatement } from "../../../firsthand/web/static/firsthand/js/statement.js";
 import { verifyBundle } from "../../../firsthand/web/static/firsthand/js/verify.js";
+import { seedFromWords, wordsFromSeed } from "../../../firsthand/web/static/firsthand/js/recovery-words.js";
 
 function headFields(head) {
   return {
@@ -42,6 +43,17 @@ async function signer(request) {
 }
 
 const OPS = {
+  async words_from_seed(r) {
+    return wordsFromSeed(hexDecode(r.seed));
+  },
+  async seed_from_words(r) {
+    try {
+      return hexEncode(await seedFromWords(r.words));
+    } catch (error) {
+      if (error.name !== "RecoveryWordsError") throw error;
+      return { reason: error.reason, word: error.word, position: error.position, count: error.count };
+    }
+  },
   async sign(r) {
     // fields.cosigners: [{name, seed}], signing the head after the author (a key rotation's new key)
     const { cosigners = [], ...fields } = r.fields ?? {};

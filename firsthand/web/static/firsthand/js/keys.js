@@ -398,7 +398,35 @@ export async function unlockIdentity(identity, passphrase, options = {}) {
   return signer;
 }
 
-/** Erase the identity kept in this browser. */
+/** Erase the identity kept in this browser, and the recovery key it was to name. */
 export async function forgetIdentity(options = {}) {
   await withStore("readwrite", (store) => store.delete(RECORD), options.indexedDB);
+  await forgetPendingRecovery(options);
+}
+
+// --- The recovery key a new identity will name (docs/recovery.md) -------------------
+//
+// Only its PUBLIC key is kept, beside the identity, until the identity's first statement
+// carries it (`recovery <verifier key>`): its secret is on the author's printed sheet and
+// nowhere else. `sheetSaved` turns true when the author says the sheet is saved; until
+// then the pages sign nothing with the identity.
+
+const PENDING_RECOVERY = "pending-recovery";
+
+/** Keep the recovery key (its verifier key text) that `author`'s first statement will name. */
+export async function savePendingRecovery(author, recoveryKey, { sheetSaved = false, indexedDB } = {}) {
+  const record = { author: hexEncode(author.publicKey), recoveryKey, sheetSaved };
+  await withStore("readwrite", (store) => store.put(record, PENDING_RECOVERY), indexedDB);
+}
+
+/** {recoveryKey, sheetSaved} for `author` (a Signer or Verifier), or null when there is none. */
+export async function loadPendingRecovery(author, options = {}) {
+  const record = await withStore("readonly", (store) => store.get(PENDING_RECOVERY), options.indexedDB);
+  if (!record || record.author !== hexEncode(author.publicKey)) return null;
+  return { recoveryKey: record.recoveryKey, sheetSaved: record.sheetSaved === true };
+}
+
+/** Drop the pending recovery key: the first statement named it, or the identity is gone. */
+export async function forgetPendingRecovery(options = {}) {
+  await withStore("readwrite", (store) => store.delete(PENDING_RECOVERY), options.indexedDB);
 }

@@ -7,18 +7,23 @@ import {
   generateIdentity,
   isSealedKeyFile,
   loadIdentity,
+  loadPendingRecovery,
   parseKeyFile,
   saveIdentity,
   sealKeyFile,
 } from "/static/firsthand/js/keys.js";
 import { prepareStatement, signPrepared } from "/static/firsthand/js/statement.js";
 import { localDigits, message } from "./page-messages.js";
+import { clearSheet, makeRecoverySheet, sheetSaved, sheetShown } from "./page-recovery-sheet.js";
 import {
   askEveryTime,
   checkName,
+  downloadKeyFile,
   loadKeptIdentity,
   needsPassphrase,
+  pendingRecoveryKey,
   postStatement,
+  recoveryKeyNamed,
   requireGesture,
   setAskEveryTime,
   showFingerprint,
@@ -43,6 +48,8 @@ async function show() {
   const identity = await loadKeptIdentity();
   $("current").hidden = identity === null;
   $("rotate").hidden = identity === null;
+  const pending = identity === null ? null : await loadPendingRecovery(identity.signer);
+  $("sheet-lost").hidden = pending === null || pending.sheetSaved || sheetShown();
   if (identity === null) return;
   $("current-name").textContent = identity.signer.name;
   $("current-vkey").textContent = identity.verifierKey;
@@ -88,6 +95,28 @@ async function create() {
   $("rotate-name").value = "";
   await show();
   say(message("key-made"));
+  await makeRecoverySheet(signer); // before anything can be signed with the new key
+}
+
+async function newSheet() {
+  const identity = await loadIdentity();
+  if (identity === null) return;
+  await makeRecoverySheet(identity.signer);
+  await show();
+}
+
+async function tickSaved() {
+  if (!$("sheet-saved").checked) return;
+  const identity = await loadIdentity();
+  const pending = identity === null ? null : await loadPendingRecovery(identity.signer);
+  if (pending === null) {
+    clearSheet();
+    return;
+  }
+  await sheetSaved(identity.signer, pending.recoveryKey);
+  await show();
+  say(message("sheet-saved"));
+  $("current-heading").scrollIntoView({ block: "start" });
 }
 
 async function importKey() {
@@ -116,27 +145,17 @@ async function importKey() {
   say(message("key-imported"));
 }
 
-function download(text, name) {
-  const blob = new Blob([text], { type: "text/plain;charset=utf-8" });
-  const link = document.createElement("a");
-  link.href = URL.createObjectURL(blob);
-  link.download = `${name}.key`;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
-}
-
 async function exportKey(event, where = "identity-message") {
   const identity = await loadIdentity();
   if (!identity?.sealedKeyFile) throw new Error(message("no-export"));
-  download(identity.sealedKeyFile, identity.signer.name);
+  downloadKeyFile(identity.sealedKeyFile, identity.signer.name);
   if (where) say(message("key-exported"), false, where);
 }
 
 async function forget() {
   if (!window.confirm(message("forget-confirm"))) return;
   await forgetIdentity();
+  clearSheet();
   voidRotation();
   await show();
   say(message("key-forgotten"));
@@ -183,9 +202,10 @@ async function previewRotation() {
   checkPassphrase($("rotate-passphrase").value);
   const body = $("rotate-text").value.replace(/\r\n?/g, "\n");
   if (!body.trim()) throw new Error(message("rotation-text-missing"));
+  const recovery = await pendingRecoveryKey(identity); // a first statement names the recovery key
   const newSigner = await generateIdentity(name);
   const newKey = await newSigner.verifier();
-  const prepared = await prepareStatement(identity.signer, body, { kind: "key-rotation", lang: pageLang, newKey });
+  const prepared = await prepareStatement(identity.signer, body, { kind: "key-rotation", lang: pageLang, newKey, recovery });
   await showFingerprint($("rotate-old-fingerprint"), identity.signer);
   await showFingerprint($("rotate-new-fingerprint"), newSigner);
   if (edits !== startedAt) {
@@ -232,6 +252,7 @@ async function signRotation(event) {
       signPrepared(current.prepared, old, current.newSigner),
     );
     const answer = await postStatement(signed.fileBytes);
+    await recoveryKeyNamed(current.prepared);
     rotation = null;
     $("rotate-preview").hidden = true;
     $("rotate-passphrase").value = "";
@@ -239,7 +260,7 @@ async function signRotation(event) {
     try {
       await keep(current.newSigner, sealed);
     } catch (error) {
-      download(sealed, current.newSigner.name);
+      downloadKeyFile(sealed, current.newSigner.name);
       say(message("rotation-save-failed", { error: error.message || String(error) }), true, "rotate-message");
       return;
     }
@@ -268,6 +289,11 @@ function guarded(action, where = "identity-message") {
 }
 
 $("create-button").addEventListener("click", guarded(create));
+$("sheet-print").addEventListener("click", () => window.print());
+$("sheet-saved").addEventListener("change", guarded(tickSaved));
+$("sheet-new").addEventListener("click", guarded(newSheet));
+// page-recover.js made and kept a new key from the recovery sheet.
+document.addEventListener("firsthand:identity-changed", guarded(show));
 $("import-button").addEventListener("click", guarded(importKey));
 $("export-button").addEventListener("click", guarded(exportKey));
 $("forget-button").addEventListener("click", guarded(forget));

@@ -14,7 +14,14 @@
 // kept in IndexedDB): when on, the browser keeps only the sealed key file; each signature
 // opens it with the passphrase typed in the confirmation step and forgets it after.
 import { checkLabel, fingerprint, groupedFingerprint, InvisibleCharacter } from "/static/firsthand/js/identity.js";
-import { KeyFileError, loadIdentity, saveIdentity, unlockIdentity } from "/static/firsthand/js/keys.js";
+import {
+  forgetPendingRecovery,
+  KeyFileError,
+  loadIdentity,
+  loadPendingRecovery,
+  saveIdentity,
+  unlockIdentity,
+} from "/static/firsthand/js/keys.js";
 import { localDigits, message } from "./page-messages.js";
 
 const SETTING = "firsthand.passphrase-every-time";
@@ -111,4 +118,33 @@ export async function postStatement(fileBytes) {
   const data = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(data.error || message("server-error", { status: response.status }));
   return data;
+}
+
+/**
+ * The recovery key (verifier key text) this identity's first statement must name, or
+ * null when it names none (docs/recovery.md). Until the author has said their recovery
+ * sheet is saved, nothing is signed: the statement would commit to words no one kept.
+ */
+export async function pendingRecoveryKey(identity) {
+  const pending = await loadPendingRecovery(identity.signer);
+  if (pending === null) return null;
+  if (!pending.sheetSaved) throw new Error(message("sheet-not-saved"));
+  return pending.recoveryKey;
+}
+
+/** The server logged a statement naming the recovery key: it is named for good. */
+export async function recoveryKeyNamed(prepared) {
+  if (prepared.head.recovery !== null) await forgetPendingRecovery();
+}
+
+/** Offer `text` as a file `<name>.key` to download (a sealed key file). */
+export function downloadKeyFile(text, name) {
+  const blob = new Blob([text], { type: "text/plain;charset=utf-8" });
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = `${name}.key`;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
 }

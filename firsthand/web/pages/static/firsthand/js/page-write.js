@@ -4,12 +4,15 @@
 // signed statement is sent. The signing rule is in page-signing.js.
 import { Verifier } from "/static/firsthand/js/note.js";
 import { prepareStatement, signPrepared } from "/static/firsthand/js/statement.js";
+import { uploadMedia } from "./page-media.js";
 import { message } from "./page-messages.js";
 import {
   checkName,
   loadKeptIdentity,
   needsPassphrase,
+  pendingRecoveryKey,
   postStatement,
+  recoveryKeyNamed,
   requireGesture,
   withSigner,
 } from "./page-signing.js";
@@ -20,7 +23,8 @@ const pageLang = document.documentElement.lang || "en";
 let identity = null;
 let previewed = null; // the statement shown in the preview, not signed (prepareStatement)
 let edits = 0; // counts edits, so a preview still being made when one happens is dropped
-// Files attached to the statement: each is cleaned by the server before it is listed.
+// Files attached to the statement: photos are cleaned on this device first, then every
+// file is cleaned again and verified by the server before it is listed (page-media.js).
 // {state: "cleaning" | "ready" | "failed", media: {sha256, type, size} | null}
 const attachments = [];
 
@@ -63,6 +67,8 @@ async function api(path, options = {}) {
 async function fields() {
   const kind = $("kind").value;
   const result = { kind, lang: $("lang").value, refers: [], media: attachedMedia() };
+  // A new key's first statement names its recovery key (docs/recovery.md).
+  result.recovery = await pendingRecoveryKey(identity);
   if (kind === "denial") {
     const denied = $("denied").value;
     if (!denied.trim()) throw new Error(message("denied-missing"));
@@ -109,16 +115,6 @@ function element(tag, className, text) {
   return node;
 }
 
-// What the server removed, one line per kind of detail ("GPS location: removed"),
-// in the server's order (most revealing first) and in the page's language.
-function removedList(removed) {
-  if (removed.length === 0) return [element("p", "removed-none", message("media-nothing-removed"))];
-  const labels = [...new Set(removed.map((r) => r.label))];
-  const list = element("ul", "removed");
-  for (const label of labels) list.append(element("li", "", message("media-removed", { label })));
-  return [element("p", "", message("media-carried")), list];
-}
-
 function previewOf(answer, name) {
   if (answer.type.startsWith("video/")) {
     const video = element("video");
@@ -153,17 +149,15 @@ async function attach(file) {
   item.append(element("p", "file-name", file.name), status, remove);
   $("attachments").append(item);
   try {
-    const answer = await api("/api/v1/media", {
-      method: "POST",
-      // The type is a hint only: the server reads it from the bytes.
-      headers: { "Content-Type": file.type || "application/octet-stream", "Accept-Language": pageLang },
-      body: file,
-    });
+    const { answer, details, onDevice } = await uploadMedia(file, status, (body, headers) =>
+      api("/api/v1/media", { method: "POST", headers: { ...headers, "Accept-Language": pageLang }, body }),
+    );
     entry.media = { sha256: answer.sha256, type: answer.type, size: answer.size };
     entry.state = "ready";
     item.dataset.sha256 = answer.sha256;
+    item.dataset.cleanedOnDevice = onDevice ? "yes" : "no";
     status.textContent = message("media-ready", { type: answer.type });
-    status.after(previewOf(answer, file.name), ...removedList(answer.removed));
+    status.after(previewOf(answer, file.name), ...details);
   } catch (error) {
     entry.state = "failed";
     status.textContent = message("media-failed", { error: error.message || String(error) });
@@ -223,6 +217,7 @@ async function signAndPublish(event) {
   try {
     const signed = await withSigner(identity, $("sign-passphrase"), (signer) => signPrepared(prepared, signer));
     const answer = await postStatement(signed.fileBytes);
+    await recoveryKeyNamed(prepared);
     window.location.assign(`${prefix}/statements/${answer.index}`);
   } finally {
     $("publish-button").disabled = false;
