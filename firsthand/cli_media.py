@@ -1,8 +1,9 @@
-"""The media subcommands of `firsthand`: `media clean INPUT --out OUTPUT [--show]`.
+"""The media subcommands of `firsthand`: `media clean INPUT... --out OUTPUT [--show]`.
 
 Cleaning runs entirely on this machine; nothing is uploaded. The output is written only
 after the cleaned file has been read back and found free of identifying fields, and
-never over an existing file.
+never over an existing file. Many files are cleaned in one process (`--out` is then a
+directory), so exiftool starts once for all of them rather than once per file.
 """
 
 from __future__ import annotations
@@ -53,9 +54,9 @@ def _report(cleaned: CleanedMedia, source: Path, out: Path, show: bool) -> None:
             print(f"    {name}")
 
 
-def cmd_clean(args: argparse.Namespace) -> int:
-    source, out = Path(args.input), Path(args.out)
-    if out.exists():
+def _clean_one(source: Path, out: Path, show: bool, into: Path | None = None) -> None:
+    """Clean one file to `out`, or (`into` a directory) to into/<stem>.clean.<ext>."""
+    if into is None and out.exists():
         raise MediaCommandError(f"{out} already exists; choose another --out")
     if not source.is_file():
         raise MediaCommandError(f"{source} is not a file")
@@ -65,8 +66,28 @@ def cmd_clean(args: argparse.Namespace) -> int:
         raise MediaCommandError(f"{source} cannot be made safe to publish: {error}") from None
     except OSError as error:
         raise MediaCommandError(f"cannot read {source}: {error.strerror}") from None
+    if into is not None:  # the cleaned type decides the extension (a HEIC becomes a JPEG)
+        out = into / f"{source.stem}.clean{cleaned.extension}"
     _write_new(out, cleaned.data)
-    _report(cleaned, source, out, args.show)
+    _report(cleaned, source, out, show)
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    inputs, out = [Path(name) for name in args.input], Path(args.out)
+    if len(inputs) == 1 and not out.is_dir():
+        _clean_one(inputs[0], out, args.show)
+        return 0
+    if not out.is_dir():
+        raise MediaCommandError(f"{out} is not a directory; with several inputs, --out is one")
+    failed = 0
+    for source in inputs:
+        try:
+            _clean_one(source, out, args.show, into=out)
+        except MediaCommandError as error:
+            print(f"error: {error}")
+            failed += 1
+    if failed:
+        raise MediaCommandError(f"{failed} of {len(inputs)} files could not be cleaned")
     return 0
 
 
@@ -78,10 +99,17 @@ def add_commands(commands: Any) -> None:
         "clean",
         help="remove location, device and editing metadata from a photo or video",
         description="Writes a copy with only pixels and sound (JPEG, PNG, WebP, HEIC, GIF, "
-        "MP4, MOV, WebM, MKV), checked with exiftool and ffprobe before it is kept.",
+        "TIFF, MP4, MOV, 3GP, WebM, MKV), checked with exiftool and ffprobe before it is "
+        "kept. Several files are cleaned in one run into the directory --out names.",
     )
-    clean.add_argument("input", help="the photo or video (its type is read from its bytes)")
-    clean.add_argument("--out", required=True, help="where to write the cleaned copy (new file)")
+    clean.add_argument(
+        "input", nargs="+", help="the photos or videos (their type is read from their bytes)"
+    )
+    clean.add_argument(
+        "--out",
+        required=True,
+        help="where to write the cleaned copy (a new file), or a directory for several",
+    )
     clean.add_argument(
         "--show",
         action="store_true",

@@ -6,9 +6,12 @@ set -euo pipefail
 # golang: the interop checker (Go's x/mod); chromium + fonts: browser tests (Persian glyphs);
 # ffmpeg, mat2, exiftool: media cleaning and its read-back;
 # ceph-mon, ceph-osd, radosgw: a real S3-compatible server for the tile and media export tests;
-# wrk: the load generator of bench/web.py and bench/load.py (`make bench`).
+# wrk: the load generator of bench/web.py and bench/load.py (`make bench`);
+# golang-github-rwcarlsen-goexif-dev: real cameras' EXIF samples for the media corpus (tests/media/corpus.py).
+# nginx: the reverse proxy of docs/deploy.md, with TLS in front of the site (tests/e2e/test_https_proxy.py).
 packages=(libicu-dev pkg-config postgresql golang-go golang-golang-x-mod-dev chromium fonts-noto-core ffmpeg mat2
-  libimage-exiftool-perl ceph-mon ceph-osd radosgw wrk)
+  libimage-exiftool-perl ceph-mon ceph-osd radosgw wrk golang-github-rwcarlsen-goexif-dev
+  nginx)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -5,9 +5,10 @@
     summary(cleaned.removed)             # ["GPS location", "Phone or camera model", ...]
     thumbnails(cleaned)                  # {320: Rendition, 1280: Rendition}
 
-Modules: kinds (type sniffing), limits, tools (fenced external tools), images (Pillow),
-videos (ffmpeg), readback (exiftool/ffprobe and the allow-list), labels, clean,
-renditions. Why each tool was chosen per format: docs/media.md.
+Modules: kinds (type sniffing), limits, tools (fenced external tools), exiftool (one
+long-lived exiftool per process), images (Pillow), videos (ffmpeg), boxes (MP4/MOV boxes
+judged by what they can carry), readback (exiftool/ffprobe and the allow-list), labels,
+clean, renditions. Why each tool was chosen per format: docs/media.md.
 """
 
 from firsthand.media.clean import CleanedMedia, RemovedField, clean, clean_file

@@ -4,7 +4,8 @@
     cleaned.sha256                           # what a statement's head covers
     summary(cleaned.removed)                 # ["GPS location", "Phone or camera model", ...]
 
-Every output is read back by exiftool (and ffprobe for videos) before it is returned;
+Every output is read back by exiftool (and, for videos, the box walker or ffprobe)
+before it is returned;
 if any field outside the allow-list in readback.py survived, `MetadataSurvived` is
 raised and nothing is returned. The SHA-256 is of the cleaned bytes only.
 """
@@ -12,18 +13,19 @@ raised and nothing is returned. The SHA-256 is of the cleaned bytes only.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from firsthand.media import images, videos
-from firsthand.media.errors import MalformedMedia, MediaTooLarge, ToolFailed
+from firsthand.media import boxes, exiftool, images, videos
+from firsthand.media.errors import MalformedMedia, MediaTooLarge, MetadataSurvived, ToolFailed
 from firsthand.media.kinds import HEAD_BYTES, Kind, appended_archive, sniff
 from firsthand.media.limits import DEFAULT_LIMITS, Limits
 from firsthand.media.readback import (
     Field,
     allowed,
-    exiftool_fields,
+    fields_of,
     probe_findings,
     refuse_survivors,
     verify_exiftool,
@@ -40,6 +42,7 @@ _EXTENSION = {
     "image/webp": ".webp",
     "video/mp4": ".mp4",
     "video/quicktime": ".mov",
+    "video/3gpp": ".3gp",
     "video/webm": ".webm",
     "video/x-matroska": ".mkv",
 }
@@ -76,14 +79,30 @@ def _check_size(size: int, kind: Kind, limits: Limits) -> None:
         )
 
 
-def _source_fields(path: Path, limits: Limits) -> list[Field]:
-    """What the upload carries that will not survive, for the report. Best effort:
-    a file exiftool cannot list can still be cleaned, since cleaning does not rely on it."""
+def _removed_from(listing: exiftool.Pending, source: Path) -> list[Field]:
+    """The upload's fields that will not survive, for the report. Best effort: a file
+    exiftool cannot list can still be cleaned, since cleaning does not rely on it."""
     try:
-        (fields,) = exiftool_fields(path, limits=limits)
+        (before,) = fields_of(listing.result(), [source])
     except ToolFailed:
         return [Field("ExifTool", "Error", "the metadata could not be listed")]
-    return [item for item in fields if not allowed(item)]
+    return [item for item in before if not allowed(item)]
+
+
+def _carried_boxes(path: Path) -> list[Field]:
+    """What an MP4/MOV's boxes carried that exiftool may not name (a colour profile, a
+    timed-metadata sample entry, an XMP uuid), for the report. Best effort."""
+    try:
+        found = boxes.judge(path, strict=False)
+    except (boxes.BoxError, OSError):
+        return []
+    # The rest (udta, meta, tracks, handler names) is listed by exiftool and ffprobe.
+    telling = ("colr", "mebx", "gpmd", "camm", "uuid", "XMP_", "hvcC", "avcC", "lhvC", "(trai")
+    return [
+        Field("Box", item.path, item.reason)
+        for item in found
+        if item.path.rsplit("/", 1)[-1].startswith(telling)
+    ]
 
 
 def _finish(
@@ -111,32 +130,58 @@ def _finish(
 def _clean_image(data: bytes, kind: Kind, limits: Limits) -> CleanedMedia:
     with workspace() as workdir:
         source = write_private(workdir / ("source" + kind.extension), data)
-        removed = _source_fields(source, limits)
-        if appended_archive(data):
-            removed.append(Field("File", "AppendedArchive", "a ZIP archive after the image"))
-        encoded = images.clean_image(data, kind, limits)
-        images.check_decodes(encoded, kind)
-        output = write_private(workdir / ("clean" + _EXTENSION[encoded.media_type]), encoded.data)
-        verify_exiftool(output, limits=limits)
+        # exiftool lists the upload (for the report) while Pillow decodes it.
+        listing = exiftool.start([source], limits)
+        try:
+            encoded = images.clean_image(data, kind, limits)
+            images.check_decodes(encoded, kind)
+            name = "clean" + _EXTENSION[encoded.media_type]
+            verify_exiftool(write_private(workdir / name, encoded.data), limits=limits)
+            removed = _removed_from(listing, source)
+        finally:
+            listing.cancel()
+    if appended_archive(data):
+        removed.append(Field("File", "AppendedArchive", "a ZIP archive after the image"))
     return _finish(
         encoded.data, encoded.media_type, encoded.width, encoded.height, None, removed, kind
     )
 
 
+def _judge_boxes(remuxed: videos.RemuxedVideo) -> None:
+    """An MP4/MOV/3GP output is walked box by box: only structure may be left (boxes.py)."""
+    if remuxed.muxer not in ("mp4", "mov", "3gp"):
+        return
+    try:
+        boxes.blank_colour_profiles(remuxed.path)
+        found = boxes.judge(remuxed.path)
+    except boxes.BoxError as error:
+        raise MalformedMedia(f"the cleaned video's boxes cannot be read back: {error}") from None
+    if found:
+        reasons = "; ".join(f"{item.path}: {item.reason}" for item in found[:5])
+        raise MetadataSurvived(
+            f"after cleaning, boxes that are not structure were still there, so the file "
+            f"was not kept: {reasons}"
+        )
+
+
 def _clean_video(source: Path, kind: Kind, workdir: Path, limits: Limits) -> CleanedMedia:
-    removed = _source_fields(source, limits)
-    remuxed = videos.remux(source, kind, workdir, limits)
+    listing = exiftool.start([source], limits)  # the report's listing, beside ffmpeg's copy
+    try:
+        remuxed = videos.remux(source, kind, workdir, limits)
+        if remuxed.probe is not None:  # Matroska and WebM: ffprobe is their structural reader
+            refuse_survivors(probe_findings(remuxed.probe))
+        _judge_boxes(remuxed)  # before any other reader: it may blank an ICC profile in place
+        verify_exiftool(remuxed.path, limits=limits)
+        removed = _removed_from(listing, source)
+    finally:
+        listing.cancel()
     removed.extend(remuxed.removed_streams)
-    refuse_survivors(probe_findings(remuxed.probe))
-    verify_exiftool(remuxed.path, limits=limits)
-    video, before = remuxed.probe.video(), remuxed.source.video()
-    if video is None or before is None or video.codec_name != before.codec_name:
-        raise MalformedMedia("the cleaned video's picture stream is not the one uploaded")
-    width, height = video.width, video.height
-    if round(video.rotation) % 180:
-        width, height = height, width
+    if kind.name in ("mp4", "mov", "3gp"):
+        removed.extend(_carried_boxes(source))
     data = remuxed.path.read_bytes()
-    return _finish(data, kind.media_type, width, height, remuxed.probe.duration, removed, kind)
+    return _finish(
+        data, remuxed.media_type, remuxed.width, remuxed.height, remuxed.duration, removed, kind
+    )
 
 
 def clean(data: bytes, limits: Limits = DEFAULT_LIMITS) -> CleanedMedia:
@@ -160,5 +205,8 @@ def clean_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> CleanedMedia:
         return _clean_image(path.read_bytes(), kind, limits)
     with workspace() as workdir:
         source = workdir / ("source" + kind.extension)
-        shutil.copyfile(path, source)  # a private copy with a name we chose
+        try:  # a private name we chose: a hard link costs nothing, a copy reads it all
+            os.link(path, source)
+        except OSError:
+            shutil.copyfile(path, source)
         return _clean_video(source, kind, workdir, limits)

@@ -1,6 +1,7 @@
 """What a file really is, read from its first bytes (magic numbers), never from its name.
 
-Accepted: JPEG, PNG, WebP, HEIC/HEIF and GIF images; MP4, MOV, WebM and Matroska videos.
+Accepted: JPEG, PNG, WebP, HEIC/HEIF, GIF and TIFF images; MP4, MOV, 3GP, WebM and
+Matroska videos.
 Anything else is refused with an `UnsupportedMedia` error that names what the bytes look
 like, so a person knows what they sent ("a PDF document", "an AVIF image").
 
@@ -38,12 +39,14 @@ PNG = Kind("png", "image/png", "image", ".png", "PNG image")
 WEBP = Kind("webp", "image/webp", "image", ".webp", "WebP image")
 HEIF = Kind("heif", "image/heic", "image", ".heic", "HEIC/HEIF image")
 GIF = Kind("gif", "image/gif", "image", ".gif", "GIF image")
+TIFF = Kind("tiff", "image/tiff", "image", ".tif", "TIFF image")
 MP4 = Kind("mp4", "video/mp4", "video", ".mp4", "MP4 video")
 MOV = Kind("mov", "video/quicktime", "video", ".mov", "QuickTime (MOV) video")
+THREE_GP = Kind("3gp", "video/3gpp", "video", ".3gp", "3GPP video")
 WEBM = Kind("webm", "video/webm", "video", ".webm", "WebM video")
 MKV = Kind("mkv", "video/x-matroska", "video", ".mkv", "Matroska (MKV) video")
 
-KINDS = (JPEG, PNG, WEBP, HEIF, GIF, MP4, MOV, WEBM, MKV)
+KINDS = (JPEG, PNG, WEBP, HEIF, GIF, TIFF, MP4, MOV, THREE_GP, WEBM, MKV)
 
 # How many bytes sniffing needs: the ftyp box of ISO media can list many brands.
 HEAD_BYTES = 4096
@@ -67,7 +70,28 @@ _MP4_BRANDS = {
     b"MSNV",
     b"XAVC",
     b"dash",
+    b"mp71",
+    b"mp4v",  # not a registered brand, but some cameras write it as the major brand
+    b"mmp4",
+    b"NDAS",
+    b"NDSC",
+    b"NDSH",
+    b"NDSM",
+    b"NDSP",
+    b"NDSS",
+    b"NDXC",
+    b"NDXH",
+    b"NDXM",
+    b"NDXP",
+    b"NDXS",
+    b"F4V ",
+    b"F4P ",
+    b"dby1",
+    b"hvc1",
+    b"av01",
 }
+_QUICKTIME_BRANDS = {b"qt  "}
+_RAW_BRANDS = {b"crx ", b"CRX "}
 _AUDIO_BRANDS = {b"M4A ", b"M4B ", b"M4P ", b"F4A "}
 # Old QuickTime files have no ftyp box and start straight with one of these atoms.
 _QUICKTIME_ATOMS = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
@@ -76,8 +100,6 @@ _QUICKTIME_ATOMS = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
 _OTHER_MAGIC: tuple[tuple[int, bytes, str], ...] = (
     (0, b"%PDF-", "a PDF document"),
     (0, b"PK\x03\x04", "a ZIP archive (or an office document)"),
-    (0, b"II*\x00", "a TIFF image (or camera raw)"),
-    (0, b"MM\x00*", "a TIFF image (or camera raw)"),
     (0, b"BM", "a BMP image"),
     (0, b"\xff\x0a", "a JPEG XL image"),
     (0, b"\x00\x00\x00\x0cJXL \r\n\x87\n", "a JPEG XL image"),
@@ -106,6 +128,10 @@ def sniff(head: bytes) -> Kind:
         return PNG
     if head.startswith((b"GIF87a", b"GIF89a")):
         return GIF
+    if head.startswith((b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")):
+        if head[8:10] == b"CR":
+            raise UnsupportedMedia("this is a Canon raw photo (CR2); export it as JPEG first")
+        return TIFF
     if head.startswith(b"RIFF") and len(head) >= 12:
         form = head[8:12]
         if form == b"WEBP":
@@ -133,28 +159,43 @@ def _show(tag: bytes) -> str:
     return repr(tag.decode("latin-1"))
 
 
+def _brand_kind(brand: bytes) -> Kind | None:
+    if brand in _QUICKTIME_BRANDS:
+        return MOV
+    if brand in _HEIF_BRANDS:
+        return HEIF
+    if brand in _MP4_BRANDS:
+        return MP4
+    if brand.startswith((b"3gp", b"3g2", b"3ge", b"3gg", b"3gr", b"3gs")):
+        return THREE_GP
+    return None
+
+
 def _iso_media(head: bytes) -> Kind:
-    """Tell HEIF, MP4 and MOV apart by the ftyp box's major and compatible brands."""
+    """Tell HEIF, MP4, MOV and 3GP apart by the ftyp box's brands.
+
+    The major brand decides when we know it; otherwise the first compatible brand we
+    know does (a camera may write its own major brand, or `mp4v`, and list `isom` as
+    compatible: the file is an MP4 all the same). Whether the structure agrees is
+    ffprobe's and the box walker's job later.
+    """
     size = int.from_bytes(head[0:4], "big")
     if size < 16:
         raise UnsupportedMedia("this ISO media file has a broken ftyp box")
     major = head[8:12]
     box = head[16 : min(size, len(head))]
-    brands = {major} | {box[i : i + 4] for i in range(0, len(box) - 3, 4)}
+    compatible = [box[i : i + 4] for i in range(0, len(box) - 3, 4)]
+    brands = {major, *compatible}
     if brands & _AVIF_BRANDS:
         raise UnsupportedMedia("this is an AVIF image, which we do not accept yet")
-    if major == b"qt  ":
-        return MOV
-    if major in _HEIF_BRANDS:
-        return HEIF
-    if major in _MP4_BRANDS:
-        return MP4
+    if major in _RAW_BRANDS:
+        raise UnsupportedMedia("this is a Canon raw photo, which we do not accept")
     if major in _AUDIO_BRANDS:
         raise UnsupportedMedia("this is an MPEG-4 audio file, not a photo or video")
-    if major.startswith((b"3gp", b"3g2")):
-        raise UnsupportedMedia("this is a 3GPP video, which we do not accept; save it as MP4")
-    if major in (b"crx ", b"CRX "):
-        raise UnsupportedMedia("this is a Canon raw photo, which we do not accept")
+    for brand in (major, *compatible):
+        kind = _brand_kind(brand)
+        if kind is not None:
+            return kind
     raise UnsupportedMedia(f"this is ISO media of brand {_show(major)}, which we do not accept")
 
 

@@ -26,7 +26,8 @@ _BY_NAME: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"owner|artist|author|creator|copyright|by-?line|credit|rights", "Owner or author name"),
         (
-            r"software|encoder|processing|history|writer|writing|muxing|handler|vendor",
+            r"software|encoder|processing|history|writer|writing|muxing|handler|vendor|"
+            r"compressor",
             "Editing or recording software",
         ),
         (r"MakerNote", "Maker notes"),
@@ -62,11 +63,39 @@ _STREAM_LABELS = {
     "attachment stream": "Attached file",
     "cover picture stream": "Cover picture",
     "extra video stream": "Extra video track",
+    "audio stream": "Extra sound track",
 }
+
+
+# Boxes of an MP4/MOV that the box walker (boxes.py) found on an upload, by the box.
+_BOX_LABELS = (
+    ("colr", "Colour profile"),
+    ("mebx", "Timed metadata track (such as location)"),
+    ("gpmd", "Data track (such as GPS or timecode)"),
+    ("camm", "Data track (such as GPS or timecode)"),
+    ("tmcd", "Data track (such as GPS or timecode)"),
+    ("hvcC", "Editing or recording software"),
+    ("avcC", "Editing or recording software"),
+    ("uuid", "XMP metadata"),
+    ("tref", "Chapter"),
+    ("(trailing data)", "Damaged or extra data"),
+)
+
+
+def _box_label(path: str) -> str:
+    last = path.rsplit("/", 1)[-1]
+    for box, text in _BOX_LABELS:
+        if last.startswith(box):
+            return text
+    if "/stsd/" in path and last[:4] in ("text", "tx3g", "wvtt", "c608"):
+        return "Subtitle track"
+    return "Other metadata"
 
 
 def label(item: Field) -> str:
     """A short English label for a removed field, for a person to read."""
+    if item.group == "Box":
+        return _box_label(item.name)
     if item.group == "ExifTool":
         return "Damaged or extra data"
     if item.group.startswith("Stream") and item.name in _STREAM_LABELS:
@@ -103,12 +132,14 @@ _PRIORITY = (
     "IPTC metadata",
     "Content credentials (C2PA)",
     "Colour profile",
+    "Timed metadata track (such as location)",
     "Data track (such as GPS or timecode)",
     "Subtitle track",
     "Attached file",
     "Chapter",
     "Cover picture",
     "Extra video track",
+    "Extra sound track",
     "Hidden archive appended to the file",
     "Camera settings",
     "Damaged or extra data",
@@ -117,6 +148,12 @@ _PRIORITY = (
 
 def summary(removed: Iterable[Field]) -> list[str]:
     """The distinct labels of the removed fields, most sensitive first."""
-    labels = {label(item) for item in removed}
+    return ordered(label(item) for item in removed)
+
+
+def ordered(labels: Iterable[str]) -> list[str]:
+    """Distinct labels, most sensitive first; labels this module never gives are dropped
+    (the write page sends the labels of what it removed on the device: no free text)."""
     order = {text: rank for rank, text in enumerate(_PRIORITY)}
-    return sorted(labels, key=lambda text: (order.get(text, len(order)), text))
+    known = {*_PRIORITY, "Other metadata"}
+    return sorted({text for text in labels if text in known}, key=lambda t: (order.get(t, 99), t))

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from firsthand.media import exiftool
 from firsthand.media.errors import MalformedMedia, MetadataSurvived, ToolFailed
 from firsthand.media.limits import Limits
 from firsthand.media.tools import last_line, run
@@ -208,6 +209,19 @@ ALLOWED: Mapping[str, frozenset[str]] = {
             "ConstantFrameRate",
             "NumTemporalLayers",
             "TemporalIDNested",
+            # Boxes that the box walker (boxes.py) proves to be structure: exiftool sees
+            # them but has no fields for their numbers.
+            "Unknown_hvcC",  # HEVC configuration: parameter sets only (no SEI)
+            "IdependentAndDisposableSamples",  # sdtp, exiftool's spelling
+            "VideoFieldOrder",  # fiel
+            "Unknown_clli",
+            "Unknown_mdcv",
+            "Unknown_dvcC",
+            "Unknown_dvvC",
+            "Unknown_pasp",
+            "Unknown_d263",  # H.263 decoder level and profile (vendor checked by boxes.py)
+            "Unknown_damr",
+            "Unknown_free",  # an ICC profile blanked in place (boxes.blank_colour_profiles)
             # Matroska tracks
             "TrackNumber",
             "TrackUID",
@@ -260,6 +274,8 @@ ALLOWED_VALUES: Mapping[tuple[str, str], frozenset[str]] = {
     ("Track", "MediaModifyDate"): _ZERO_DATE,
     ("Track", "HandlerDescription"): frozenset({"VideoHandler", "SoundHandler", "DataHandler"}),
     ("Track", "Unknown_mp4a"): frozenset({""}),  # the empty 'mp4a' atom inside a MOV 'wave'
+    # colr: the number-only kinds. A 'prof' (ICC profile) is never allowed.
+    ("Track", "ColorProfiles"): frozenset({"nclx", "nclc"}),
     ("Track", "VendorID"): frozenset({"FFMP"}),
     ("QuickTime", "HandlerType"): frozenset({"mdir"}),
     ("QuickTime", "HandlerVendorID"): frozenset({"appl"}),
@@ -309,31 +325,21 @@ def _text(value: Any) -> str:
 def exiftool_fields(*paths: Path, limits: Limits) -> list[list[Field]]:
     """Every content field exiftool finds in each file (not file-system facts).
 
-    One exiftool run reads all the files (Perl's start-up costs more than the reading);
-    they must share a directory.
+    One request to a long-lived exiftool reads all the files (exiftool.py): Perl's
+    start-up costs more than the reading.
     """
-    completed = run(
-        [
-            "exiftool",
-            "-j",
-            "-G1",
-            "-a",
-            "-u",
-            "-n",
-            "-api",
-            "LargeFileSupport=1",
-            *(path.name for path in paths),
-        ],
-        limits=limits,
-        cwd=paths[0].parent,
-        max_file_bytes=0,
-    )
+    return fields_of(exiftool.read(paths, limits), paths)
+
+
+def fields_of(answer: exiftool.Records, paths: Sequence[Path]) -> list[list[Field]]:
+    """The fields of each file from one exiftool answer (ToolFailed if it has none)."""
+    records, stderr = answer
     try:
-        records = json.loads(completed.stdout.decode("utf-8", "replace"))
-        by_name = {str(record["SourceFile"]): record for record in records}
-        ordered = [by_name[path.name] for path in paths]
-    except (ValueError, KeyError, TypeError):
-        reason = last_line(completed.stderr)
+        assert records is not None
+        by_path = {str(record["SourceFile"]): record for record in records}
+        ordered = [by_path[str(path.resolve())] for path in paths]
+    except (AssertionError, KeyError, TypeError):
+        reason = last_line(stderr)
         raise ToolFailed(f"exiftool could not read the file: {reason}") from None
     result = []
     for record in ordered:

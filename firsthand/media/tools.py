@@ -26,7 +26,7 @@ from firsthand.media.errors import ToolFailed
 from firsthand.media.limits import Limits
 
 # Only what the tools need: a PATH to find helpers and a UTF-8 locale for file names.
-_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LC_ALL": "C.UTF-8", "HOME": "/nonexistent"}
+ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LC_ALL": "C.UTF-8", "HOME": "/nonexistent"}
 
 
 @contextmanager
@@ -39,7 +39,8 @@ def workspace() -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _fence(limits: Limits, max_file_bytes: int) -> Callable[[], None]:
+def fence(limits: Limits, max_file_bytes: int) -> Callable[[], None]:
+    """What a tool's child process applies to itself before exec (preexec_fn)."""
     memory = limits.tool_memory_bytes
     cpu = limits.tool_cpu_seconds
 
@@ -60,7 +61,7 @@ def run(
     A non-zero exit status is returned, not raised: only the caller knows whether it
     means a damaged input (the user's problem) or a broken tool (ours).
     """
-    program = shutil.which(argv[0], path=_ENV["PATH"])
+    program = shutil.which(argv[0], path=ENV["PATH"])
     if program is None:
         raise ToolFailed(f"{argv[0]} is not installed on this server")
     file_cap = max_file_bytes if max_file_bytes is not None else 2 * limits.max_video_bytes
@@ -68,11 +69,11 @@ def run(
         completed = subprocess.run(
             [program, *argv[1:]],
             cwd=cwd,
-            env=_ENV,
+            env=ENV,
             stdin=subprocess.DEVNULL,
             capture_output=True,
             timeout=limits.tool_seconds,
-            preexec_fn=_fence(limits, file_cap),
+            preexec_fn=fence(limits, file_cap),
             check=False,
         )
     except subprocess.TimeoutExpired:

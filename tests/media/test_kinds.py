@@ -5,7 +5,20 @@ from __future__ import annotations
 import pytest
 
 from firsthand.media import UnsupportedMedia, sniff
-from firsthand.media.kinds import GIF, HEIF, JPEG, MKV, MOV, MP4, PNG, WEBM, WEBP, appended_archive
+from firsthand.media.kinds import (
+    GIF,
+    HEIF,
+    JPEG,
+    MKV,
+    MOV,
+    MP4,
+    PNG,
+    THREE_GP,
+    TIFF,
+    WEBM,
+    WEBP,
+    appended_archive,
+)
 
 
 def ftyp(major: bytes, *compatible: bytes) -> bytes:
@@ -30,6 +43,14 @@ def ebml(doctype: bytes) -> bytes:
         (ftyp(b"isom", b"isom", b"avc1"), MP4),
         (ftyp(b"mp42", b"isom"), MP4),
         (ftyp(b"qt  ", b"qt  "), MOV),
+        # The major brand is not the only word: a known compatible brand decides.
+        (ftyp(b"mp4v", b"mp4v", b"isom"), MP4),
+        (ftyp(b"XYZW", b"XYZW", b"mp42", b"isom"), MP4),
+        (ftyp(b"CAEP", b"CAEP", b"qt  "), MOV),
+        (ftyp(b"3gp4", b"isom", b"3gp4"), THREE_GP),
+        (ftyp(b"3g2a", b"3g2a"), THREE_GP),
+        (b"II*\x00\x08\x00\x00\x00", TIFF),
+        (b"MM\x00*\x00\x00\x00\x08", TIFF),
         (b"\x00\x00\x00\x08wide\x00\x00\x00\x00mdat", MOV),
         (ebml(b"webm"), WEBM),
         (ebml(b"matroska"), MKV),
@@ -48,7 +69,9 @@ def test_each_accepted_type_is_known_by_its_magic(head: bytes, kind: object) -> 
         (ftyp(b"mif1", b"avif"), "AVIF"),
         (b"RIFF\x00\x00\x00\x00AVI LIST", "AVI"),
         (ftyp(b"M4A ", b"isom"), "audio"),
-        (b"II*\x00", "TIFF"),
+        (b"II*\x00\x10\x00\x00\x00CR\x02\x00", "Canon raw"),
+        (ftyp(b"crx ", b"isom"), "Canon raw"),
+        (ftyp(b"XYZW", b"XYZW"), "brand"),
         (b"<svg xmlns=", "SVG"),
         (ebml(b"mka?"), "EBML"),
         (b"hello world", "unknown"),

@@ -40,3 +40,10 @@ def test_summary_is_distinct_and_puts_location_first() -> None:
         RemovedField("GPS", "GPSLongitude", "2"),
     ]
     assert summary(removed) == ["GPS location", "Phone or camera model"]
+
+
+def test_the_device_labels_are_kept_only_when_known_and_ordered() -> None:
+    from firsthand.media.labels import ordered
+
+    said = ["Date and time", "GPS location", "<script>", "GPS location", "Lens"]
+    assert ordered(said) == ["GPS location", "Lens", "Date and time"]

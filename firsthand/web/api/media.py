@@ -8,6 +8,11 @@ back before they are kept, and only they and their rendition reach DATA_DIR/medi
 (media_store.py). The answer lists what was removed, by field and by a label in the
 reader's language (Accept-Language), never the values.
 
+Photos the write page cleaned on the device first (page-media.js) come with the labels
+of what was removed there, in the `Firsthand-Removed-On-Device` header (label names
+only, never values); the answer gives them back in the reader's language as
+`removed_on_device`, beside what the server itself removed. Unknown labels are dropped.
+
 A statement may list a file only once this server holds it: publishing checks that
 with `refuse_unheld` (publish.py), so a head never points readers at nothing.
 """
@@ -39,6 +44,7 @@ from firsthand.media import (
     summary,
     thumbnails,
 )
+from firsthand.media.labels import ordered
 from firsthand.media.tools import workspace
 from firsthand.statements.format import Media
 from firsthand.web.api import media_store, ratelimit
@@ -74,12 +80,14 @@ LABELS = (
     gettext_noop("IPTC metadata"),
     gettext_noop("Content credentials (C2PA)"),
     gettext_noop("Colour profile"),
+    gettext_noop("Timed metadata track (such as location)"),
     gettext_noop("Data track (such as GPS or timecode)"),
     gettext_noop("Subtitle track"),
     gettext_noop("Attached file"),
     gettext_noop("Chapter"),
     gettext_noop("Cover picture"),
     gettext_noop("Extra video track"),
+    gettext_noop("Extra sound track"),
     gettext_noop("Hidden archive appended to the file"),
     gettext_noop("Camera settings"),
     gettext_noop("Damaged or extra data"),
@@ -134,6 +142,7 @@ def _upload(request: HttpRequest) -> JsonResponse:
         "width": cleaned.width,
         "height": cleaned.height,
         "removed": removed_fields(cleaned),
+        "removed_on_device": removed_on_device(request),
         "preview_url": preview_url,
         "url": file_url,
     }
@@ -149,6 +158,12 @@ def removed_fields(cleaned: CleanedMedia) -> list[dict[str, str]]:
     return [
         {"field": f"{item.group}:{item.name}", "label": gettext(label(item))} for item in fields
     ]
+
+
+def removed_on_device(request: HttpRequest) -> list[dict[str, str]]:
+    """What the write page says it removed before uploading, as translated labels."""
+    said = str(request.META.get("HTTP_FIRSTHAND_REMOVED_ON_DEVICE", ""))[:2000]
+    return [{"label": gettext(text)} for text in ordered(p.strip() for p in said.split(","))]
 
 
 def _check_request(request: HttpRequest, limit: int) -> None:

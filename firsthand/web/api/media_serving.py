@@ -51,6 +51,7 @@ _EXTENSION = {
     "image/webp": "webp",
     "video/mp4": "mp4",
     "video/quicktime": "mov",
+    "video/3gpp": "3gp",
     "video/webm": "webm",
     "video/x-matroska": "mkv",
 }
