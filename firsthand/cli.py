@@ -15,6 +15,8 @@ from pathlib import Path
 from firsthand.cli_backup import add_commands as add_backup_commands
 from firsthand.cli_check import CheckCommandError
 from firsthand.cli_check import add_commands as add_check_commands
+from firsthand.cli_console import add_commands as add_console_commands
+from firsthand.cli_init import add_commands as add_init_commands
 from firsthand.cli_media import MediaCommandError
 from firsthand.cli_media import add_commands as add_media_commands
 from firsthand.cli_media_export import MediaExportCommandError
@@ -75,11 +77,18 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     setup_django(args)
     from django.core.management import call_command
 
+    from firsthand.log.datadir import LOG_KEY_NAME
     from firsthand.web import runtime
 
+    new = not (Path(args.data) / LOG_KEY_NAME).exists()
     call_command("migrate", interactive=False, verbosity=0)
-    runtime.log()  # creates the log key, the tables and the empty checkpoint
+    instance = runtime.log()  # creates the log key, the tables and the empty checkpoint
     print(f"database ready in {Path(args.data).resolve()}")
+    if new:
+        print(
+            f"the log's origin is {instance.signer.name}, fixed from now on (choose it with "
+            "--origin or `firsthand init` when the data directory is made)"
+        )
     return 0
 
 
@@ -119,6 +128,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # them by fork, so a second server, or a `firsthand sequencer` started beside a
     # one-worker server, is refused or stands by instead of writing too.
     served = claim_data_directory(instance.directory) if not external else None
+    from firsthand.web import leftovers
+
+    # What a server killed mid-clean left (its workers are gone: they held the lock above).
+    leftovers.sweep_scratch()
     sequencer_lock = instance.storage.try_sequencer_lock() if sqlite and in_worker else None
     if sqlite and in_worker and sequencer_lock is None:
         raise AlreadyServing(
@@ -127,6 +140,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     if external:
         print("statements are logged by `firsthand sequencer`", flush=True)
+    from firsthand.cli_init import is_local
+
+    if settings.FIRSTHAND_PUBLIC_URL and is_local(instance.signer.name.split("/", 1)[0]):
+        print(
+            f"warning: the log's origin {instance.signer.name} names this machine only, yet the "
+            f"site is public at {settings.FIRSTHAND_PUBLIC_URL}; an origin cannot change, so "
+            "start a new data directory with `firsthand init` before anyone relies on this log",
+            file=sys.stderr,
+            flush=True,
+        )
     if not in_worker:
         settings.FIRSTHAND_SEQUENCER = "external"  # for the workers forked below
     if child:
@@ -135,6 +158,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings.FIRSTHAND_INTAKE = True
 
     def start_worker() -> None:
+        leftovers.use_scratch()  # uploads are cleaned in <scratch>/<pid>, swept on a schedule
+        leftovers.Sweeper()
         if in_worker:
             from firsthand.cli_sequencer import start_sequencing
 
@@ -316,6 +341,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_monitor_commands(commands)
     add_sequencer_commands(commands)
     add_check_commands(commands)
+    add_init_commands(commands)
+    add_console_commands(commands)
 
     p = commands.add_parser("operator-key", help="print the operator's verifier key")
     add_data_option(p)

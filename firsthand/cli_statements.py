@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 import urllib.error
@@ -54,6 +55,8 @@ def _request(url: str, data: bytes | None = None) -> tuple[int, Any]:
 
 def _request_once(url: str, data: bytes | None = None) -> tuple[int, Any]:
     headers = {"Accept": "application/json"}
+    if token := os.environ.get("FIRSTHAND_CLIENT_TOKEN"):  # a budget the operator granted
+        headers["Authorization"] = f"Bearer {token}"
     if data is not None:
         headers["Content-Type"] = "text/plain; charset=utf-8"
     request = urllib.request.Request(url, data=data, headers=headers)

@@ -25,6 +25,8 @@ PACKAGE = ROOT / "firsthand"
 MAY_IMPORT_WEB = {
     "firsthand.cli",
     "firsthand.cli_backup",
+    "firsthand.cli_console",
+    "firsthand.cli_init",
     "firsthand.cli_media_export",
     "firsthand.cli_sequencer",
     "firsthand.demo",

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from firsthand.log.errors import KeyNameMismatch
 from firsthand.log.note import Signer, Verifier
 from firsthand.log.reader import LogReader
 from firsthand.log.sequencer import DEFAULT_MAX_BATCH, DEFAULT_PERIOD, Sequencer
@@ -67,9 +68,10 @@ def load_or_create_key(
     if path.exists():
         key = parse(path.read_text(encoding="utf-8").strip())
         if name is not None and name != key.name:
-            raise ValueError(
+            raise KeyNameMismatch(
                 f"{path} holds the {what} {key.name!r}, not {name!r}; "
-                f"a {what}'s name is fixed when it is made"
+                f"a {what}'s name is fixed when it is made (a new one would be a new identity: "
+                f"start a new data directory for a new {what})"
             )
         return key
     key = generate(name or default_name)

@@ -43,3 +43,8 @@ class NotFound(LogError):
 
 class AmbiguousKey(LogError):
     """Two trusted keys share a name and key ID, so a signature line cannot tell them apart."""
+
+
+class KeyNameMismatch(LogError):
+    """A key file holds a key of another name than the one asked for (a log's origin is fixed
+    when its key is made)."""

@@ -9,7 +9,9 @@ answered by WhiteNoise before this middleware and cost nothing here.
 FIRSTHAND_READ_RATE_PER_MINUTE  requests one client may make per minute (default 6000; 0: off)
 FIRSTHAND_READ_BURST            requests it may make at once before the rate applies (1000)
 
-The client is REMOTE_ADDR, as in api/ratelimit.py (the site trusts no forwarding header).
+The client is REMOTE_ADDR, as in api/ratelimit.py: the peer, or the real client behind one of
+FIRSTHAND_TRUSTED_PROXIES (web/proxy.py runs first and sets it; no other forwarding header
+is believed).
 An IPv6 client is its /64: one host usually holds a whole /64 and could otherwise take a
 fresh address for every request. Addresses are never stored: buckets are keyed by a BLAKE2b MAC
 of the address under a per-process random key.

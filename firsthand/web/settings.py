@@ -1,14 +1,32 @@
-"""Django settings. Every value that differs between deployments comes from the environment.
+"""Django settings. Every value that differs between deployments comes from the environment,
+or from the data directory's ``site.env`` (written by `firsthand init`), which fills in what the
+environment leaves unset. docs/deploy.md has the whole table; in short:
 
 FIRSTHAND_DATA     the data directory (database, keys, media); created on first use
 FIRSTHAND_ORIGIN   the log's origin, used only when the data directory is new
 FIRSTHAND_DEBUG    "1" for Django's debug pages (never in production)
-FIRSTHAND_HOSTS    comma-separated host names the site answers to
+FIRSTHAND_PUBLIC_URL   the site's address as readers type it (https://firsthand.example)
+FIRSTHAND_HOSTS    comma-separated host names the site answers to (default: the public URL's
+                   host, and the loopback names)
+FIRSTHAND_TRUSTED_PROXIES  addresses or networks of the reverse proxies whose forwarding
+                   headers are believed (default: none; web/proxy.py)
+FIRSTHAND_PROXY_HEADERS    "x-forwarded" (X-Forwarded-For/-Proto, the default) or "forwarded"
+FIRSTHAND_HSTS_SECONDS     Strict-Transport-Security's max-age over HTTPS (default: one year
+                   when the public URL is https, else 0)
+FIRSTHAND_CONTACT  how readers and authors reach the operator (shown on the about page)
 FIRSTHAND_MAX_REQUEST_BYTES     the largest statement file the API accepts (default 1,100,000)
 FIRSTHAND_POST_RATE_PER_MINUTE  statements one client may POST per minute (default 30)
+FIRSTHAND_MALFORMED_RATE_PER_MINUTE  requests that are not a signed statement one client may
+                   POST per minute (default 10), a budget of their own
+FIRSTHAND_REPORT_RATE_PER_MINUTE  reader reports one client may send per minute (default 5)
+FIRSTHAND_POSTS_AT_ONCE  statement bodies one client may be sending at once (default 4)
+FIRSTHAND_CHECK_RATE_PER_MINUTE  texts one client may check per minute (default 600)
 FIRSTHAND_MAX_MEDIA_BYTES       the largest photo or video POST /api/v1/media accepts (256 MiB)
 FIRSTHAND_READ_RATE_PER_MINUTE  requests of any kind one client may make per minute (6000; 0: off)
 FIRSTHAND_READ_BURST            requests one client may make at once before that rate applies (1000)
+FIRSTHAND_SCRATCH  the private directory where uploads are cleaned (default: a tmpfs under
+                   /dev/shm where there is one, else DATA/scratch); emptied at every start
+FIRSTHAND_UNPUBLISHED_MEDIA_HOURS  uploads no statement lists are deleted after this (24)
 """
 
 from __future__ import annotations
@@ -17,16 +35,33 @@ import contextlib
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from firsthand.log.datadir import DATABASE_NAME, ensure_data_dir, write_private_file
+from firsthand.web.site_file import SITE_FILE, read_site_file
 
 DATA_DIR = ensure_data_dir(os.environ.get("FIRSTHAND_DATA", "data"))
+# What `firsthand init` wrote: defaults under the environment, which always wins.
+for _name, _value in read_site_file(DATA_DIR / SITE_FILE).items():
+    os.environ.setdefault(_name, _value)
 LOG_ORIGIN = os.environ.get("FIRSTHAND_ORIGIN") or None
 FIRSTHAND_MAX_REQUEST_BYTES = int(os.environ.get("FIRSTHAND_MAX_REQUEST_BYTES", "1100000"))
 FIRSTHAND_POST_RATE_PER_MINUTE = int(os.environ.get("FIRSTHAND_POST_RATE_PER_MINUTE", "30"))
 FIRSTHAND_MAX_MEDIA_BYTES = int(os.environ.get("FIRSTHAND_MAX_MEDIA_BYTES", str(256 * 2**20)))
 FIRSTHAND_READ_RATE_PER_MINUTE = int(os.environ.get("FIRSTHAND_READ_RATE_PER_MINUTE", "6000"))
 FIRSTHAND_READ_BURST = int(os.environ.get("FIRSTHAND_READ_BURST", "1000"))
+FIRSTHAND_MALFORMED_RATE_PER_MINUTE = int(
+    os.environ.get("FIRSTHAND_MALFORMED_RATE_PER_MINUTE", "10")
+)
+FIRSTHAND_REPORT_RATE_PER_MINUTE = int(os.environ.get("FIRSTHAND_REPORT_RATE_PER_MINUTE", "5"))
+FIRSTHAND_POSTS_AT_ONCE = int(os.environ.get("FIRSTHAND_POSTS_AT_ONCE", "4"))
+# "Who said it?" has a budget of its own (api/ratelimit.py), counted in texts.
+FIRSTHAND_CHECK_RATE_PER_MINUTE = int(os.environ.get("FIRSTHAND_CHECK_RATE_PER_MINUTE", "600"))
+FIRSTHAND_CONTACT = os.environ.get("FIRSTHAND_CONTACT", "").strip()
+FIRSTHAND_SCRATCH = os.environ.get("FIRSTHAND_SCRATCH", "").strip()
+FIRSTHAND_UNPUBLISHED_MEDIA_HOURS = float(
+    os.environ.get("FIRSTHAND_UNPUBLISHED_MEDIA_HOURS", "24")
+)
 # Witnesses that cosign the log's checkpoints: "<tlog-witness URL>=<cosigner key>", space separated.
 FIRSTHAND_WITNESSES = os.environ.get("FIRSTHAND_WITNESSES", "").split()
 # "here": `firsthand serve` sequences in-process (the default, with one worker);
@@ -49,11 +84,33 @@ def _secret_key(directory: Path) -> str:
 
 SECRET_KEY = _secret_key(DATA_DIR)
 DEBUG = os.environ.get("FIRSTHAND_DEBUG") == "1"
+
+# Behind a reverse proxy that ends TLS (docs/deploy.md): who the client is and whether it came
+# over HTTPS are read from the proxy's headers, and only from these addresses (web/proxy.py).
+FIRSTHAND_PUBLIC_URL = os.environ.get("FIRSTHAND_PUBLIC_URL", "").strip().rstrip("/")
+_public = urlsplit(FIRSTHAND_PUBLIC_URL)
+FIRSTHAND_TRUSTED_PROXIES = (
+    os.environ.get("FIRSTHAND_TRUSTED_PROXIES", "").replace(",", " ").split()
+)
+FIRSTHAND_PROXY_HEADERS = os.environ.get("FIRSTHAND_PROXY_HEADERS", "x-forwarded").strip().lower()
+_LOOPBACK_HOSTS = "127.0.0.1,localhost,[::1]"
 ALLOWED_HOSTS = [
     h.strip()
-    for h in os.environ.get("FIRSTHAND_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
+    for h in os.environ.get(
+        "FIRSTHAND_HOSTS",
+        f"{_public.hostname},{_LOOPBACK_HOSTS}" if _public.hostname else _LOOPBACK_HOSTS,
+    ).split(",")
     if h.strip()
 ]
+# Forms the site posts to itself come from its public origin (Django compares the Origin header
+# with it when the proxy's Host differs from what the reader typed).
+CSRF_TRUSTED_ORIGINS = [f"{_public.scheme}://{_public.netloc}"] if _public.netloc else []
+_https = _public.scheme == "https"
+# Cookies (the operator's console only: readers get none) never travel over plain HTTP.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _https
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Strict"
+SECURE_HSTS_SECONDS = int(os.environ.get("FIRSTHAND_HSTS_SECONDS", "31536000" if _https else "0"))
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
@@ -62,9 +119,12 @@ INSTALLED_APPS = [
     "firsthand.web.tlog",
     "firsthand.web.api",
     "firsthand.web.pages",
+    "firsthand.web.console",  # the operator's console and readers' reports
 ]
 
 MIDDLEWARE = [
+    # First: everything after it sees the real client and scheme behind a trusted proxy.
+    "firsthand.web.proxy.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files from the site itself, never a CDN: no third-party request, ever.
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -320,17 +320,31 @@ def test_a_correction_of_a_statement_not_in_the_log_is_refused_with_422(client: 
     assert "not a statement in this log" in answer.json["error"]
 
 
-def test_posts_beyond_the_rate_limit_answer_429_with_retry_after(client: Client) -> None:
+def test_statements_beyond_the_rate_limit_answer_429_with_retry_after(client: Client) -> None:
     address = "203.0.113.7"
     with override_settings(FIRSTHAND_POST_RATE_PER_MINUTE=2):
-        assert [post(client, b"junk", address=address).status for _ in range(2)] == [400, 400]
-        limited = post(client, b"junk", address=address)
-        other_client = post(client, b"junk", address="203.0.113.8")
+        statuses = [
+            post(client, signed(f"limited {n}").file_bytes(), address=address).status
+            for n in range(2)
+        ]
+        assert statuses == [201, 201]
+        limited = post(client, signed("limited 2").file_bytes(), address=address)
+        other_client = post(client, signed("limited 3").file_bytes(), address="203.0.113.8")
     assert limited.status == 429
     assert int(limited.retry_after or 0) >= 1
-    assert "too many" in limited.json["error"]
-    assert other_client.status == 400
+    assert "too many statements" in limited.json["error"]
+    assert other_client.status == 201
     assert client.get("/api/v1/openapi.json", REMOTE_ADDR=address).status_code == 200
+
+
+def test_malformed_posts_beyond_their_own_budget_answer_429(client: Client) -> None:
+    address = "203.0.113.9"
+    with override_settings(FIRSTHAND_MALFORMED_RATE_PER_MINUTE=2):
+        assert [post(client, b"junk", address=address).status for _ in range(2)] == [400, 400]
+        limited = post(client, b"junk", address=address)
+    assert limited.status == 429
+    assert int(limited.retry_after or 0) >= 1
+    assert "not signed statements" in limited.json["error"]
 
 
 def test_the_rate_limiter_keeps_no_address() -> None:

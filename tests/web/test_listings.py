@@ -237,7 +237,7 @@ def test_the_migration_lists_the_media_and_references_of_rows_stored_before_it(
             for n in range(7)
         ]
     finally:
-        call_command("migrate", "api", verbosity=0)
+        call_command("migrate", verbosity=0)  # api, and the apps that depend on it (console)
 
     listed_media = set(
         StatementMedia.objects.filter(statement__in=[r.pk for r in old]).values_list(

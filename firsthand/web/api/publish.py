@@ -3,14 +3,16 @@
 The order of the checks is the order of their cost: the declared size, the
 content type, the bytes read, then the statement's own checks
 (format.read_statement), and only then the client's publishing budget
-(ratelimit.py). A request that fails a check before that spends a token of a
-small budget of its own ("malformed") instead, and is answered 429 once that is
-spent: so 30 empty or unsigned POSTs from an address cannot lock its authors
-out of publishing, while a flood of them is still cut short. A row is saved
-before the head is submitted, so the body is never lost for a head the log
-holds; the row gets its index once the sequencer has durably logged the head.
-Sending the same statement again is safe: the log keeps one entry and the
-answer names the first index.
+(ratelimit.py); a client may have only a few bodies in flight meanwhile
+(at_once.py), so slow bodies cannot hold every request thread. A request that
+fails a check before the budget spends a token of a small budget of its own
+("malformed") instead, and is answered 429 once that is spent: so 30 empty or
+unsigned POSTs from an address cannot lock its authors out of publishing,
+while a flood of them is still cut short. A row is saved before the head is
+submitted, so the body is never lost for a head the log holds; the row gets
+its index once the sequencer has durably logged the head. Sending the same
+statement again is safe: the log keeps one entry and the answer names the
+first index.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from firsthand.statements.errors import (
 from firsthand.statements.format import Head, Statement, read_statement
 from firsthand.statements.identity import fingerprint
 from firsthand.web import erasure, runtime
-from firsthand.web.api import media, ratelimit
+from firsthand.web.api import at_once, media, ratelimit
 from firsthand.web.api.errors import ApiError
 from firsthand.web.api.group_commit import GroupCommit, site_write_lock
 from firsthand.web.api.intake import IntakeUnavailable
@@ -64,11 +66,21 @@ def publish(request: HttpRequest) -> JsonResponse:
 
 def _publish(request: HttpRequest) -> JsonResponse:
     try:
-        statement = _read_statement(_read_body(request))
-    except ApiError:
-        ratelimit.require_token(request, "requests that are not signed statements", "malformed")
+        with at_once.one_of_a_few(request):  # a slow body holds a thread: a few per client
+            data = _read_body(request)
+        statement = _read_statement(data)
+    except ApiError as error:
+        if error.status != 429:
+            ratelimit.require_token(request, "requests that are not signed statements", "malformed")
         raise
     ratelimit.require_token(request, "statements")
+    index, checkpoint, new = accept(statement)
+    return _answer(index, statement.leaf_hash.hex(), checkpoint, status=201 if new else 200)
+
+
+def accept(statement: Statement) -> tuple[int, bytes, bool]:
+    """Check a verified statement against what the log holds, store it and log its head:
+    (index, checkpoint note, whether new). The API's path, and the operator console's."""
     _check_kind(statement)
     media.refuse_unheld(statement.head.media)  # a head never lists a file no one can fetch
     sequencer = runtime.sequencer()
@@ -78,8 +90,7 @@ def _publish(request: HttpRequest) -> JsonResponse:
             "this server process does not run the log's sequencer; "
             "publish through the server started with `firsthand serve`",
         )
-    index, checkpoint, new = record_statement(statement, sequencer)
-    return _answer(index, statement.leaf_hash.hex(), checkpoint, status=201 if new else 200)
+    return record_statement(statement, sequencer)
 
 
 def record_statement(statement: Statement, sequencer: Sequencer | None) -> tuple[int, bytes, bool]:

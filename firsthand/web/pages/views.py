@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -189,6 +190,7 @@ def about(request: HttpRequest) -> HttpResponse:
         {
             "log_key": runtime.log().verifier.text(),
             "operator_key": runtime.operator().verifier().text(),
+            "contact": getattr(settings, "FIRSTHAND_CONTACT", ""),  # from `firsthand init`
             "checkpoint": runtime.published_checkpoint().note.decode("utf-8"),
             "witnesses": witness_status(),
             "bar_width": BAR_WIDTH,
