@@ -27,9 +27,9 @@ from tqdm import tqdm
 
 from firsthand.cli_statements import verifier_arg, who
 from firsthand.log.errors import LogError
-from firsthand.monitor.watch import Emit, Monitor, Progress, Report
 from firsthand.log.note import Verifier
 from firsthand.log.tile_client import LogClient, LogUnreachable
+from firsthand.monitor.watch import Emit, Monitor, Progress, Report
 from firsthand.statements.identity import is_fingerprint
 
 DEFAULT_INTERVAL = 60.0

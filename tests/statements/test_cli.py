@@ -221,7 +221,8 @@ def test_a_rotation_given_only_the_new_verifier_key_fails_saying_it_needs_the_ke
     not_a_rotation = firsthand(
         "sign", "--key", "bita.example.key", "--new-key", "bita.new.key", "r.txt", cwd=tmp_path
     )
-    assert not_a_rotation.returncode == 1 and "key-rotation or recovery only" in not_a_rotation.stderr
+    assert not_a_rotation.returncode == 1
+    assert "key-rotation or recovery only" in not_a_rotation.stderr
 
 
 def test_a_sealed_new_key_file_co_signs_with_its_passphrase(tmp_path: Path) -> None:
