@@ -11,6 +11,10 @@ The exit status says the verdict, so a script can act on it without parsing:
     4  altered    the text is a near copy of a signed statement, with words changed
     5  denied     the author signed a denial of the text
     6  unknown    nothing here matches, which proves nothing either way
+    7  mixed      some sentences are the author's words, the others appear in no statement
+
+Under the verdict, each passage of the text (a sentence, a sentence of a quote, the words
+around a quote) is listed with what was found for it.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from firsthand.cli_statements import server_request
 from firsthand.log.errors import LogError
 from firsthand.statements.identity import fingerprint_of_text, grouped_fingerprint
 
-EXIT_CODES = {"signed": 0, "contained": 3, "altered": 4, "denied": 5, "unknown": 6}
+EXIT_CODES = {"signed": 0, "contained": 3, "altered": 4, "denied": 5, "unknown": 6, "mixed": 7}
 
 
 class CheckCommandError(Exception):
@@ -103,12 +107,32 @@ def _describe(match: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _passages(reply: dict[str, Any]) -> list[str]:
+    """Each passage and its verdict, when the text has several (or a gap, or a cut)."""
+    passages = reply.get("passages") or []
+    if len(passages) < 2 and not any(p["gaps"] or p["cut_before"] for p in passages):
+        return []
+    lines = ["", "passage by passage:"]
+    for passage in passages:
+        number = "frame" if passage["number"] is None else str(passage["number"])
+        where = ""
+        statement = (passage.get("match") or {}).get("statement")
+        if statement is not None:
+            where = f" (statement {statement['index']} by {_author(statement['author'])})"
+        text = " ".join(passage["text"].split())
+        lines.append(f"  {number}. {passage['verdict']}{where}: {text}")
+        if passage["cut_before"]:
+            lines.append(f"     {passage['cut_before']} words of the statement left out before it")
+    return lines
+
+
 def human(reply: dict[str, Any]) -> str:
     """The server's answer as a person reads it."""
     lines = [f"verdict: {reply['verdict']}", reply["message"]]
     near = [m for m in reply["matches"] if m["how"] == "near copy"]
     if near:  # a similarity means something only for a near copy
         lines.append(f"similarity {near[0]['similarity']:.2f} (threshold {reply['threshold']:.2f})")
+    lines += _passages(reply)
     for match in reply["matches"]:
         lines += ["", *_describe(match)]
     if reply["other_matches"]:
@@ -141,7 +165,7 @@ def add_commands(commands: Any) -> None:
     """Register `check` on the main parser's subparsers."""
     p = commands.add_parser(
         "check",
-        help="ask a server who said a text: signed, denied, quoted, altered or unknown",
+        help="ask a server who said a text: signed, denied, quoted, mixed, altered or unknown",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

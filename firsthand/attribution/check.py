@@ -2,96 +2,76 @@
 
 A check normalises the text (normalise.py), finds candidates in the index
 (index.py) and confirms each on the words themselves, so a verdict never rests
-on a hash collision or a sketch. Each confirmed candidate is a ``Finding``:
+on a hash collision or a sketch. It looks at the text twice:
 
-* ``signed``: the text is, after normalisation, exactly a signed statement;
-* ``denied``: a denial's head names the text's normalised hash, or one of the
-  passages the denial quotes (records.py) is the text, a near copy of it
-  (similarity at least ``NEAR_THRESHOLD``), or holds it as a quote;
-* ``contained``: the text (``MIN_QUOTE_WORDS`` words or more) appears, word
-  for word, inside a signed statement;
-* ``altered``: the text is a near copy of a signed statement: the similarity of
-  their word sequences (Indel: 2 x matching words / total words) is at least
-  ``NEAR_THRESHOLD``, and they differ.
+* **As a whole.** Each confirmed candidate is a ``Finding`` (findings.py):
+  ``signed`` (exactly a signed statement), ``denied`` (a denial's head names
+  the text's normalised hash, or one of the passages the denial quotes,
+  records.py, is the text, a near copy of it, or holds it as a quote),
+  ``contained`` (the text, ``MIN_QUOTE_WORDS`` words or more, appears word for
+  word inside a signed statement) or ``altered`` (a near copy: the Indel
+  similarity of the word sequences, 2 x matching words / total words, is at
+  least ``NEAR_THRESHOLD``, and they differ).
+* **Passage by passage** (passages.py): each sentence, each sentence of a
+  quote, and each frame around a quote, with the same verdicts and ``unknown``.
 
-**Precedence** (the verdict is the first that has a finding):
-``signed`` > ``denied`` > ``contained`` > ``altered`` > ``unknown``.
-Exact signed words are the strongest fact there is; an author who disowned a
-text outranks any resemblance to what they did sign, so "denied beats altered";
-a word-for-word quote is stronger evidence than a resemblance, so "contained
-beats altered". Findings the verdict does not use stay in ``other_findings``.
+The headline verdict follows from both (headline.py): ``signed`` only for an
+exact copy of a whole statement; then ``denied``, ``contained``, ``mixed``
+(some passages are the author's, others appear nowhere), ``altered`` and
+``unknown``. Findings are ranked by strength (findings.py): exact signed
+words, then a denial of exactly these words, then a quote from a signed
+statement, then a part of a denied text, then a resemblance.
 
 When the check names authors, only their statements and denials decide the
-verdict; what other keys signed is reported in ``other_findings``.
+verdict; what other keys signed is reported in ``other_findings``, and beside
+each passage in ``Passage.also``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from rapidfuzz.distance import Indel
 
-from firsthand.attribution.diff import DiffSegment, word_diff
+from firsthand.attribution.alignment import Source
+from firsthand.attribution.diff import word_diff
 from firsthand.attribution.errors import NothingToCheck, TextTooLong
+from firsthand.attribution.findings import (
+    NEAR_THRESHOLD,
+    Finding,
+    Passage,
+    Quote,
+    StatementRef,
+    Verdict,
+    ranked,
+)
 from firsthand.attribution.fingerprints import MIN_QUOTE_WORDS
+from firsthand.attribution.headline import UNKNOWN_MESSAGE, message, verdict_of
 from firsthand.attribution.index import AttributionIndex, author_is, author_matcher, text_key
-from firsthand.attribution.normalise import word_list
-from firsthand.attribution.normalise import words as spanned_words
-from firsthand.statements.format import Reference
+from firsthand.attribution.normalise import differs_from_v1, legacy_hash, word_list
+from firsthand.attribution.passages import PassageChecker
+from firsthand.attribution.scripts import MixedWord, mixed_script_words
 
-Verdict = Literal["signed", "denied", "contained", "altered", "unknown"]
-PRECEDENCE: tuple[Verdict, ...] = ("signed", "denied", "contained", "altered")
-
-NEAR_THRESHOLD = 0.7
+PRECEDENCE: tuple[Verdict, ...] = ("signed", "denied", "contained", "mixed", "altered")
 MAX_CHECK_CHARS = 1_000_000  # a statement body's limit (statements/format.py)
 MAX_MATCHES = 5
 CANDIDATES = 64
 CONTEXT_WORDS = 12
 
-UNKNOWN_MESSAGE = (
-    "No signed statement or denial here matches this text. That proves nothing either way: "
-    "the words may be genuine but never published here, or invented."
-)
-
-
-@dataclass(frozen=True)
-class StatementRef:
-    """The statement a finding points at, and what its author said about it later."""
-
-    leaf_hash: str
-    author: str
-    kind: str
-    followed_by: tuple[str, ...] = ()  # leaf hashes of the author's retractions and corrections
-
-    @property
-    def author_name(self) -> str:
-        return self.author.split("+", 1)[0]
-
-
-@dataclass(frozen=True)
-class Quote:
-    """Where the checked words sit in a statement: original text around and of the quote."""
-
-    start: int  # character offsets of the quote in the statement's body (or denied passage)
-    end: int
-    before: str
-    quote: str
-    after: str
-
-
-@dataclass(frozen=True)
-class Finding:
-    verdict: Verdict
-    statement: StatementRef
-    how: Literal["exact", "near copy", "quote", "text hash"]
-    similarity: float
-    threshold: float | None = None
-    diff: tuple[DiffSegment, ...] = ()
-    quote: Quote | None = None
-    denied_text: str | None = None  # for a denial: the passage it denies, when it quotes one
-    denial_refs: tuple[Reference, ...] = field(default=(), repr=False)
+__all__ = [
+    "CANDIDATES",
+    "MAX_CHECK_CHARS",
+    "NEAR_THRESHOLD",
+    "PRECEDENCE",
+    "UNKNOWN_MESSAGE",
+    "CheckResult",
+    "Finding",
+    "Quote",
+    "StatementRef",
+    "Verdict",
+    "check",
+]
 
 
 @dataclass(frozen=True)
@@ -101,25 +81,8 @@ class CheckResult:
     normalised_hash: str
     findings: tuple[Finding, ...]  # the ones the verdict rests on, best first
     other_findings: tuple[Finding, ...] = ()
-
-
-def _quote_in(text: str, phrase: Sequence[str]) -> Quote | None:
-    """Where the word sequence phrase occurs in text, with some words of context."""
-    found = spanned_words(text)
-    names = [w.text for w in found]
-    n = len(phrase)
-    first = next((i for i in range(len(names) - n + 1) if names[i : i + n] == list(phrase)), None)
-    if first is None:
-        return None
-    last = first + n - 1
-    start, end = found[first].start, found[last].end
-    before_start = found[max(0, first - CONTEXT_WORDS)].start
-    after_end = found[min(len(found) - 1, last + CONTEXT_WORDS)].end
-    return Quote(start, end, text[before_start:start], text[start:end], text[end:after_end])
-
-
-def _contains(haystack: Sequence[str], needle: Sequence[str]) -> bool:
-    return f" {' '.join(needle)} " in f" {' '.join(haystack)} "
+    passages: tuple[Passage, ...] = ()  # the text sentence by sentence (empty if not asked)
+    mixed_scripts: tuple[MixedWord, ...] = ()  # words whose letters come from several alphabets
 
 
 class _Checker:
@@ -128,13 +91,16 @@ class _Checker:
         self.text = text
         self.words = words
         self.findings: dict[tuple[int, Verdict], Finding] = {}
-        self._texts: dict[int, tuple[str, list[str]] | None] = {}
+        self.entries: dict[tuple[int, Verdict], int] = {}  # which entry each finding rests on
+        self._sources: dict[int, Source | None] = {}
 
-    def entry(self, entry: int) -> tuple[str, list[str]] | None:
-        if entry not in self._texts:
+    def source(self, entry: int) -> Source | None:
+        """An entry's text and words, read once per check (None if withheld or missing)."""
+        if entry not in self._sources:
             text = self.index.entry_text(entry)
-            self._texts[entry] = None if text is None else (text, word_list(text))
-        return self._texts[entry]
+            record = self.index.record_of(entry)
+            self._sources[entry] = None if text is None else Source(entry, record, text)
+        return self._sources[entry]
 
     def ref(self, record: int) -> StatementRef:
         index = self.index
@@ -145,17 +111,19 @@ class _Checker:
             tuple(index.leaf(r) for r in index.followed_by(record)),
         )
 
-    def keep(self, record: int, finding: Finding) -> None:
+    def keep(self, record: int, finding: Finding, entry: int | None = None) -> None:
         key = (record, finding.verdict)
         old = self.findings.get(key)
         if old is None or finding.similarity > old.similarity:
             self.findings[key] = finding
+            if entry is not None:
+                self.entries[key] = entry
 
     def confirm(self, entry: int, quote_only: bool = False) -> None:
-        found = self.entry(entry)
-        if found is None:
+        source = self.source(entry)
+        if source is None:
             return
-        text, words = found
+        text, words = source.text, source.words
         record = self.index.record_of(entry)
         denial = self.index.is_denial(record)
         ref = self.ref(record)
@@ -163,15 +131,17 @@ class _Checker:
         passage = text if denial else None
         if words == self.words:
             verdict: Verdict = "denied" if denial else "signed"
-            self.keep(record, Finding(verdict, ref, "exact", 1.0, None, (), None, passage, refs))
+            finding = Finding(verdict, ref, "exact", 1.0, None, (), None, passage, refs)
+            self.keep(record, finding, entry)
             return
-        if len(self.words) >= MIN_QUOTE_WORDS and _contains(words, self.words):
+        can_quote = MIN_QUOTE_WORDS <= len(self.words) <= len(words)
+        at = source.find(self.words) if can_quote else -1
+        if at >= 0:
             similarity = Indel.normalized_similarity(self.words, words)
             verdict = "denied" if denial else "contained"
-            quote = _quote_in(text, self.words)
-            self.keep(
-                record, Finding(verdict, ref, "quote", similarity, None, (), quote, passage, refs)
-            )
+            quote = source.quote(at, at + len(self.words))
+            finding = Finding(verdict, ref, "quote", similarity, None, (), quote, passage, refs)
+            self.keep(record, finding, entry)
             return
         if quote_only:
             return
@@ -182,29 +152,17 @@ class _Checker:
             finding = Finding(
                 verdict, ref, "near copy", similarity, NEAR_THRESHOLD, diff, None, passage, refs
             )
-            self.keep(record, finding)
+            self.keep(record, finding, entry)
 
 
-def _message(verdict: Verdict, findings: Sequence[Finding]) -> str:
-    if verdict == "unknown":
-        return UNKNOWN_MESSAGE
-    names = ", ".join(dict.fromkeys(f.statement.author_name for f in findings))
-    best = findings[0]
-    if verdict == "signed":
-        return f"This text is, word for word, a statement signed by {names}."
-    if verdict == "denied":
-        return f"{names} signed a denial of this text: they say they did not say it."
-    if verdict == "contained":
-        return f"These words appear, word for word, inside a statement signed by {names}."
-    return (
-        f"This text resembles a statement signed by {names} but is not the same: "
-        f"similarity {best.similarity:.2f} (the threshold is {NEAR_THRESHOLD:.2f}). "
-        "Compare them word by word."
-    )
+def check(
+    index: AttributionIndex, text: str, authors: Iterable[str] = (), passages: bool = True
+) -> CheckResult:
+    """Who said ``text``? Optionally about ``authors`` (verifier keys or 64-hex fingerprints).
 
-
-def check(index: AttributionIndex, text: str, authors: Iterable[str] = ()) -> CheckResult:
-    """Who said ``text``? Optionally about ``authors`` (verifier keys or 8-hex key IDs)."""
+    ``passages=False`` checks the text as a whole only, as checks did before
+    sentence-level attribution: faster, and with no ``mixed`` verdict.
+    """
     wanted = author_matcher(authors)
     if len(text) > MAX_CHECK_CHARS:
         raise TextTooLong(
@@ -217,7 +175,8 @@ def check(index: AttributionIndex, text: str, authors: Iterable[str] = ()) -> Ch
     text_hash = text_key(words)
     for entry in index.exact_entries(words):
         checker.confirm(entry)
-    for record in index.denials_of_hash(text_hash):
+    hashes = [text_hash, legacy_hash(text)] if differs_from_v1(text) else [text_hash]
+    for record in index.denials_of_hash(*hashes):
         refs = index.denial_refs(record)
         checker.keep(
             record,
@@ -228,12 +187,33 @@ def check(index: AttributionIndex, text: str, authors: Iterable[str] = ()) -> Ch
     for entry in index.near_candidates(words, CANDIDATES):
         checker.confirm(entry)
 
-    ranked = sorted(
-        checker.findings.values(),
-        key=lambda f: (PRECEDENCE.index(f.verdict), -f.similarity, f.statement.leaf_hash),
+    def decides(author: str) -> bool:
+        return not wanted or author_is(author, wanted)
+
+    every = ranked(list(checker.findings.values()))
+    deciding = [f for f in every if decides(f.statement.author)]
+    found: list[Passage] = []
+    if passages:
+        whole_entries = [
+            entry for (record, _), entry in checker.entries.items() if decides(index.author(record))
+        ]
+        reader = PassageChecker(
+            index, text, wanted, checker.source, checker.ref, lambda a: author_is(a, wanted)
+        )
+        found = reader.passages(whole_entries)
+        verdict, chosen = verdict_of(deciding, found)
+    else:
+        verdict = deciding[0].verdict if deciding else "unknown"
+        chosen = [f for f in deciding if f.verdict == verdict]
+    chosen = chosen[:MAX_MATCHES]
+    others = [f for f in every if f not in chosen][:MAX_MATCHES]
+    mixed = mixed_script_words(text)
+    return CheckResult(
+        verdict,
+        message(verdict, chosen, found, deciding, mixed),
+        text_hash,
+        tuple(chosen),
+        tuple(others),
+        tuple(found),
+        mixed,
     )
-    deciding = [f for f in ranked if not wanted or author_is(f.statement.author, wanted)]
-    verdict: Verdict = deciding[0].verdict if deciding else "unknown"
-    chosen = [f for f in deciding if f.verdict == verdict][:MAX_MATCHES]
-    others = [f for f in ranked if f not in chosen][:MAX_MATCHES]
-    return CheckResult(verdict, _message(verdict, chosen), text_hash, tuple(chosen), tuple(others))

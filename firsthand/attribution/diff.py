@@ -2,7 +2,8 @@
 
 Words are aligned on their normalised forms (so a changed yeh, digit or comma is
 no difference), but each segment shows the original words of each side, as the
-reader saw them.
+reader saw them. A changed word that looks like the signed one (letters of
+another alphabet, scripts.py) is marked, since the eye cannot see the change.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from difflib import SequenceMatcher
 from typing import Literal
 
 from firsthand.attribution.normalise import Word, words
+from firsthand.attribution.scripts import look_alike, mixed_script_words
 
 Operation = Literal["equal", "replace", "delete", "insert"]
 
@@ -27,6 +29,8 @@ class DiffSegment:
     op: Operation
     signed: str
     checked: str
+    look_alike: bool = False  # "replace": the two sides look the same (TR39 skeletons)
+    scripts: tuple[str, ...] = ()  # a checked word here mixes these scripts ("Latin", "Cyrillic")
 
 
 class _Cursor:
@@ -64,7 +68,14 @@ def word_diff(signed_text: str, checked_text: str) -> tuple[DiffSegment, ...]:
     right = _Cursor(checked_text, checked_words)
     segments = []
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        segments.append(DiffSegment(op, left.take(i1, i2), right.take(j1, j2)))
+        signed, checked = left.take(i1, i2), right.take(j1, j2)
+        if op == "equal":
+            segments.append(DiffSegment(op, signed, checked))
+            continue
+        mixed = [w.scripts for w in mixed_script_words(checked)]
+        scripts = tuple(dict.fromkeys(s for found in mixed for s in found))
+        alike = op == "replace" and look_alike(signed, checked)
+        segments.append(DiffSegment(op, signed, checked, alike, scripts))
     return tuple(segments)
 
 

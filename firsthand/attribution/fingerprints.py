@@ -116,6 +116,28 @@ def containment_keys(words: Sequence[str]) -> U32:
     return winnow(shingle_hashes(word_hashes(words), SHINGLE))
 
 
+def containment_keys_of_each(pieces: Sequence[Sequence[str]]) -> list[set[int]]:
+    """The containment keys of many word lists (``SHINGLE`` words or more), hashed in one pass.
+
+    A shingle depends only on its own words, so the shingles of the joined lists that lie
+    inside one list are that list's; winnowing a few dozen of them is quicker in Python.
+    """
+    words = [w for piece in pieces for w in piece]
+    if len(words) < SHINGLE:
+        return [set() for _ in pieces]
+    shingles = shingle_hashes(word_hashes(words), SHINGLE).tolist()
+    found = []
+    at = 0
+    for piece in pieces:
+        own = shingles[at : at + len(piece) - SHINGLE + 1] if len(piece) >= SHINGLE else []
+        at += len(piece)
+        if len(own) <= WINDOW:
+            found.append({min(own)} if own else set())
+        else:
+            found.append({min(own[i : i + WINDOW]) for i in range(len(own) - WINDOW + 1)})
+    return found
+
+
 @functools.cache
 def _permutations() -> npt.NDArray[np.uint32]:
     permutations: npt.NDArray[np.uint32] = MinHash(

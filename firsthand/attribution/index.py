@@ -33,6 +33,7 @@ from firsthand.attribution.fingerprints import (
     MIN_QUOTE_WORDS,
     band_keys,
     containment_keys,
+    containment_keys_of_each,
     fingerprints,
 )
 from firsthand.attribution.normalise import word_list
@@ -44,10 +45,18 @@ from firsthand.statements.identity import fingerprint_of_text, is_fingerprint
 
 # A fingerprint held by more entries than this is too common to narrow a search down.
 COMMON_KEY = 50_000
+# The same for one passage of a longer text: a 3-gram in a thousand statements is a phrase
+# ("I left the"), and a passage's own rarer 3-grams find where it comes from.
+COMMON_PASSAGE_KEY = 1_000
+NEAR_LENGTHS = 0.7  # the least similarity of a near copy (check.NEAR_THRESHOLD)
 
 
 class BodyStore(Protocol):
-    """Where statement bodies are read back from, by leaf hash (hex); None if not available."""
+    """Where statement bodies are read back from, by leaf hash (hex); None if not available.
+
+    A store may also have ``prefetch(leaf_hashes)``, to read many bodies at once before a
+    check asks for them one by one (the site's store: one query instead of dozens).
+    """
 
     def body(self, leaf_hash: str) -> str | None: ...
 
@@ -115,6 +124,7 @@ class AttributionIndex:
         self._record_kind = bytearray()
         self._entry_record = array("I")
         self._entry_part = array("H")
+        self._entry_words = array("I")  # how many normalised words each entry has
         self._denial_refs: dict[int, tuple[str, ...]] = {}
         self._denied_hashes: dict[str, list[int]] = {}
         self._withheld: set[str] = set()
@@ -190,6 +200,7 @@ class AttributionIndex:
         entry = len(self._entry_record)
         self._entry_record.append(record)
         self._entry_part.append(part)
+        self._entry_words.append(len(words))
         quote_keys, near_keys = fingerprints(words)
         self._exact.add(np.array([_key64(text_key(words))], dtype=np.uint64), entry)
         self._quotes.add(quote_keys, entry)
@@ -220,6 +231,14 @@ class AttributionIndex:
     def denial_refs(self, record: int) -> tuple[Reference, ...]:
         return tuple(Reference("text", h) for h in self._denial_refs.get(record, ()))
 
+    def prefetch(self, entries: Iterable[int]) -> None:
+        """Let the body store read these entries' bodies at once, if it can."""
+        prefetch = getattr(self.bodies, "prefetch", None)
+        if prefetch is None:
+            return
+        leaves = {self._leaves[self._entry_record[e]] for e in entries}
+        prefetch(sorted(leaf for leaf in leaves if leaf not in self._withheld))
+
     def entry_text(self, entry: int) -> str | None:
         """The indexed text of an entry, or None if its body is withheld or unavailable."""
         record = self._entry_record[entry]
@@ -241,9 +260,51 @@ class AttributionIndex:
         key = np.array([_key64(text_key(words))], dtype=np.uint64)
         return [int(e) for e in self._exact.lookup(key)[0]]
 
-    def denials_of_hash(self, text_hash: str) -> list[int]:
-        """Denial records whose head names this normalised hash (withheld ones left out)."""
-        found = self._denied_hashes.get(text_hash, [])
+    def exact_entries_of_each(self, texts: Sequence[Sequence[str]]) -> list[list[int]]:
+        """exact_entries for each of several word lists, in one lookup."""
+        if not texts:
+            return []
+        keys = np.array([_key64(text_key(words)) for words in texts], dtype=np.uint64)
+        return [[int(e) for e in found] for found in self._exact.lookup(keys)]
+
+    def passage_candidates(
+        self, passages: Sequence[Sequence[Sequence[str]]], limit: int
+    ) -> list[list[tuple[int, int]]]:
+        """For each passage (the words of its pieces), entries sharing its 3-gram fingerprints.
+
+        Each passage's list holds up to ``limit`` (entry, shared fingerprints) pairs, most
+        shared first. Every fingerprint is looked up once for all passages; one held by more
+        than ``COMMON_PASSAGE_KEY`` entries is left out. By winnowing's guarantee
+        (fingerprints.py), an entry sharing a run of ``MIN_QUOTE_WORDS`` words with a piece
+        shares at least one fingerprint with it.
+        """
+        flat = [piece for pieces in passages for piece in pieces]
+        per_piece = iter(containment_keys_of_each(flat))
+        keys_of: list[set[int]] = []
+        for pieces in passages:
+            keys_of.append(set().union(*(next(per_piece) for _ in pieces)))
+        every = np.array(sorted(set().union(*keys_of)), dtype=np.uint32)
+        if len(every) == 0:
+            return [[] for _ in passages]
+        counts = self._quotes.counts(every)
+        usable = every[(counts > 0) & (counts <= COMMON_PASSAGE_KEY)]
+        postings = dict(zip(usable.tolist(), self._quotes.lookup(usable), strict=True))
+        result: list[list[tuple[int, int]]] = []
+        for keys in keys_of:
+            held = [postings[k] for k in keys if k in postings]
+            if not held:
+                result.append([])
+                continue
+            entries, hits = np.unique(np.concatenate(held), return_counts=True)
+            # One shared 3-gram of a long passage is a phrase; of a short one, all it has.
+            least = 2 if len(keys) >= 4 else 1
+            best = [i for i in np.argsort(-hits, kind="stable")[:limit] if hits[i] >= least]
+            result.append([(int(entries[i]), int(hits[i])) for i in best])
+        return result
+
+    def denials_of_hash(self, *text_hashes: str) -> list[int]:
+        """Denial records whose head names one of these normalised hashes (not withheld)."""
+        found = dict.fromkeys(r for h in text_hashes for r in self._denied_hashes.get(h, []))
         return [r for r in found if self._leaves[r] not in self._withheld]
 
     def quote_candidates(self, words: Sequence[str], limit: int) -> list[int]:
@@ -262,14 +323,33 @@ class AttributionIndex:
                 break
         if candidates is None:
             return []
-        return [int(e) for e in np.unique(candidates)[:limit]]
+        found = np.unique(candidates)
+        long_enough = np.frombuffer(self._entry_words, dtype=np.uint32)[found] >= len(words)
+        return [int(e) for e in found[long_enough][:limit]]
+
+    def words_in(self, entry: int) -> int:
+        """How many normalised words an entry has (known without reading its text)."""
+        return self._entry_words[entry]
 
     def near_candidates(self, words: Sequence[str], limit: int) -> list[int]:
-        """Entries sharing the most MinHash bands and 3-gram fingerprints with the text."""
+        """Entries sharing the most MinHash bands and 3-gram fingerprints with the text.
+
+        Only entries whose length allows a near copy: Indel similarity is at most
+        2 min(a, b) / (a + b), so one text can be a near copy of another (similarity at
+        least ``NEAR_LENGTHS``) only if the shorter has 0.7 / 1.3 of the longer's words.
+        """
         found = [*self._bands.lookup(band_keys(words), limit=COMMON_KEY)]
-        found += self._quotes.lookup(containment_keys(words), limit=COMMON_KEY)
+        # A 3-gram a thousand texts hold ("I left the") tells no near copy apart; a long
+        # text has many rarer ones, and gathering the common ones cost most of its check.
+        found += self._quotes.lookup(containment_keys(words), limit=COMMON_PASSAGE_KEY)
         if not found:
             return []
         entries, hits = np.unique(np.concatenate(found), return_counts=True)
+        lengths = np.frombuffer(self._entry_words, dtype=np.uint32)[entries]
+        n = len(words)
+        fits = (lengths * (2 - NEAR_LENGTHS) >= NEAR_LENGTHS * n) & (
+            n * (2 - NEAR_LENGTHS) >= NEAR_LENGTHS * lengths
+        )
+        entries, hits = entries[fits], hits[fits]
         best = np.argsort(-hits, kind="stable")[:limit]
         return [int(e) for e in entries[best]]

@@ -12,7 +12,9 @@ the quoted words are denied, never the author's commentary, so the denied
 texts of a denial are, in this order of preference:
 
 1. every quoted passage of the body (or the whole body) whose normalised hash
-   is one of the denial's ``text:`` references: certainly the denied text;
+   is one of the denial's ``text:`` references: certainly the denied text (the
+   hash under the current rules, or under version 1 for denials signed before,
+   normalise.legacy_hash);
 2. otherwise every quoted passage of the body, between « », “ ”, „ “, ‹ › or
    straight double quotes;
 3. otherwise the whole body.
@@ -26,7 +28,7 @@ import re
 from dataclasses import dataclass
 
 from firsthand.attribution.errors import MalformedRecord
-from firsthand.attribution.normalise import normalised_hash
+from firsthand.attribution.normalise import legacy_hash, normalised_hash
 from firsthand.statements.format import KINDS, Reference, Statement
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -84,7 +86,11 @@ def denied_texts(body: str, text_hashes: tuple[str, ...]) -> list[str]:
         for match in _QUOTED.finditer(body)
     ]
     wanted = set(text_hashes)
-    certain = [text for text in [*quoted, body] if normalised_hash(text) in wanted]
+    certain = [
+        text
+        for text in [*quoted, body]
+        if normalised_hash(text) in wanted or legacy_hash(text) in wanted
+    ]
     if certain:
         return certain
     return quoted or [body]

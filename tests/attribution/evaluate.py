@@ -1,387 +1,237 @@
-"""Measure "who said it?" on the evaluation set: precision and recall per verdict.
+"""Measure "who said it?" on the evaluation set: the confusion matrix and the quality targets.
 
-    .venv/bin/python -m tests.attribution.evaluate
+    .venv/bin/python -m tests.attribution.evaluate            # or bench/attribution.py --evaluate
 
-The set (tests/attribution/evaluation/*.json) is fictional: signed originals in
-English and Persian, denials of fabricated texts, and unrelated texts. Variants
-are made here from a fixed seed, each with the verdict it must get:
+The set is fictional (tests/attribution/evaluation/*.json): signed originals in
+English and Persian, denials of fabricated texts, unrelated texts. Two kinds
+of case, each with the headline verdict it must get:
 
-* signed: exact copies; whitespace, case and punctuation changes; Persian
-  letter forms (Arabic yeh and kaf), ZWNJ dropped, digits in another script;
-* altered: one word, three words or 10% of the words changed, a negation
-  added or removed ("I never" -> "I"; Persian "ن" dropped from or added to a
-  verb), a sentence inserted (three words of a short text, or a sentence, is a
-  larger edit: reported, but not held to the 10% target);
-* contained: quotes of 5 to 15 words, also with changed letter forms;
-* denied: the denied text, its letter-form and 10% variants, quotes from it;
-* unknown: unrelated texts and quotes from them, shuffled words, and exact
-  copies checked against an author who did not sign them. Many unrelated
-  texts are hard negatives: other people's accounts of the same gatherings,
-  the same declaration formula with another name and life, sentences shared
-  with a signed statement (the table prints how close they come).
+* variants.py: copies, edits, quotes and shuffles of the originals, made from a
+  fixed seed (the set before sentence-level attribution, with its expectations
+  for mixed texts brought up to date);
+* written.py: texts as journalists paste them, written for issue 18: quotes in
+  articles, true sentences beside invented ones, ellipses, denied letters quoted
+  in the news, Persian typed with spaces, look-alike letters, hard cases. These
+  also say the verdict of each passage. The code was tuned on them, so
+  evaluation/held_out.json holds 20 more, written afterwards and scored apart.
 
-The originals overlap the way real testimonies do: several people describe
-the same gathering, retreat or fund in shared phrases, and several
-declarations follow one formula, so a check must tell them apart.
-
-Each signed statement is a real signed statement (Ed25519, statements/format.py)
-fed to the index through StatementRecord.from_statement.
+The targets (tests/attribution/test_evaluation.py): no text is called signed
+unless, normalised, it is a signed statement of the author asked about; at
+least 98% of headline verdicts right; at least 95% of passages right in texts
+of several passages; a denied text quoted anywhere finds its denial in at
+least 98% of cases.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import random
-import re
+import time
 from collections import Counter
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
+from dataclasses import dataclass, field
 
 from rapidfuzz.distance import Indel
 
-from firsthand.attribution import (
-    NEAR_THRESHOLD,
-    AttributionIndex,
-    StatementRecord,
-    check,
-    normalise,
-    normalised_hash,
-)
+from firsthand.attribution import NEAR_THRESHOLD, CheckResult, check, normalise
 from firsthand.attribution.normalise import word_list
-from firsthand.log.note import Signer
-from firsthand.statements.format import Reference, sign_statement
-
-HERE = Path(__file__).parent / "evaluation"
-VERDICTS = ("signed", "altered", "contained", "denied", "unknown")
-TIME = datetime(2026, 1, 31, 9, 30, tzinfo=UTC)
-
-ARABIC_FORMS = str.maketrans({"ی": "ي", "ک": "ك"})
-PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
-ARABIC_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹0123456789", "٠١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧٨٩")
-LATIN_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")
-ZWNJ = "\u200c"
+from tests.attribution.corpus import VERDICTS, Case, Corpus, load
+from tests.attribution.variants import cases
+from tests.attribution.written import written_cases
 
 
 @dataclass(frozen=True)
-class Case:
-    group: str  # how the variant was made
-    expected: str
-    text: str
-    authors: tuple[str, ...] = ()
-    small_edit: bool = False  # changes at most 10% of the words
-    lang: str = "en"
-
-
-@dataclass
-class Corpus:
-    index: AttributionIndex
-    originals: list[tuple[str, str, str]]  # (author key, lang, text)
-    denied: list[tuple[str, str, str]]
-    unrelated: list[str]
-    keys: dict[str, str]
-
-
-def signer(name: str) -> Signer:
-    return Signer.from_seed(f"{name}.example", hashlib.sha256(name.encode()).digest())
-
-
-def load() -> Corpus:
-    index = AttributionIndex()
-    keys: dict[str, str] = {}
-    originals = []
-    for lang in ("en", "fa"):
-        for item in json.loads((HERE / f"originals_{lang}.json").read_text())["statements"]:
-            key = signer(item["author"])
-            keys[item["author"]] = key.verifier().text()
-            statement = sign_statement(key, item["text"], lang=lang, time=TIME)
-            index.add(StatementRecord.from_statement(statement))
-            originals.append((keys[item["author"]], lang, item["text"]))
-    denied = []
-    for item in json.loads((HERE / "denials.json").read_text())["denials"]:
-        key = signer(item["author"])
-        body = item["body"].replace("{text}", item["text"])
-        statement = sign_statement(
-            key,
-            body,
-            kind="denial",
-            lang=item["lang"],
-            time=TIME,
-            refers=[Reference("text", normalised_hash(item["text"]))],
-            seen_at="a messaging channel",
-        )
-        index.add(StatementRecord.from_statement(statement))
-        denied.append((keys[item["author"]], item["lang"], item["text"]))
-    unrelated = json.loads((HERE / "unrelated.json").read_text())["texts"]
-    return Corpus(index, originals, denied, unrelated, keys)
-
-
-def _replace_words(rng: random.Random, text: str, count: int, pool: list[str]) -> str:
-    words = text.split(" ")
-    for at in rng.sample(range(len(words)), count):
-        old = normalise(words[at])
-        words[at] = rng.choice([w for w in pool if normalise(w) not in ("", old)])
-    return " ".join(words)
-
-
-# Common positive verbs, made negative with the prefix ن (است becomes نیست).
-_PERSIAN_VERBS = frozenset(
-    [
-        "بودم",
-        "بود",
-        "بودیم",
-        "کردم",
-        "کرد",
-        "کردیم",
-        "رفتم",
-        "رفت",
-        "دادم",
-        "دادیم",
-        "داد",
-        "گفتند",
-        "گفت",
-        "شد",
-        "شدم",
-        "است",
-        "دارم",
-    ]
-)
-
-
-def _negation(text: str, lang: str) -> str | None:
-    """Add or remove a negation: the smallest edit that reverses a statement."""
-    if lang == "en":
-        for pattern, repl in ((r"\bnever ", ""), (r"\bnot ", ""), (r"\bno ", "")):
-            if re.search(pattern, text):
-                return re.sub(pattern, repl, text, count=1)
-        changed = re.sub(r"\b(was|were|did|will) ", r"\1 not ", text, count=1)
-        return changed if changed != text else None
-    for word in text.split():
-        bare = word.strip("،.:")
-        if bare.startswith("نمی" + ZWNJ) or bare.startswith("نمی"):
-            return text.replace(bare, bare[1:], 1)
-        if (
-            bare.startswith("ن")
-            and bare.endswith(("م", "د", "ند", "یم", "ست", "ید"))
-            and len(bare) > 3
-        ):
-            return text.replace(bare, bare[1:], 1)
-    # No negative verb: make the first common positive one negative ("I was" -> "I was not").
-    for word in text.split():
-        bare = word.strip("،.:؛")
-        if bare in _PERSIAN_VERBS:
-            return text.replace(bare, "نیست" if bare == "است" else "ن" + bare, 1)
-    return None
-
-
-def _quote(rng: random.Random, text: str, size: int) -> str:
-    words = text.split(" ")
-    size = min(size, len(words))
-    start = rng.randrange(0, len(words) - size + 1)
-    return " ".join(words[start : start + size])
-
-
-def _signed_variants(rng: random.Random, text: str, lang: str) -> list[tuple[str, str]]:
-    found = [
-        ("exact copy", text),
-        ("whitespace", "  " + re.sub(" ", lambda _: rng.choice([" ", "  ", "\n", "\t "]), text)),
-        ("case and punctuation", re.sub(r"[,.:؛،]", "", text).upper() + " !!"),
-    ]
-    if lang == "fa":
-        found += [
-            ("arabic yeh and kaf", text.translate(ARABIC_FORMS)),
-            ("zwnj dropped", text.replace(ZWNJ, "")),
-            ("latin digits", text.translate(LATIN_DIGITS)),
-            ("arabic-indic digits", text.translate(ARABIC_DIGITS)),
-            ("tatweel and harakat", text.replace("ا", "ا\u064e", 2).replace("م", "مـ", 2)),
-        ]
-    else:
-        found.append(("persian digits", text.translate(PERSIAN_DIGITS)))
-    return found
-
-
-def cases(corpus: Corpus, seed: int = 2026) -> list[Case]:
-    rng = random.Random(seed)
-    found: list[Case] = []
-    pool = {
-        lang: [w for _, wl, t in corpus.originals if wl == lang for w in t.split()]
-        for lang in ("en", "fa")
-    }
-    authors = sorted(set(corpus.keys.values()))
-    for author, lang, text in corpus.originals:
-        other = rng.choice([a for a in authors if a != author])
-        for group, variant in _signed_variants(rng, text, lang):
-            found.append(Case(group, "signed", variant, (author,), lang=lang))
-        found.append(Case("exact copy, unattributed", "signed", text, lang=lang))
-        found.append(Case("exact copy, wrong author", "unknown", text, (other,), lang=lang))
-        count = len(text.split(" "))
-        tenth = max(1, count // 10)
-        for group, changed in (("one word changed", 1), ("three words changed", 3)):
-            variant = _replace_words(rng, text, changed, pool[lang])
-            found.append(Case(group, "altered", variant, (author,), changed <= tenth, lang))
-        variant = _replace_words(rng, text, tenth, pool[lang])
-        found.append(Case("10% words changed", "altered", variant, (author,), True, lang))
-        negated = _negation(text, lang)
-        if negated is not None:
-            found.append(Case("negation", "altered", negated, (author,), True, lang))
-        sentence = rng.choice([u for u in corpus.unrelated if (u.isascii()) == (lang == "en")])
-        first = sentence.split(". ")[0].rstrip(".") + "."
-        cut = text.find(". ") + 2 if ". " in text else len(text)
-        inserted = f"{text[:cut].rstrip()} {first} {text[cut:]}".strip()
-        found.append(Case("sentence inserted", "altered", inserted, (author,), lang=lang))
-        for size in (5, 8, 15):
-            if size >= count:  # a "quote" of every word is the statement itself
-                continue
-            quote = _quote(rng, text, size)
-            found.append(Case(f"quote of {size} words", "contained", quote, (author,), lang=lang))
-        if lang == "fa" and count > 10:
-            quote = _quote(rng, text, 10).translate(ARABIC_FORMS).replace(ZWNJ, "")
-            found.append(Case("quote, letter forms", "contained", quote, (author,), lang=lang))
-        shuffled = text.split(" ")
-        rng.shuffle(shuffled)
-        found.append(Case("shuffled words", "unknown", " ".join(shuffled), (author,), lang=lang))
-    for author, lang, text in corpus.denied:
-        other = rng.choice([a for a in authors if a != author])
-        found.append(Case("denied, exact", "denied", text, (author,), lang=lang))
-        found.append(Case("denied, unattributed", "denied", text, lang=lang))
-        found.append(Case("denied, wrong author", "unknown", text, (other,), lang=lang))
-        reformatted = (
-            text.upper() if lang == "en" else text.translate(ARABIC_FORMS).replace(ZWNJ, "")
-        )
-        found.append(
-            Case("denied, letter forms or case", "denied", reformatted, (author,), lang=lang)
-        )
-        tenth = max(1, len(text.split(" ")) // 10)
-        variant = _replace_words(rng, text, tenth, pool[lang])
-        found.append(Case("denied, 10% words changed", "denied", variant, (author,), lang=lang))
-        quote = _quote(rng, text, 8)
-        found.append(Case("denied, quote of 8 words", "denied", quote, (author,), lang=lang))
-    for text in corpus.unrelated:
-        lang = "en" if text.isascii() else "fa"
-        found.append(Case("unrelated text", "unknown", text, lang=lang))
-        quote = _quote(rng, text, 8)
-        # Texts on the same gatherings share phrases: a quote of one may be, word for word,
-        # in a signed statement or a denied text too. Which is a fact about the words.
-        found.append(
-            Case("quote of an unrelated text", _quoted_in(corpus, quote), quote, lang=lang)
-        )
-    return found
-
-
-def _quoted_in(corpus: Corpus, quote: str) -> str:
-    """The verdict a quote must get from word-for-word containment alone (no similarity)."""
-    phrase = f" {normalise(quote)} "
-    if any(phrase in f" {normalise(text)} " for _, _, text in corpus.denied):
-        return "denied"
-    if any(phrase in f" {normalise(text)} " for _, _, text in corpus.originals):
-        return "contained"
-    return "unknown"
-
-
-def hardest_negatives(corpus: Corpus) -> list[tuple[float, str]]:
-    """Each unrelated text's similarity to its nearest original: how hard the negatives are."""
-    originals = [word_list(text) for _, _, text in corpus.originals]
-    found = []
-    for text in corpus.unrelated:
-        words = word_list(text)
-        found.append((max(Indel.normalized_similarity(words, o) for o in originals), text))
-    return sorted(found, reverse=True)
-
-
-@dataclass(frozen=True)
-class Score:
-    verdict: str
-    expected: int
-    predicted: int
-    correct: int
+class Outcome:
+    case: Case
+    result: CheckResult
 
     @property
-    def precision(self) -> float:
-        return self.correct / self.predicted if self.predicted else 1.0
+    def got(self) -> str:
+        return self.result.verdict
 
     @property
-    def recall(self) -> float:
-        return self.correct / self.expected if self.expected else 1.0
+    def right(self) -> bool:
+        return self.got == self.case.expected
+
+    def passages(self) -> tuple[int, int]:
+        """(right, expected): an expected passage is right when every passage found over it
+        has its verdict (a whole statement, "signed", counts as "contained")."""
+        right = 0
+        for start, end, verdict in self.case.passages:
+            over = [p for p in self.result.passages if p.start < end and p.end > start]
+            if over and all(_same(p.verdict, verdict) for p in over):
+                right += 1
+        return right, len(self.case.passages)
+
+    def denial_found(self) -> bool:
+        leaves = {f.statement.leaf_hash for f in self.result.findings if f.verdict == "denied"}
+        return self.got == "denied" and self.case.denial in leaves
 
 
-def _scores(results: list[tuple[Case, str]]) -> dict[str, Score]:
-    expected = Counter(case.expected for case, _ in results)
-    predicted = Counter(got for _, got in results)
-    correct = Counter(case.expected for case, got in results if case.expected == got)
-    return {v: Score(v, expected[v], predicted[v], correct[v]) for v in VERDICTS}
+def _same(got: str, want: str) -> bool:
+    return got == want or (want == "contained" and got == "signed")
 
 
-def _small_edit_recall(results: list[tuple[Case, str]]) -> float:
-    small = [got == "altered" for case, got in results if case.small_edit]
-    return sum(small) / len(small) if small else 1.0
+def false_signed(corpus: Corpus, outcome: Outcome) -> bool:
+    """Called signed, but not a signed statement of the author asked about once normalised."""
+    if outcome.got != "signed":
+        return False
+    authors = outcome.case.authors
+    text = normalise(outcome.case.text)
+    return not any(
+        text == normalise(t) for a, _, t in corpus.originals if not authors or a in authors
+    )
 
 
 @dataclass
 class Report:
-    scores: dict[str, Score]  # both languages together
-    small_edit_recall: float
-    unrelated_as_altered: int
-    misses: list[tuple[Case, str]]
-    total: int
-    by_language: dict[str, tuple[int, dict[str, Score], float]]  # lang -> (checks, scores, recall)
-    hardest: list[tuple[float, str]]  # unrelated texts' similarity to their nearest original
+    outcomes: list[Outcome]
+    corpus: Corpus
+    seconds: float
+    by_language: dict[str, list[Outcome]] = field(default_factory=dict)
 
-    def table(self) -> str:
-        lines = []
-        for name, (total, scores, recall) in [
-            ("both languages", (self.total, self.scores, self.small_edit_recall)),
-            *((f"lang {lang}", row) for lang, row in self.by_language.items()),
-        ]:
-            lines += [
-                f"{name}: {total} checks",
-                "| verdict | expected | predicted | correct | precision | recall |",
-                "| --- | ---: | ---: | ---: | ---: | ---: |",
-            ]
-            for verdict in VERDICTS:
-                s = scores[verdict]
-                lines.append(
-                    f"| {verdict} | {s.expected} | {s.predicted} | {s.correct} "
-                    f"| {s.precision:.3f} | {s.recall:.3f} |"
-                )
-            lines.append(f"altered recall on edits of at most 10% of the words: {recall:.3f}")
-            lines.append("")
-        lines.append(f"unrelated texts flagged as altered: {self.unrelated_as_altered}")
-        similar = [score for score, _ in self.hardest]
-        lines.append(
-            f"unrelated texts' similarity to their nearest original: max {similar[0]:.2f}, "
-            f"{sum(1 for x in similar if x >= 0.4)} of {len(similar)} at 0.40 or more "
-            f"(the near-copy threshold is {NEAR_THRESHOLD:.2f})"
+    def matrix(self, outcomes: list[Outcome]) -> str:
+        counts = Counter((o.case.expected, o.got) for o in outcomes)
+        lines = [
+            "| expected \\ got | " + " | ".join(VERDICTS) + " | right |",
+            "| --- |" + " ---: |" * (len(VERDICTS) + 1),
+        ]
+        for want in VERDICTS:
+            row = [counts[(want, got)] for got in VERDICTS]
+            total = sum(row)
+            share = f"{counts[(want, want)] / total:.3f}" if total else "-"
+            lines.append(f"| {want} | " + " | ".join(map(str, row)) + f" | {share} |")
+        return "\n".join(lines)
+
+    @property
+    def headline(self) -> float:
+        return sum(o.right for o in self.outcomes) / len(self.outcomes)
+
+    def passage_share(self, mixed_only: bool = False) -> tuple[int, int]:
+        right = total = 0
+        for o in self.outcomes:
+            if mixed_only and o.case.expected != "mixed":
+                continue
+            r, t = o.passages()
+            right, total = right + r, total + t
+        return right, total
+
+    @property
+    def denials(self) -> tuple[int, int]:
+        wanted = [o for o in self.outcomes if o.case.denial]
+        return sum(o.denial_found() for o in wanted), len(wanted)
+
+    @property
+    def false_signed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if false_signed(self.corpus, o)]
+
+    @property
+    def unknown_as_altered(self) -> int:
+        """Texts expected unknown and called altered (the held-out cases are reported apart)."""
+        return sum(
+            1
+            for o in self.outcomes
+            if o.case.expected == "unknown"
+            and o.got == "altered"
+            and o.case.group != "held-out case"
         )
-        for case, got in self.misses:
+
+    @property
+    def small_edit_recall(self) -> float:
+        small = [o.got == "altered" for o in self.outcomes if o.case.small_edit]
+        return sum(small) / len(small) if small else 1.0
+
+    @property
+    def look_alikes(self) -> tuple[int, int]:
+        wanted = [o for o in self.outcomes if o.case.look_alike]
+        flagged = [o for o in wanted if o.result.mixed_scripts and _diff_flags(o.result)]
+        return len(flagged), len(wanted)
+
+    def precision_recall(self, verdict: str) -> tuple[float, float]:
+        predicted = [o for o in self.outcomes if o.got == verdict]
+        expected = [o for o in self.outcomes if o.case.expected == verdict]
+        right = sum(1 for o in predicted if o.right)
+        return (
+            right / len(predicted) if predicted else 1.0,
+            right / len(expected) if expected else 1.0,
+        )
+
+    def table(self, misses: int = 40) -> str:
+        written = [o for o in self.outcomes if o.case.written]
+        lines = []
+        for name, outcomes in [
+            ("both languages", self.outcomes),
+            *((f"lang {lang}", found) for lang, found in self.by_language.items()),
+            ("written for issue 18 (both languages)", written),
+        ]:
+            right = sum(o.right for o in outcomes)
+            lines += [
+                f"{name}: {len(outcomes)} checks, headline right {right / len(outcomes):.3f}",
+                self.matrix(outcomes),
+                "",
+            ]
+        persian = sum(1 for o in written if o.case.lang == "fa")
+        held = [o for o in self.outcomes if o.case.group == "held-out case"]
+        p_right, p_total = self.passage_share()
+        m_right, m_total = self.passage_share(mixed_only=True)
+        d_found, d_total = self.denials
+        l_found, l_total = self.look_alikes
+        per_check = self.seconds / len(self.outcomes) * 1000
+        lines += [
+            f"written cases: {len(written)} ({persian} Persian)",
+            f"headline verdicts right: {self.headline:.4f}",
+            f"passages right, texts of several passages: {p_right}/{p_total} "
+            f"({p_right / max(1, p_total):.4f}); in mixed texts: {m_right}/{m_total} "
+            f"({m_right / max(1, m_total):.4f})",
+            f"denied texts quoted anywhere that find their denial: {d_found}/{d_total} "
+            f"({d_found / max(1, d_total):.4f})",
+            f"called signed but not an exact copy of the author's statement: "
+            f"{len(self.false_signed)}",
+            f"expected unknown, called altered: {self.unknown_as_altered}",
+            f"altered recall on edits of at most 10% of the words: {self.small_edit_recall:.3f}",
+            f"look-alike letters flagged in the verdict and the diff: {l_found}/{l_total}",
+            f"held-out cases (written after tuning, run once): {sum(o.right for o in held)}/"
+            f"{len(held)} headlines right",
+            f"checks took {self.seconds:.1f} s ({per_check:.2f} ms each)",
+            _hardest(self.corpus),
+        ]
+        for o in [o for o in self.outcomes if not o.right][:misses]:
             lines.append(
-                f"  miss: {case.group}: expected {case.expected}, got {got}: {case.text[:70]!r}"
+                f"  miss: {o.case.group}: expected {o.case.expected}, got {o.got}: "
+                f"{o.case.text[:70]!r}"
             )
         return "\n".join(lines)
 
 
-def evaluate(corpus: Corpus | None = None) -> Report:
+def _diff_flags(result: CheckResult) -> bool:
+    """Whether a diff the result shows marks the look-alike word."""
+    findings = [*result.findings, *(p.finding for p in result.passages if p.finding)]
+    return any(s.look_alike or s.scripts for f in findings for s in f.diff)
+
+
+def _hardest(corpus: Corpus) -> str:
+    """How close the unrelated texts come to their nearest original (hard negatives)."""
+    originals = [word_list(text) for _, _, text in corpus.originals]
+    scores = sorted(
+        (max(Indel.normalized_similarity(word_list(t), o) for o in originals))
+        for t in corpus.unrelated
+    )
+    return (
+        f"unrelated texts' similarity to their nearest original: max {scores[-1]:.2f}, "
+        f"{sum(1 for x in scores if x >= 0.4)} of {len(scores)} at 0.40 or more "
+        f"(the near-copy threshold is {NEAR_THRESHOLD:.2f})"
+    )
+
+
+def evaluate(corpus: Corpus | None = None, sample: int = 1) -> Report:
+    """Check every case (or every ``sample``-th one) and score the answers."""
     corpus = corpus or load()
-    results = [
-        (case, check(corpus.index, case.text, case.authors).verdict) for case in cases(corpus)
-    ]
-    unrelated_altered = sum(
-        1 for case, got in results if case.expected == "unknown" and got == "altered"
-    )
-    misses = [(case, got) for case, got in results if case.expected != got]
-    by_language = {}
+    every = cases(corpus) + written_cases(corpus)
+    chosen = every[::sample]
+    start = time.perf_counter()
+    outcomes = [Outcome(c, check(corpus.index, c.text, c.authors)) for c in chosen]
+    seconds = time.perf_counter() - start
+    report = Report(outcomes, corpus, seconds)
     for lang in ("en", "fa"):
-        mine = [(case, got) for case, got in results if case.lang == lang]
-        by_language[lang] = (len(mine), _scores(mine), _small_edit_recall(mine))
-    return Report(
-        _scores(results),
-        _small_edit_recall(results),
-        unrelated_altered,
-        misses,
-        len(results),
-        by_language,
-        hardest_negatives(corpus),
-    )
+        report.by_language[lang] = [o for o in outcomes if o.case.lang == lang]
+    return report
 
 
 def main() -> None:

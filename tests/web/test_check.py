@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 import threading
 import time
+import zlib
 from collections.abc import Iterator
+from html import unescape
 from typing import Any
 
+import jsonschema
 import pytest
 from django.test import Client, override_settings
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 
 from firsthand.attribution import normalised_hash
 from firsthand.log.note import Signer
 from firsthand.statements.format import Reference, Statement, sign_statement
-from firsthand.statements.identity import fingerprint
+from firsthand.statements.identity import fingerprint, short_fingerprint
 from firsthand.web import runtime
 from firsthand.web.api import ratelimit
 from firsthand.web.api.attribution_index import ReadersWriterLock, SiteIndex, site_index
@@ -32,6 +39,8 @@ LEFT = (
 PERSIAN = "من، امید فراهانی، در تابستان ۱۳۹۸ در اردوی حلقه بودم و نه روز تلفن‌هایمان را گرفتند."
 FAKE = "I ask every former member to return to the elders of the Circle of Dawn before winter."
 UNRELATED = "The bakery on the corner sells rye bread on Tuesdays and closes early in August."
+FIRST = "I, Rana Tavakoli, declare that I left the Circle of Dawn in March 2019."
+INVENTED = "Today I regret it and I want to come back to the elders."
 
 
 def publish(client: Client, statement: Statement) -> int:
@@ -49,6 +58,9 @@ def site(database: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[d
         client = Client()
         ratelimit.reset()
         indices = {
+            "profile": publish(
+                client, sign_statement(RANA, "", kind="profile", name="Rana Tavakoli")
+            ),
             "left": publish(client, sign_statement(RANA, LEFT)),
             "persian": publish(client, sign_statement(OMID, PERSIAN, lang="fa")),
             "denial": publish(
@@ -254,9 +266,11 @@ def test_only_post_is_allowed(site: dict[str, Any]) -> None:
     assert site["client"].get(URL).status_code == 405
 
 
-@override_settings(FIRSTHAND_POST_RATE_PER_MINUTE=2)
-def test_checks_share_the_per_client_rate_limit_of_publishing(site: dict[str, Any]) -> None:
+@override_settings(FIRSTHAND_POST_RATE_PER_MINUTE=1, FIRSTHAND_CHECK_RATE_PER_MINUTE=2)
+def test_checks_have_a_per_client_rate_limit_of_their_own(site: dict[str, Any]) -> None:
     body = json.dumps({"text": UNRELATED})
+    # Publishing spends its own budget, not the checks'.
+    site["client"].post("/api/v1/statements", data=b"junk", content_type="text/plain")
     statuses = [
         site["client"].post(URL, data=body, content_type="application/json").status_code
         for _ in range(3)
@@ -264,7 +278,7 @@ def test_checks_share_the_per_client_rate_limit_of_publishing(site: dict[str, An
     assert statuses == [200, 200, 429]
     refused = site["client"].post(URL, data=body, content_type="application/json")
     assert int(refused["Retry-After"]) >= 1
-    assert "too many" in refused.json()["error"]
+    assert "too many checks" in refused.json()["error"]
 
 
 def test_a_large_table_is_indexed_in_the_background_and_checks_wait_with_503(
@@ -285,18 +299,125 @@ def test_a_large_table_is_indexed_in_the_background_and_checks_wait_with_503(
     assert ask(site, LEFT)["verdict"] == "signed"
 
 
+def valid(answer: Any, name: str) -> None:
+    """The answer matches what /api/v1/openapi.json publishes for it."""
+    from firsthand.web.api.openapi import document
+
+    resource = Resource.from_contents(document(), default_specification=DRAFT202012)
+    registry: Registry[Any] = Registry().with_resource("urn:firsthand", resource)
+    schema = {"$ref": f"urn:firsthand#/components/schemas/{name}"}
+    jsonschema.Draft202012Validator(schema, registry=registry).validate(answer)
+
+
+def test_one_true_sentence_beside_an_invented_one_is_mixed_never_signed(
+    site: dict[str, Any],
+) -> None:
+    for text in (f"{FIRST} {INVENTED}", f"{INVENTED} {FIRST}"):
+        answer = ask(site, text, author=RANA.verifier().text())
+        assert answer["verdict"] == "mixed"
+        assert answer["message"].startswith("Mixed:")
+        verdicts = {p["text"]: p["verdict"] for p in answer["passages"]}
+        assert verdicts == {FIRST: "contained", INVENTED: "unknown"}
+        [mine] = [p for p in answer["passages"] if p["verdict"] == "contained"]
+        assert mine["match"]["statement"]["index"] == site["indices"]["left"]
+        assert text[mine["start"] : mine["end"]] == FIRST
+        valid(answer, "CheckResult")
+
+
+def test_a_statement_quoted_in_an_article_is_contained_and_its_frame_is_the_writers(
+    site: dict[str, Any],
+) -> None:
+    answer = ask(site, f"He said in an interview: “{LEFT}”", author="rana.example")
+    assert answer["verdict"] == "contained"
+    frame, *quoted = answer["passages"]
+    assert frame["frame"] and frame["number"] is None and frame["verdict"] == "unknown"
+    assert [p["verdict"] for p in quoted] == ["contained", "contained"]
+    assert all(p["quoted"] for p in quoted)
+
+
+def test_a_denied_letter_quoted_in_the_news_finds_the_denial(site: dict[str, Any]) -> None:
+    text = f"A letter circulating in her name says: «{FAKE}» She has denied writing it."
+    answer = ask(site, text)
+    assert answer["verdict"] == "denied"
+    assert answer["matches"][0]["statement"]["index"] == site["indices"]["denial"]
+    [denied] = [p for p in answer["passages"] if p["verdict"] == "denied"]
+    assert denied["text"] == FAKE and denied["match"]["statement"]["kind"] == "denial"
+
+
+def test_a_quote_with_an_ellipsis_is_a_gap_not_an_alteration(site: dict[str, Any]) -> None:
+    text = "She wrote: “I, Rana Tavakoli, declare that I left … in March 2019.”"
+    answer = ask(site, text)
+    assert answer["verdict"] == "contained"
+    [quote] = [p for p in answer["passages"] if p["quoted"]]
+    assert quote["gaps"] == 1 and quote["match"]["gaps"] == 1
+
+
+def test_persian_typed_with_spaces_for_zwnj_is_still_signed(site: dict[str, Any]) -> None:
+    answer = ask(site, PERSIAN.replace("\u200c", " "), author="omid.example")
+    assert answer["verdict"] == "signed"
+
+
+def test_an_author_by_signed_display_name_is_found_and_named_by_key(site: dict[str, Any]) -> None:
+    answer = ask(site, LEFT, author="Rana Tavakoli")
+    assert answer["author"]["as"] == "name"
+    assert answer["author"]["fingerprints"] == [fingerprint(RANA.verifier())]
+    assert answer["verdict"] == "signed"
+
+
+def test_look_alike_letters_are_named_in_the_answer_and_the_diff(site: dict[str, Any]) -> None:
+    answer = ask(site, LEFT.replace("Dawn", "D\u0430wn"))
+    assert answer["verdict"] == "altered"
+    assert answer["mixed_scripts"][0]["word"] == "D\u0430wn"
+    assert answer["mixed_scripts"][0]["scripts"] == ["Latin", "Cyrillic"]
+    assert "mix" in answer["message"]
+    changed = [s for s in answer["matches"][0]["diff"] if s["op"] != "equal"]
+    assert changed[0]["look_alike"] is True
+
+
+def test_the_batch_answers_up_to_100_texts_in_order(site: dict[str, Any]) -> None:
+    checks = [{"text": LEFT}, {"text": f"{FIRST} {INVENTED}", "author": "rana.example"}]
+    checks.append({"text": " ,.!? "})
+    response = site["client"].post(
+        URL + "/batch", data=json.dumps({"checks": checks}), content_type="application/json"
+    )
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    answer = response.json()
+    first, second, third = answer["results"]
+    assert first["verdict"] == "signed" and second["verdict"] == "mixed"
+    assert third["status"] == 400 and "no words" in third["error"]
+    assert answer["checkpoint"]["size"] > site["indices"]["denial"]
+    valid(answer, "CheckBatchResult")
+    too_many = {"checks": [{"text": UNRELATED}] * 101}
+    refused = site["client"].post(
+        URL + "/batch", data=json.dumps(too_many), content_type="application/json"
+    )
+    assert refused.status_code == 413 and "at most 100" in refused.json()["error"]
+
+
+@override_settings(FIRSTHAND_CHECK_RATE_PER_MINUTE=5)
+def test_a_batch_spends_one_check_a_text(site: dict[str, Any]) -> None:
+    batch = json.dumps({"checks": [{"text": UNRELATED}] * 4})
+    post = site["client"].post
+    assert post(URL + "/batch", data=batch, content_type="application/json").status_code == 200
+    assert post(URL + "/batch", data=batch, content_type="application/json").status_code == 429
+
+
+def test_a_name_nobody_has_leaves_every_passage_unknown(site: dict[str, Any]) -> None:
+    answer = ask(site, f"{FIRST} {INVENTED}", author="nobody.example")
+    assert answer["verdict"] == "unknown"
+    assert {p["verdict"] for p in answer["passages"]} == {"unknown"}
+    assert answer["passages"][0]["also"][0]["statement"]["index"] == site["indices"]["left"]
+
+
 def page(site: dict[str, Any], text: str, author: str = "", prefix: str = "") -> tuple[int, str]:
     client = Client(enforce_csrf_checks=True)
     form = client.get(f"{prefix}/check")
     assert form.status_code == 200
-    token = form.cookies["csrftoken"].value
-    response = client.post(
-        f"{prefix}/check", {"text": text, "author": author, "csrfmiddlewaretoken": token}
-    )
+    response = client.post(f"{prefix}/check", {"text": text, "author": author})
     return response.status_code, response.content.decode()
 
 
-def test_the_page_form_posts_with_a_csrf_token_and_shows_the_signed_statement(
+def test_the_page_form_posts_and_shows_the_signed_statement(
     site: dict[str, Any],
 ) -> None:
     status, html = page(site, LEFT)
@@ -306,9 +427,17 @@ def test_the_page_form_posts_with_a_csrf_token_and_shows_the_signed_statement(
     assert f'href="/api/v1/statements/{site["indices"]["left"]}/bundle"' in html
 
 
-def test_the_page_refuses_a_post_without_the_csrf_token(site: dict[str, Any]) -> None:
+def test_the_page_sets_no_cookie_on_a_reader_and_needs_none_to_post(site: dict[str, Any]) -> None:
+    """The form changes nothing, so it is exempt from CSRF: no one-year csrftoken identifier."""
     client = Client(enforce_csrf_checks=True)
-    assert client.post("/check", {"text": LEFT}).status_code == 403
+    for prefix in ("", "/fa"):
+        form = client.get(f"{prefix}/check")
+        assert not form.cookies and "Set-Cookie" not in form
+        assert "csrfmiddlewaretoken" not in form.content.decode()
+        answer = client.post(
+            f"{prefix}/check", {"text": LEFT}, HTTP_ORIGIN="https://elsewhere.example"
+        )
+        assert answer.status_code == 200 and not answer.cookies
 
 
 def test_the_persian_page_shows_the_diff_with_del_ins_and_persian_digits(
@@ -321,6 +450,50 @@ def test_the_persian_page_shows_the_diff_with_del_ins_and_persian_digits(
     index = site["indices"]["persian"]
     assert f'href="/fa/statements/{index}"' in html
     assert str(index).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")) in html
+
+
+def tags(html: str) -> list[str]:
+    """The label shown before each passage of the marked text."""
+    found = re.findall(
+        r'<span class="passage-tag"><span aria-hidden="true">(.)</span>(.*?)</span>', html
+    )
+    return [" ".join(f"{mark} {unescape(label)}".split()) for mark, label in found]
+
+
+def _fragment_text(html: str) -> dict[str, str]:
+    fragment = re.search(r'id="share-link" href="[^"#]*#check=([^"]+)"', html)
+    assert fragment is not None
+    packed = base64.urlsafe_b64decode(fragment.group(1) + "=" * (-len(fragment.group(1)) % 4))
+    return json.loads(zlib.decompress(packed, -15).decode("utf-8"))
+
+
+def test_the_page_marks_each_passage_and_shares_the_check_without_storing_it(
+    site: dict[str, Any],
+) -> None:
+    text = f"{FIRST} {INVENTED}"
+    status, html = page(site, text, "rana.example")
+    assert status == 200
+    assert "Mixed: part of this text is in signed statements" in html
+    assert "Signed: these are the exact words" not in html
+    assert tags(html) == ["❝ 1 Quoted", "? 2 In no statement"]  # a text label, not colour alone
+    assert f'href="/statements/{site["indices"]["left"]}"' in html
+    # The link carries the text in its fragment, which no server sees, and nothing else.
+    assert _fragment_text(html) == {"t": text, "a": "rana.example"}
+    assert "?text=" not in html
+    citation = unescape(re.search(r'<textarea id="citation"[^>]*>(.*?)</textarea>', html, re.S)[1])
+    assert f"http://testserver/statements/{site['indices']['left']}" in citation
+    assert (
+        "Log checkpoint: firsthand" in citation
+        and "Check again: http://testserver/check#" in citation
+    )
+    assert short_fingerprint(fingerprint(RANA.verifier())) in citation
+
+
+def test_the_persian_page_marks_passages_in_persian(site: dict[str, Any]) -> None:
+    status, html = page(site, f"{FIRST} {INVENTED}", prefix="/fa")
+    assert status == 200 and 'dir="rtl"' in html
+    assert tags(html) == ["❝ ۱ نقل‌شده", "? ۲ در هیچ بیانیه‌ای نیست"]
+    assert "پیوند به این بررسی" in html
 
 
 def test_the_page_says_an_unknown_text_proves_nothing(site: dict[str, Any]) -> None:
@@ -396,6 +569,17 @@ def test_checks_in_threads_beside_publishing_all_answer_and_see_every_statement(
     assert not failures
     for text in texts:
         assert ask(site, text)["verdict"] == "signed"
+
+
+def test_the_command_line_lists_the_passages_and_exits_7_for_mixed(site: dict[str, Any]) -> None:
+    from firsthand.cli_check import EXIT_CODES, human
+
+    answer = ask(site, f"{FIRST} {INVENTED}", author="rana.example")
+    shown = human(answer)
+    assert "verdict: mixed" in shown and "passage by passage:" in shown
+    assert f"1. contained (statement {site['indices']['left']} by rana.example" in shown
+    assert f"2. unknown: {INVENTED}" in shown
+    assert EXIT_CODES["mixed"] == 7
 
 
 def test_rows_whose_index_arrives_late_are_indexed_all_the_same(database: None) -> None:

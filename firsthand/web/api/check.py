@@ -1,11 +1,16 @@
-"""POST /api/v1/check: who said this text? The verdict, and the statements it rests on.
+"""POST /api/v1/check and /api/v1/check/batch: who said this text? Passage by passage.
 
 The check itself is firsthand.attribution.check; this module reads the
 request, says which author was asked about, and turns findings into what a
 reader needs to check them: the statement's log index, its page, its proof
-bundle, the word diff of a near copy, the context of a quote, the denial.
-The page "Who said it?" (firsthand/web/pages/check.py) uses ``who_said``
-too, so the page and the API never disagree.
+bundle, the word diff of a near copy, the context of a quote, the denial,
+and for each passage of the text (each sentence, each quoted sentence, each
+frame around a quote) which of these it rests on. The page "Who said it?"
+(firsthand/web/pages/check.py) uses ``who_said`` too, so the page and the
+API never disagree.
+
+Checks have a rate limit of their own (the "check" budget of ratelimit.py),
+counted in texts: a batch of 100 texts spends 100. Nothing here stores the text checked.
 """
 
 from __future__ import annotations
@@ -25,14 +30,18 @@ from firsthand.attribution import (
     NEAR_THRESHOLD,
     AttributionError,
     CheckResult,
+    DiffSegment,
     Finding,
     NothingToCheck,
+    Passage,
     TextTooLong,
     check,
+    numbered,
 )
 from firsthand.log.errors import LogError
 from firsthand.log.note import Verifier
 from firsthand.statements.identity import fingerprint, short_fingerprint
+from firsthand.web import runtime
 from firsthand.web.api import ratelimit
 from firsthand.web.api.attribution_index import IndexNotReady, site_index
 from firsthand.web.api.authors import KnownKey, keys_named, keys_with_display_name, keys_with_key_id
@@ -42,6 +51,10 @@ from firsthand.web.api.models import PublishedStatement
 # A check takes at most 1,000,000 characters (attribution.check): in UTF-8 Persian that is
 # about 2 MB, and JSON escapes add some more.
 DEFAULT_MAX_CHECK_BYTES = 4_000_000
+# A batch: up to 100 texts, and at most as many bytes as a few long articles (the check's
+# time grows with the words, so a batch is bounded by both).
+MAX_BATCH_TEXTS = 100
+DEFAULT_MAX_BATCH_BYTES = 8_000_000
 _KEY_ID = re.compile(r"[0-9a-fA-F]{8}")
 _FINGERPRINT = re.compile(r"[0-9a-fA-F]{64}")
 _ACCEPTED_TYPES = ("application/json", "text/plain", "")
@@ -137,7 +150,17 @@ def resolve_author(given: str) -> AuthorAsked | None:
 def _about_nobody(result: CheckResult) -> CheckResult:
     """No author here goes by the name asked about: nothing of theirs decides."""
     others = (*result.findings, *result.other_findings)
-    return replace(result, verdict="unknown", findings=(), other_findings=others)
+    passages = tuple(
+        replace(
+            p,
+            verdict="unknown",
+            finding=None,
+            also=(p.finding, *p.also) if p.finding else p.also,
+            cut_before=0,
+        )
+        for p in result.passages
+    )
+    return replace(result, verdict="unknown", findings=(), other_findings=others, passages=passages)
 
 
 def who_said(text: str, author: str = "") -> Answer:
@@ -176,10 +199,17 @@ def _several_message(asked: AuthorAsked, result: CheckResult) -> str:
     )
 
 
+def _every_finding(result: CheckResult) -> list[Finding]:
+    found = [*result.findings, *result.other_findings]
+    for passage in result.passages:
+        found += [f for f in (passage.finding, *passage.also) if f is not None]
+    return found
+
+
 def _logged(result: CheckResult) -> dict[str, Logged]:
     leaves = {
         leaf
-        for f in (*result.findings, *result.other_findings)
+        for f in _every_finding(result)
         for leaf in (f.statement.leaf_hash, *f.statement.followed_by)
     }
     rows = PublishedStatement.objects.filter(leaf_hash__in=leaves, index__isnull=False)
@@ -227,6 +257,15 @@ def _statement(request: HttpRequest, answer: Answer, leaf: str) -> dict[str, Any
     }
 
 
+def _segment(segment: DiffSegment) -> dict[str, Any]:
+    data: dict[str, Any] = {"op": segment.op, "signed": segment.signed, "checked": segment.checked}
+    if segment.look_alike:  # the two sides look the same: letters of another alphabet
+        data["look_alike"] = True
+    if segment.scripts:
+        data["scripts"] = list(segment.scripts)
+    return data
+
+
 def _finding(request: HttpRequest, answer: Answer, finding: Finding) -> dict[str, Any]:
     ref = finding.statement
     data: dict[str, Any] = {
@@ -237,8 +276,8 @@ def _finding(request: HttpRequest, answer: Answer, finding: Finding) -> dict[str
         "followed_by": [
             s for s in (_statement(request, answer, leaf) for leaf in ref.followed_by) if s
         ],
-        "diff": [{"op": s.op, "signed": s.signed, "checked": s.checked} for s in finding.diff]
-        or None,
+        "diff": [_segment(s) for s in finding.diff] or None,
+        "gaps": finding.gaps,
         "context": None
         if finding.quote is None
         else {
@@ -255,7 +294,39 @@ def _finding(request: HttpRequest, answer: Answer, finding: Finding) -> dict[str
     return data
 
 
-def answer_json(request: HttpRequest, answer: Answer) -> dict[str, Any]:
+def _passage(
+    request: HttpRequest, answer: Answer, number: int | None, passage: Passage
+) -> dict[str, Any]:
+    return {
+        "number": number,
+        "start": passage.start,
+        "end": passage.end,
+        "text": passage.text,
+        "verdict": passage.verdict,
+        "quoted": passage.quoted,
+        "frame": passage.frame,
+        "gaps": passage.gaps,
+        "cut_before": passage.cut_before,
+        "match": None if passage.finding is None else _finding(request, answer, passage.finding),
+        "also": [_finding(request, answer, f) for f in passage.also],
+    }
+
+
+def checkpoint_json() -> dict[str, Any] | None:
+    """The log's latest checkpoint (origin, size, root): what a citation of a check names."""
+    try:
+        note = runtime.published_checkpoint().note
+    except LogError:  # no checkpoint yet: the answer stands without it
+        return None
+    lines = note.decode("utf-8", "replace").split("\n")
+    if len(lines) < 3 or not lines[1].isdigit():
+        return None
+    return {"origin": lines[0], "size": int(lines[1]), "root": lines[2]}
+
+
+def answer_json(
+    request: HttpRequest, answer: Answer, checkpoint: dict[str, Any] | None = None
+) -> dict[str, Any]:
     result = answer.result
     best = answer.best
     return {
@@ -279,14 +350,19 @@ def answer_json(request: HttpRequest, answer: Answer) -> dict[str, Any]:
         },
         "matches": [_finding(request, answer, f) for f in result.findings],
         "other_matches": [_finding(request, answer, f) for f in result.other_findings],
+        "passages": [_passage(request, answer, n, p) for n, p in numbered(result.passages)],
+        "mixed_scripts": [
+            {"word": w.word, "start": w.start, "end": w.end, "scripts": list(w.scripts)}
+            for w in result.mixed_scripts
+        ],
+        "checkpoint": checkpoint,
     }
 
 
 # The view.
 
 
-def _read_request(request: HttpRequest) -> tuple[str, str]:
-    limit = int(getattr(settings, "FIRSTHAND_MAX_CHECK_BYTES", DEFAULT_MAX_CHECK_BYTES))
+def _read_json(request: HttpRequest, limit: int, example: str) -> Any:
     too_large = ApiError(413, f"a check request may be at most {limit:,} bytes")
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -295,38 +371,94 @@ def _read_request(request: HttpRequest) -> tuple[str, str]:
     if declared > limit:
         raise too_large
     if request.content_type not in _ACCEPTED_TYPES:
-        raise ApiError(415, 'send JSON: {"text": "...", "author": "..."}')
+        raise ApiError(415, f"send JSON: {example}")
     data = request.read(limit + 1)
     if len(data) > limit:
         raise too_large
     try:
-        sent = json.loads(data.decode("utf-8"))
+        return json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise ApiError(
-            400, 'the request is not JSON in UTF-8; send {"text": "...", "author": "..."}'
-        ) from None
+        raise ApiError(400, f"the request is not JSON in UTF-8; send {example}") from None
+
+
+def _text_and_author(sent: Any, where: str = "") -> tuple[str, str]:
     if not isinstance(sent, dict) or not isinstance(sent.get("text"), str):
-        raise ApiError(400, 'the request needs "text": the words to check, as a string')
+        raise ApiError(400, f'{where}the request needs "text": the words to check, as a string')
     author = sent.get("author")
     if author is not None and not isinstance(author, str):
-        raise ApiError(400, '"author" is a key, a key ID or a name, as a string (or left out)')
+        raise ApiError(
+            400, f'{where}"author" is a key, a key ID or a name, as a string (or left out)'
+        )
     return sent["text"], author or ""
+
+
+def _read_request(request: HttpRequest) -> tuple[str, str]:
+    limit = int(getattr(settings, "FIRSTHAND_MAX_CHECK_BYTES", DEFAULT_MAX_CHECK_BYTES))
+    sent = _read_json(request, limit, '{"text": "...", "author": "..."}')
+    return _text_and_author(sent)
+
+
+def _read_batch(request: HttpRequest) -> list[tuple[str, str]]:
+    limit = int(getattr(settings, "FIRSTHAND_MAX_CHECK_BATCH_BYTES", DEFAULT_MAX_BATCH_BYTES))
+    sent = _read_json(request, limit, '{"checks": [{"text": "...", "author": "..."}, ...]}')
+    checks = sent.get("checks") if isinstance(sent, dict) else None
+    if not isinstance(checks, list) or not checks:
+        raise ApiError(
+            400, 'the request needs "checks": a list of {"text": "...", "author": "..."}'
+        )
+    if len(checks) > MAX_BATCH_TEXTS:
+        raise ApiError(
+            413, f"a batch holds at most {MAX_BATCH_TEXTS} texts; this one holds {len(checks)}"
+        )
+    return [_text_and_author(one, f"checks[{i}]: ") for i, one in enumerate(checks)]
+
+
+def _answer(request: HttpRequest, text: str, author: str, checkpoint: Any) -> dict[str, Any]:
+    """One text's answer; the errors a text can have become ApiErrors."""
+    try:
+        answer = who_said(text, author)
+    except BadCheck as error:
+        raise ApiError(error.status, str(error)) from None
+    except IndexNotReady as error:
+        raise ApiError(503, str(error), retry_after=30) from None
+    return answer_json(request, answer, checkpoint)
 
 
 @csrf_exempt  # no cookie and no state: it only reads what the log holds
 @require_POST
 def check_text(request: HttpRequest) -> JsonResponse:
     try:
-        ratelimit.require_token(request)
+        ratelimit.require_token(request, "checks", "check")
         text, author = _read_request(request)
-        try:
-            answer = who_said(text, author)
-        except BadCheck as error:
-            raise ApiError(error.status, str(error)) from None
-        except IndexNotReady as error:
-            raise ApiError(503, str(error), retry_after=30) from None
+        answer = _answer(request, text, author, checkpoint_json())
     except ApiError as error:
         return error.response()
-    response = JsonResponse(answer_json(request, answer), json_dumps_params=_JSON)
+    response = JsonResponse(answer, json_dumps_params=_JSON)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@csrf_exempt
+@require_POST
+def check_batch(request: HttpRequest) -> JsonResponse:
+    """Up to 100 texts at once, for archives: one answer, or one error, per text, in order."""
+    try:
+        ratelimit.require_token(request, "checks", "check")
+        checks = _read_batch(request)
+        # The first text took one token above; the others take theirs now, all or nothing.
+        if len(checks) > 1:
+            ratelimit.require_token(request, "checks", "check", cost=len(checks) - 1)
+        checkpoint = checkpoint_json()
+        results: list[dict[str, Any]] = []
+        for text, author in checks:
+            try:
+                results.append(_answer(request, text, author, checkpoint))
+            except ApiError as error:
+                if error.status == 503:
+                    raise
+                results.append({"error": error.message, "status": error.status})
+    except ApiError as error:
+        return error.response()
+    response = JsonResponse({"results": results, "checkpoint": checkpoint}, json_dumps_params=_JSON)
     response["Cache-Control"] = "no-store"
     return response

@@ -343,8 +343,23 @@ SCHEMAS: dict[str, Any] = {
                         "op": {"enum": ["equal", "replace", "delete", "insert"]},
                         "signed": {"type": "string"},
                         "checked": {"type": "string"},
+                        "look_alike": {
+                            "type": "boolean",
+                            "description": "present and true when the two sides look the same "
+                            "(TR39 skeletons): letters of another alphabet",
+                        },
+                        "scripts": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": "present when a checked word here mixes alphabets "
+                            "(Unicode script names)",
+                        },
                     },
                 },
+            },
+            "gaps": {
+                "type": "integer",
+                "description": "ellipses in the checked words that left the statement's words out",
             },
             "context": {
                 "type": ["object", "null"],
@@ -367,6 +382,43 @@ SCHEMAS: dict[str, Any] = {
             },
         },
     },
+    "CheckPassage": {
+        "type": "object",
+        "description": "a passage of the text (a sentence, a sentence of a quote, or the frame "
+        "around a quote) and who said it",
+        "required": [
+            "number",
+            "start",
+            "end",
+            "text",
+            "verdict",
+            "quoted",
+            "frame",
+            "gaps",
+            "cut_before",
+            "match",
+            "also",
+        ],
+        "properties": {
+            "number": {
+                "type": ["integer", "null"],
+                "description": "its number for a reader, 1 first; null for a frame",
+            },
+            "start": {"type": "integer", "description": "offset in the text, in code points"},
+            "end": {"type": "integer"},
+            "text": {"type": "string"},
+            "verdict": {"enum": ["signed", "denied", "contained", "altered", "unknown"]},
+            "quoted": {"type": "boolean", "description": "inside quotation marks"},
+            "frame": {"type": "boolean", "description": "the words around a quote"},
+            "gaps": {"type": "integer", "description": "ellipses inside it"},
+            "cut_before": {
+                "type": "integer",
+                "description": "words of the same statement left out before it with no ellipsis",
+            },
+            "match": {"oneOf": [{"type": "null"}, _ref("CheckMatch")]},
+            "also": {"type": "array", "items": _ref("CheckMatch")},
+        },
+    },
     "CheckResult": {
         "type": "object",
         "required": [
@@ -379,9 +431,16 @@ SCHEMAS: dict[str, Any] = {
             "author",
             "matches",
             "other_matches",
+            "passages",
+            "mixed_scripts",
+            "checkpoint",
         ],
         "properties": {
-            "verdict": {"enum": ["signed", "denied", "contained", "altered", "unknown"]},
+            "verdict": {
+                "enum": ["signed", "denied", "contained", "mixed", "altered", "unknown"],
+                "description": "signed only for an exact copy of a whole statement; mixed: some "
+                "passages are the author's words, others appear in no statement",
+            },
             "message": {"type": "string", "description": "the verdict in one sentence"},
             "proves_nothing": {
                 "type": "boolean",
@@ -419,6 +478,74 @@ SCHEMAS: dict[str, Any] = {
                 "items": _ref("CheckMatch"),
                 "description": "weaker findings, and other authors' when an author was asked",
             },
+            "passages": {
+                "type": "array",
+                "items": _ref("CheckPassage"),
+                "description": "the text sentence by sentence, in order",
+            },
+            "mixed_scripts": {
+                "type": "array",
+                "description": "words whose letters come from more than one alphabet",
+                "items": {
+                    "type": "object",
+                    "required": ["word", "start", "end", "scripts"],
+                    "properties": {
+                        "word": {"type": "string"},
+                        "start": {"type": "integer"},
+                        "end": {"type": "integer"},
+                        "scripts": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
+            },
+            "checkpoint": {
+                "oneOf": [{"type": "null"}, _ref("CheckpointSummary")],
+                "description": "the log's checkpoint when the check ran: for citing it",
+            },
+        },
+    },
+    "CheckpointSummary": {
+        "type": "object",
+        "required": ["origin", "size", "root"],
+        "properties": {
+            "origin": {"type": "string"},
+            "size": {"type": "integer"},
+            "root": {"type": "string", "description": "base64 of the tree's root hash"},
+        },
+    },
+    "CheckBatchRequest": {
+        "type": "object",
+        "required": ["checks"],
+        "properties": {
+            "checks": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 100,
+                "items": _ref("CheckRequest"),
+            }
+        },
+    },
+    "CheckBatchResult": {
+        "type": "object",
+        "required": ["results", "checkpoint"],
+        "properties": {
+            "results": {
+                "type": "array",
+                "description": "one per text, in order: its answer, or its error",
+                "items": {
+                    "oneOf": [
+                        _ref("CheckResult"),
+                        {
+                            "type": "object",
+                            "required": ["error", "status"],
+                            "properties": {
+                                "error": {"type": "string"},
+                                "status": {"type": "integer"},
+                            },
+                        },
+                    ]
+                },
+            },
+            "checkpoint": {"oneOf": [{"type": "null"}, _ref("CheckpointSummary")]},
         },
     },
     "Bundle": {
@@ -616,13 +743,16 @@ PATHS: dict[str, Any] = {
         "post": {
             "summary": "Who said it? Check a text against what authors signed and denied",
             "description": (
-                "Texts are compared as normalised words (docs/normalisation.md). The verdict is "
-                "the first that holds: signed (word for word a signed statement), denied (its "
-                "author signed a denial of it, a near copy or a passage of it), contained (a "
-                "quote of at least 5 words from a signed statement), altered (a near copy: "
-                "word similarity at least the threshold), unknown (none of these, which proves "
-                "nothing either way). Withheld statements are never matched. Shares the "
-                "per-client limit of POST /api/v1/statements."
+                "Texts are compared as normalised words (docs/normalisation.md), as a whole and "
+                "passage by passage (each sentence, each sentence of a quote, each frame around "
+                "a quote; an ellipsis is a gap, not a change). The verdict is the first that "
+                "holds: signed (word for word a signed statement, and nothing else), denied "
+                "(its author signed a denial of it or of a passage of it), contained (a quote "
+                "of at least 5 words from a signed statement, or only such quotes and their "
+                "frames), mixed (some passages are the author's, others appear nowhere), "
+                "altered (a near copy, or an unmarked cut), unknown (none of these, which "
+                "proves nothing either way). Withheld statements are never matched. Checks "
+                "have a per-client limit of their own, counted in texts."
             ),
             "requestBody": {
                 "required": True,
@@ -634,6 +764,31 @@ PATHS: dict[str, Any] = {
                 "413": _error("larger than the server checks"),
                 "415": _error("not application/json"),
                 "429": {**_error("too many requests from this client"), "headers": RETRY_AFTER},
+                "503": {
+                    **_error("a large site still indexing its statements after a restart"),
+                    "headers": RETRY_AFTER,
+                },
+            },
+        }
+    },
+    "/api/v1/check/batch": {
+        "post": {
+            "summary": "Who said it? Up to 100 texts at once, for archives",
+            "description": (
+                "Each text is checked as POST /api/v1/check checks it; the results come back "
+                "in order, an error in place of a text that cannot be checked. The batch "
+                "spends one token of the per-client check limit for each text, all or none."
+            ),
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("CheckBatchRequest")}},
+            },
+            "responses": {
+                "200": _json(_ref("CheckBatchResult"), "one answer or error per text"),
+                "400": _error("not JSON, or no list of checks"),
+                "413": _error("more than 100 texts, or larger than the server checks"),
+                "415": _error("not application/json"),
+                "429": {**_error("too many checks from this client"), "headers": RETRY_AFTER},
                 "503": {
                     **_error("a large site still indexing its statements after a restart"),
                     "headers": RETRY_AFTER,

@@ -42,5 +42,6 @@ urlpatterns = [
     path("authors/<keyid:key_id>", views.author_by_key_id, name="author-by-key-id"),
     path("text-hash", views.text_hash, name="text-hash"),
     path("check", check.check_text, name="check"),
+    path("check/batch", check.check_batch, name="check-batch"),
     path("openapi.json", views.openapi, name="openapi"),
 ]
