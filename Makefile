@@ -32,12 +32,20 @@ typecheck:
 
 # The whole suite on SQLite, then everything that touches the site's database or a server
 # again on a throw-away PostgreSQL cluster (tests/conftest.py, FIRSTHAND_TEST_BACKEND).
-# The parser fuzzers touch neither, so they run once.
+# What touches no database runs once: the parser fuzzers, the statement format and its CLI,
+# the browser's own crypto (JavaScript twins, vectors, recovery words), the browser flows
+# that only sign in the page (rotation, recovery, feeds as a reader renders them), the proxy
+# in front of the site, and the checks on the source and the docs.
+ONCE_ONLY := tests/test_fuzz_%.py tests/test_architecture.py tests/test_deploy_docs.py
+NO_DATABASE := $(addprefix --ignore=,tests/web/test_browser_crypto.py \
+	tests/web/test_browser_vectors.py tests/web/test_browser_cosignatures.py \
+	tests/web/test_recovery_words.py tests/e2e/test_rotation.py tests/e2e/test_recovery.py \
+	tests/e2e/test_feeds.py tests/e2e/test_https_proxy.py)
 pytest:
 	$(PY) -m pytest -q
-	FIRSTHAND_TEST_BACKEND=postgresql $(PY) -m pytest -q \
-		tests/web tests/e2e tests/statements tests/interop \
-		$(filter-out tests/test_fuzz_%.py,$(wildcard tests/test_*.py))
+	FIRSTHAND_TEST_BACKEND=postgresql $(PY) -m pytest -q $(NO_DATABASE) \
+		tests/web tests/e2e tests/interop \
+		$(filter-out $(ONCE_ONLY),$(wildcard tests/test_*.py))
 
 test: install-test lint typecheck pytest
 
