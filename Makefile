@@ -28,7 +28,7 @@ lint:
 	$(VENV)/bin/ruff check firsthand tests bench
 
 typecheck:
-	$(VENV)/bin/mypy --strict firsthand/log firsthand/statements firsthand/monitor
+	$(VENV)/bin/mypy --strict firsthand/log firsthand/statements firsthand/monitor firsthand/ops
 
 # The whole suite on SQLite, then everything that touches the site's database or a server
 # again on a throw-away PostgreSQL cluster (tests/conftest.py, FIRSTHAND_TEST_BACKEND).

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from firsthand.backup import BackupError, backup, restore
 from firsthand.log.datadir import open_log
+from firsthand.ops.backup import BackupError, backup, restore
 from tests.serving import database_for, running_server
 from tests.statements.test_cli import firsthand
 

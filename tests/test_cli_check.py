@@ -1,6 +1,6 @@
 """`firsthand check` against a real `firsthand serve` holding the fictional demo.
 
-It runs ``python -m firsthand.cli_check``: the same add_commands and command
+It runs ``python -m firsthand.cli.check``: the same add_commands and command
 function `firsthand` registers, with the same one-line error handling.
 """
 
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from firsthand.demo import demo_signer, demo_statements
 from firsthand.statements.identity import fingerprint, grouped_fingerprint
+from firsthand.web.demo import demo_signer, demo_statements
 from tests.serving import load_demo, running_server, server_env
 
 COMMAND = [sys.executable, "-m", "firsthand.cli", "check"]

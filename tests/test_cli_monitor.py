@@ -13,11 +13,11 @@ from typing import Any, ClassVar
 
 import pytest
 
-from firsthand.demo import demo_signer
 from firsthand.log.datadir import LOG_KEY_NAME
 from firsthand.log.evidence import NOT_A_PREFIX, verify_evidence
 from firsthand.log.note import Verifier
 from firsthand.statements.identity import fingerprint
+from firsthand.web.demo import demo_signer
 from tests.serving import load_demo, running_server
 from tests.statements.test_cli import firsthand
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from firsthand.demo import demo_statements
+from firsthand.web.demo import demo_statements
 from tests.e2e.conftest import screenshot
 
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"

@@ -315,7 +315,7 @@ def test_concurrent_requests_never_get_two_inconsistent_checkpoints_cosigned(
 
 SERVE = (
     "import argparse, sys\n"
-    "from firsthand.cli_witness import add_commands\n"
+    "from firsthand.cli.witness import add_commands\n"
     "parser = argparse.ArgumentParser()\n"
     "add_commands(parser.add_subparsers())\n"
     "args = parser.parse_args(sys.argv[1:])\n"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from firsthand.cli_media import MediaCommandError, add_commands
+from firsthand.cli.media import MediaCommandError, add_commands
 from tests.media import builders
 
 

@@ -15,13 +15,14 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from firsthand.backup import DUMP_NAME, MANIFEST, BackupError, backup, restore
-from firsthand.backup_pg import find_tool, libpq_arguments
-from firsthand.cli_statements import server_request
+from firsthand.cli.statements import server_request
 from firsthand.log.checkpoint import open_checkpoint
 from firsthand.log.datadir import ensure_data_dir, load_or_create_log_key, open_log
 from firsthand.log.merkle import verify_consistency
 from firsthand.log.note import Signer, Verifier
+from firsthand.ops.archive import DUMP_NAME, MANIFEST
+from firsthand.ops.backup import BackupError, backup, restore
+from firsthand.ops.backup_pg import find_tool, libpq_arguments
 from firsthand.statements.format import sign_statement
 from tests.postgres.cluster import ThrowawayCluster
 from tests.serving import running_server

@@ -1,4 +1,4 @@
-"""Clients that cope (cli_patience.py, cli_resume.py): `firsthand publish` and `import` wait as
+"""Clients that cope (cli/patience.py, cli/resume.py): `firsthand publish` and `import` wait as
 Retry-After says, give up after a bounded number of waits, and an import resumes where it
 stopped without signing anything twice."""
 
@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from firsthand import cli, cli_patience
-from firsthand.cli_resume import LEDGER_NAME
+from firsthand.cli import main as cli
+from firsthand.cli import patience as cli_patience
+from firsthand.cli.resume import LEDGER_NAME
 from firsthand.log.note import Signer
 from firsthand.statements.format import read_statement, sign_statement
 from firsthand.statements.keys import write_key_file

@@ -14,7 +14,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from firsthand.cli import main
+from firsthand.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 VECTORS = json.loads((ROOT / "docs" / "vectors" / "bundles.json").read_text(encoding="utf-8"))

@@ -572,7 +572,7 @@ def test_checks_in_threads_beside_publishing_all_answer_and_see_every_statement(
 
 
 def test_the_command_line_lists_the_passages_and_exits_7_for_mixed(site: dict[str, Any]) -> None:
-    from firsthand.cli_check import EXIT_CODES, human
+    from firsthand.cli.check import EXIT_CODES, human
 
     answer = ask(site, f"{FIRST} {INVENTED}", author="rana.example")
     shown = human(answer)

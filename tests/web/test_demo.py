@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from firsthand.demo import load_demo
 from firsthand.log.datadir import LogInstance, open_log
 from firsthand.statements.bundle import make_bundle, verify_bundle
 from firsthand.web import runtime
 from firsthand.web.api.models import PublishedStatement
+from firsthand.web.demo import load_demo
 from tests.web.conftest import forget_published_rows
 
 

@@ -402,7 +402,7 @@ def test_serve_with_export_tiles_also_exports_media_and_deletes_withheld_ones(
 def test_the_export_media_command_says_what_it_did(
     client: Client, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from firsthand.cli_media_export import add_commands
+    from firsthand.cli.media_export import add_commands
 
     media = upload(client, photo(tmp_path))
     sha256 = media.sha256
@@ -421,7 +421,7 @@ def test_the_export_media_command_says_what_it_did(
 def test_export_media_reaches_s3_through_boto3s_settings_and_names_a_missing_bucket(
     client: Client, s3: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from firsthand.cli_media_export import MediaExportCommandError, export_to
+    from firsthand.cli.media_export import MediaExportCommandError, export_to
 
     media = upload(client, photo(tmp_path))
     sha256 = media.sha256

@@ -11,7 +11,7 @@ EXCLUSIVE MODE`` does not wait for: the server keeps publishing throughout.
 ``restore`` runs ``pg_restore`` into a new, empty database (``--no-owner
 --no-acl``: the new server's roles need not be the old one's; one transaction,
 so a failure leaves the database empty), then the checks of
-firsthand/backup.py on the restored log.
+firsthand/ops/archive.py on the restored log.
 
 pg_dump refuses a server of a newer major version than itself, and pg_restore
 an archive from a newer pg_dump, so each is chosen as the newest installed:
@@ -35,7 +35,12 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from firsthand.backup import (
+from firsthand.log.checkpoint import open_checkpoint
+from firsthand.log.datadir import LOG_KEY_NAME
+from firsthand.log.note import Signer
+from firsthand.log.storage import StoredCheckpoint
+from firsthand.log.storage_pg import is_postgres_url, redacted
+from firsthand.ops.archive import (
     DUMP_NAME,
     FORMAT_POSTGRESQL,
     BackupError,
@@ -47,11 +52,6 @@ from firsthand.backup import (
     verify_log,
     write_archive,
 )
-from firsthand.log.checkpoint import open_checkpoint
-from firsthand.log.datadir import LOG_KEY_NAME
-from firsthand.log.note import Signer
-from firsthand.log.storage import StoredCheckpoint
-from firsthand.log.storage_pg import is_postgres_url, redacted
 
 Progress = Callable[[int, int], None]
 Stage = Callable[[str], None]

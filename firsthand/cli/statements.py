@@ -23,8 +23,8 @@ from typing import Any
 
 from tqdm import tqdm
 
-from firsthand.cli_patience import DEFAULT_SECONDS, ServerBusy, patiently, retry_after
-from firsthand.cli_resume import LEDGER_NAME, ImportLedger
+from firsthand.cli.patience import DEFAULT_SECONDS, ServerBusy, patiently, retry_after
+from firsthand.cli.resume import LEDGER_NAME, ImportLedger
 from firsthand.log.cosignature import CosignatureVerifier
 from firsthand.log.errors import LogError
 from firsthand.log.note import Signer, Verifier

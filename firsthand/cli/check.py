@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from firsthand.cli_statements import server_request
+from firsthand.cli.statements import server_request
 from firsthand.log.errors import LogError
 from firsthand.statements.identity import fingerprint_of_text, grouped_fingerprint
 

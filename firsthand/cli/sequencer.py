@@ -50,7 +50,7 @@ def start_sequencing(period: float, witness_timeout: float) -> None:
 
 
 def cmd_sequencer(args: argparse.Namespace) -> int:
-    from firsthand.cli import setup_django
+    from firsthand.cli.common import setup_django
 
     setup_django(args)
     from django.conf import settings
@@ -182,7 +182,7 @@ def _take_statements(
 
 
 def add_commands(commands: Any) -> None:
-    from firsthand.cli import add_data_option
+    from firsthand.cli.common import add_data_option
 
     p = commands.add_parser(
         "sequencer",

@@ -4,7 +4,7 @@ firsthand backup --data DIR [--database URL] OUT.tar.gz
 firsthand restore BACKUP.tar.gz --data NEWDIR [--database NEWURL] [--checkpoint FILE ...]
 
 On PostgreSQL (FIRSTHAND_DATABASE_URL, or --database) the database is dumped with
-pg_dump and restored with pg_restore into a new, empty database (firsthand/backup_pg.py).
+pg_dump and restored with pg_restore into a new, empty database (firsthand/ops/backup_pg.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from firsthand.backup import backup, restore
+from firsthand.ops.backup import backup, restore
 
 
 def _shown_on(bar: tqdm[Any]) -> Callable[[int, int], None]:

@@ -66,7 +66,7 @@ def export_to(location: str, *, show_progress: bool = True) -> str:
 
 
 def cmd_export_media(args: argparse.Namespace) -> int:
-    from firsthand.cli import setup_django  # the command module imports this one
+    from firsthand.cli.common import setup_django
 
     setup_django(args)
     print(export_to(args.to))
@@ -74,7 +74,7 @@ def cmd_export_media(args: argparse.Namespace) -> int:
 
 
 def add_commands(commands: Any) -> None:
-    from firsthand.cli import add_data_option  # the command module imports this one
+    from firsthand.cli.common import add_data_option
 
     p = commands.add_parser(
         "export-media",

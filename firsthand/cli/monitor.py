@@ -25,7 +25,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from firsthand.cli_statements import verifier_arg, who
+from firsthand.cli.statements import verifier_arg, who
 from firsthand.log.errors import LogError
 from firsthand.log.note import Verifier
 from firsthand.log.tile_client import LogClient, LogUnreachable

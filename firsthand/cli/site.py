@@ -1,55 +1,15 @@
-"""The `firsthand` command: one entry point, one subcommand per job.
-
-Every subcommand exits non-zero with one line a person can act on when
-something goes wrong; tracebacks are for bugs only.
-"""
+"""The commands that run a site from its data directory: serve, migrate, demo,
+export-tiles, log-key, operator-key, withhold."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from firsthand.cli_backup import add_commands as add_backup_commands
-from firsthand.cli_check import CheckCommandError
-from firsthand.cli_check import add_commands as add_check_commands
-from firsthand.cli_console import add_commands as add_console_commands
-from firsthand.cli_init import add_commands as add_init_commands
-from firsthand.cli_media import MediaCommandError
-from firsthand.cli_media import add_commands as add_media_commands
-from firsthand.cli_media_export import MediaExportCommandError
-from firsthand.cli_media_export import add_commands as add_media_export_commands
-from firsthand.cli_monitor import MonitorCommandError
-from firsthand.cli_monitor import add_commands as add_monitor_commands
-from firsthand.cli_sequencer import add_commands as add_sequencer_commands
-from firsthand.cli_statements import ServerError
-from firsthand.cli_statements import add_commands as add_statement_commands
-from firsthand.cli_witness import WitnessCommandError
-from firsthand.cli_witness import add_commands as add_witness_commands
-from firsthand.log.errors import LogError
-
-Command = Callable[[argparse.Namespace], int]
-
-
-class CommandError(Exception):
-    """A failure the user can fix; printed as one line, exit status 1."""
-
-
-def _use_data_dir(args: argparse.Namespace) -> None:
-    """Point Django and the log at --data before anything imports the settings."""
-    os.environ["FIRSTHAND_DATA"] = str(Path(args.data).resolve())
-    if getattr(args, "origin", None):
-        os.environ["FIRSTHAND_ORIGIN"] = args.origin
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "firsthand.web.settings")
-
-
-def setup_django(args: argparse.Namespace) -> None:
-    _use_data_dir(args)
-    import django
-
-    django.setup()
+from firsthand.cli.common import CommandError, add_data_option, setup_django
 
 
 def cmd_export_tiles(args: argparse.Namespace) -> int:
@@ -140,7 +100,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     if external:
         print("statements are logged by `firsthand sequencer`", flush=True)
-    from firsthand.cli_init import is_local
+    from firsthand.cli.init import is_local
 
     if settings.FIRSTHAND_PUBLIC_URL and is_local(instance.signer.name.split("/", 1)[0]):
         print(
@@ -161,7 +121,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         leftovers.use_scratch()  # uploads are cleaned in <scratch>/<pid>, swept on a schedule
         leftovers.Sweeper()
         if in_worker:
-            from firsthand.cli_sequencer import start_sequencing
+            from firsthand.cli.sequencer import start_sequencing
 
             start_sequencing(args.period, args.witness_timeout)  # signs the first checkpoint
         elif settings.FIRSTHAND_DATABASE_URL:
@@ -211,7 +171,7 @@ def cmd_operator_key(args: argparse.Namespace) -> int:
 
 def cmd_withhold(args: argparse.Namespace) -> int:
     """Sign a withholding notice with the operator key and publish it through the server."""
-    from firsthand.cli_statements import server_request
+    from firsthand.cli.statements import server_request
     from firsthand.log.datadir import open_log
     from firsthand.statements.format import Reference, sign_statement
     from firsthand.statements.keys import load_or_create_operator_key
@@ -237,31 +197,14 @@ def cmd_withhold(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     setup_django(args)
-    from firsthand.demo import load_demo
+    from firsthand.web.demo import load_demo
 
     count = load_demo()
     print(f"demo loaded: {count} new fictional statements")
     return 0
 
 
-def add_data_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--data",
-        default=os.environ.get("FIRSTHAND_DATA", "data"),
-        help="data directory (created on first use; default: ./data or $FIRSTHAND_DATA)",
-    )
-    parser.add_argument(
-        "--origin",
-        default=None,
-        help="the log's origin, fixed when the data directory is created",
-    )
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="firsthand", description="Publish and verify first-person statements."
-    )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+def add_commands(commands: Any) -> None:
 
     p = commands.add_parser("serve", help="serve the site, the API and the log")
     add_data_option(p)
@@ -333,16 +276,6 @@ def build_parser() -> argparse.ArgumentParser:
     add_data_option(p)
     p.set_defaults(func=cmd_migrate)
 
-    add_statement_commands(commands)
-    add_witness_commands(commands)
-    add_media_commands(commands)
-    add_media_export_commands(commands)
-    add_backup_commands(commands)
-    add_monitor_commands(commands)
-    add_sequencer_commands(commands)
-    add_check_commands(commands)
-    add_init_commands(commands)
-    add_console_commands(commands)
 
     p = commands.add_parser("operator-key", help="print the operator's verifier key")
     add_data_option(p)
@@ -367,32 +300,3 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("demo", help="load the small fictional demo")
     add_data_option(p)
     p.set_defaults(func=cmd_demo)
-    return parser
-
-
-# Failures a person can act on: one line, exit status 1. Anything else is a bug.
-USER_ERRORS = (
-    CommandError,
-    LogError,
-    ServerError,
-    WitnessCommandError,
-    MediaCommandError,
-    MonitorCommandError,
-    CheckCommandError,
-    MediaExportCommandError,
-    OSError,
-)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    func: Command = args.func
-    try:
-        return func(args)
-    except USER_ERRORS as error:
-        print(f"firsthand {args.command}: {error}", file=sys.stderr)
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

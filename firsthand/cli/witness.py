@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from firsthand.cli_statements import verifier_arg
+from firsthand.cli.statements import verifier_arg
 from firsthand.log.cosignature import CosignatureSigner
 from firsthand.log.datadir import ensure_data_dir, load_or_create_key
 from firsthand.log.evidence import make_evidence, verify_evidence

@@ -1,4 +1,4 @@
-"""Online backups of a data directory, and restores that prove they hold the same log.
+"""The backup archive: its manifest, its files, and the checks of a restored log.
 
 ``backup`` copies the SQLite database with SQLite's online backup API (a
 consistent snapshot while the server keeps writing) and every other file of
@@ -13,8 +13,10 @@ instance published (kept by readers, monitors or witnesses) for consistency
 with the restored tree. A backup older than a published checkpoint is
 refused by name: serving it would fork the log.
 
-A site on PostgreSQL is backed up by firsthand/backup_pg.py (pg_dump) into
-the same kind of archive; ``backup`` and ``restore`` hand it over.
+A site on PostgreSQL is backed up by firsthand/ops/backup_pg.py (pg_dump) into
+the same kind of archive. This module holds what both kinds share (the
+manifest, the archive, the checks of a restored log); firsthand/ops/backup.py
+chooses between them.
 """
 
 from __future__ import annotations
@@ -23,9 +25,7 @@ import hashlib
 import io
 import json
 import os
-import sqlite3
 import tarfile
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,7 +38,7 @@ from firsthand.log.datadir import DATABASE_NAME, open_log
 from firsthand.log.errors import LogError
 from firsthand.log.note import Verifier
 from firsthand.log.reader import LogReader
-from firsthand.log.storage import SQLiteStorage, StoredCheckpoint
+from firsthand.log.storage import StoredCheckpoint
 
 MANIFEST = "firsthand-backup.json"
 FORMAT = "firsthand-backup/v1"  # the database is the SQLite file DATABASE_NAME
@@ -68,40 +68,8 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _snapshot_database(source: Path, target: Path, progress: Callable[[int, int], None]) -> None:
-    """SQLite's online backup: a consistent copy taken while others write."""
-    with sqlite3.connect(source, timeout=30) as live, sqlite3.connect(target) as copy:
-        live.backup(copy, pages=4096, progress=lambda _s, rem, total: progress(total - rem, total))
-    copy.close()
-    live.close()
 
 
-def backup(
-    data: Path,
-    out: Path,
-    progress: Callable[[int, int], None] = lambda done, total: None,
-    *,
-    database: str | None = None,
-    stage: Callable[[str], None] = lambda what: None,
-) -> dict[str, object]:
-    """Write a backup of ``data`` to ``out`` (a .tar.gz, mode 0600); returns its manifest.
-
-    With ``database`` (a PostgreSQL URL) the database is dumped with pg_dump."""
-    if out.exists():
-        raise BackupError(f"{out} already exists; a backup never overwrites a file")
-    if database is not None:
-        from firsthand import backup_pg
-
-        return backup_pg.backup(data, out, database, progress, stage)
-    if not (data / DATABASE_NAME).is_file():
-        raise BackupError(f"{data} holds no firsthand database ({DATABASE_NAME})")
-    with tempfile.TemporaryDirectory(prefix="firsthand-backup-") as tmp:
-        staged = Path(tmp)
-        _snapshot_database(data / DATABASE_NAME, staged / DATABASE_NAME, progress)
-        files = {DATABASE_NAME: staged / DATABASE_NAME, **data_files(data)}
-        manifest = new_manifest(FORMAT, _latest_checkpoint(staged / DATABASE_NAME), files)
-        write_archive(out, manifest, files)
-    return manifest
 
 
 def data_files(data: Path) -> dict[str, Path]:
@@ -146,15 +114,6 @@ def write_archive(out: Path, manifest: dict[str, object], files: dict[str, Path]
         os.fsync(raw.fileno())
 
 
-def _latest_checkpoint(database: Path) -> StoredCheckpoint:
-    storage = SQLiteStorage(database)
-    try:
-        latest = storage.latest_checkpoint()
-    finally:
-        storage.close()
-    if latest is None:
-        raise BackupError("the database holds no checkpoint yet: there is no log to back up")
-    return latest
 
 
 def _private(info: tarfile.TarInfo) -> tarfile.TarInfo:
@@ -164,32 +123,6 @@ def _private(info: tarfile.TarInfo) -> tarfile.TarInfo:
     return info
 
 
-def restore(
-    archive: Path,
-    data: Path,
-    published: Sequence[bytes] = (),
-    progress: Callable[[int, int], None] = lambda done, total: None,
-    *,
-    database: str | None = None,
-    stage: Callable[[str], None] = lambda what: None,
-) -> Restored:
-    """Unpack ``archive`` into the empty directory ``data`` and prove it holds the same log.
-
-    A backup of a PostgreSQL site is restored into ``database``, a new, empty database."""
-    if data.exists() and any(data.iterdir()):
-        raise BackupError(f"{data} is not empty; restore into a new directory")
-    manifest = read_manifest(archive)
-    if manifest["format"] == FORMAT_POSTGRESQL:
-        from firsthand import backup_pg
-
-        return backup_pg.restore(archive, manifest, data, database, published, progress, stage)
-    if database is not None:
-        raise BackupError(
-            f"{archive} holds a SQLite database, which restores into the data directory: "
-            "leave out the PostgreSQL URL"
-        )
-    unpack(archive, data)
-    return verify_log(data, published, progress)
 
 
 def read_manifest(archive: Path) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""The `firsthand` command line: one module per command group (see main.py)."""

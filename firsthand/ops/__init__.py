@@ -1,0 +1,1 @@
+"""Operating a site: backup, restore and their archive."""
