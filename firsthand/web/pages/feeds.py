@@ -90,12 +90,12 @@ class StatementFeed(Feed):  # type: ignore[type-arg]
     def subtitle(self) -> str:
         return _("First-person statements, signed by their authors and kept in a public log.")
 
-    def items(self) -> QuerySet[PublishedStatement]:
-        return _published()[:FEED_SIZE]
+    def items(self) -> list[PublishedStatement]:
+        return _marking_stolen(_published()[:FEED_SIZE])
 
     def item_title(self, item: PublishedStatement) -> str:
         title = f"{KIND_LABELS.get(item.kind, item.kind)} · {_author(item)} · #{item.index}"
-        if is_stolen(item, revoked([item.author_fingerprint])):
+        if getattr(item, "stolen_key", False):
             return _("[Signed by a key its author reported stolen or lost]") + " " + title
         return title
 
@@ -129,6 +129,16 @@ class StatementFeed(Feed):  # type: ignore[type-arg]
         return reverse("pages:author", args=[item.author_fingerprint])
 
 
+def _marking_stolen(rows: QuerySet[PublishedStatement]) -> list[PublishedStatement]:
+    """The feed's entries, each marked ``stolen_key`` when its key had been reported stolen
+    by then: the revocations of all the feed's keys are looked up once, not per entry."""
+    entries = list(rows)
+    points = revoked({row.author_fingerprint for row in entries})
+    for row in entries:
+        row.stolen_key = is_stolen(row, points)  # type: ignore[attr-defined]
+    return entries
+
+
 def _author(item: PublishedStatement) -> str:
     """The key's name (hidden characters shown) and the start of its fingerprint: the name
     alone is a label anyone can copy."""
@@ -151,5 +161,5 @@ class AuthorFeed(StatementFeed):
     def link(self, obj: object = None) -> str:  # type: ignore[override]
         return reverse("pages:author", args=[obj])
 
-    def items(self, obj: object = None) -> QuerySet[PublishedStatement]:  # type: ignore[override]
-        return _published().filter(author_fingerprint=obj)[:FEED_SIZE]
+    def items(self, obj: object = None) -> list[PublishedStatement]:  # type: ignore[override]
+        return _marking_stolen(_published().filter(author_fingerprint=obj)[:FEED_SIZE])
