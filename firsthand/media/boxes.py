@@ -474,17 +474,18 @@ def judge(path: Path, strict: bool = True) -> list[Finding]:
     return walk.findings
 
 
-def blank_colour_profiles(path: Path) -> int:
+def blank_colour_profiles(path: Path, findings: list[Finding] | None = None) -> int:
     """Turn every ICC colour profile box (colr prof/rICC) into empty free space in place.
 
     ffmpeg copies a video's ICC profile into its output (as stream side data, which no
     option of ffmpeg 5.1 drops). The box keeps its size, so no chunk offset moves: its
     type becomes `free` and its content zeros, and players take the colours as
     unspecified, as they do for nearly every phone video. Returns how many were blanked.
+    `findings`: judge(path), when the caller has it already.
     """
     found = [
         item
-        for item in judge(path)
+        for item in (judge(path) if findings is None else findings)
         if item.path.endswith("/colr") and item.start >= 0 and "ICC" in item.reason
     ]
     blanked = 0
@@ -496,3 +497,37 @@ def blank_colour_profiles(path: Path) -> int:
             handle.write(b"free" + b"\0" * (item.size - 8))
             blanked += 1
     return blanked
+
+
+def drop_text_from_codec_configs(path: Path, findings: list[Finding] | None = None) -> int:
+    """Rebuild, in place, each HEVC configuration (hvcC, lhvC) that holds an SEI message
+    able to carry text, without it (codec_config.hevc_config_without_text).
+
+    ffmpeg copies the configuration from the upload as it is, and x265 writes its
+    settings there (its build, compiler, CPU flags and every option, free text included).
+    The record shrinks, and a `free` box of zeros takes up the bytes it no longer uses,
+    so no size above it and no chunk offset changes (as for blank_colour_profiles). A
+    record that cannot be rebuilt so is left for judge() to refuse. Returns how many
+    were rebuilt. `findings`: judge(path), when the caller has it already.
+    """
+    found = [
+        item
+        for item in (judge(path) if findings is None else findings)
+        if item.path.endswith(("/hvcC", "/lhvC")) and item.start >= 0 and "SEI" in item.reason
+    ]
+    rebuilt = 0
+    with path.open("r+b") as handle:
+        for item in found:
+            handle.seek(item.start)
+            box = handle.read(item.size)
+            if int.from_bytes(box[:4], "big") != item.size:
+                continue  # a 64-bit size: left for judge() to refuse
+            record = codec_config.hevc_config_without_text(box[8:])
+            if record is None or item.size - 8 - len(record) < 8:
+                continue  # nothing to rebuild, or no room for a free box's header
+            room = item.size - 8 - len(record)
+            handle.seek(item.start)
+            handle.write(struct.pack(">I", 8 + len(record)) + box[4:8] + record)
+            handle.write(struct.pack(">I", room) + b"free" + b"\0" * (room - 8))
+            rebuilt += 1
+    return rebuilt

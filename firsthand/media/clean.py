@@ -152,8 +152,13 @@ def _judge_boxes(remuxed: videos.RemuxedVideo) -> None:
     if remuxed.muxer not in ("mp4", "mov", "3gp"):
         return
     try:
-        boxes.blank_colour_profiles(remuxed.path)
         found = boxes.judge(remuxed.path)
+        # What ffmpeg copied from the upload and can be made structure in place: an ICC
+        # profile blanked, x265's settings taken out of the HEVC configuration.
+        repaired = boxes.blank_colour_profiles(remuxed.path, found)
+        repaired += boxes.drop_text_from_codec_configs(remuxed.path, found)
+        if repaired:
+            found = boxes.judge(remuxed.path)
     except boxes.BoxError as error:
         raise MalformedMedia(f"the cleaned video's boxes cannot be read back: {error}") from None
     if found:
@@ -170,7 +175,7 @@ def _clean_video(source: Path, kind: Kind, workdir: Path, limits: Limits) -> Cle
         remuxed = videos.remux(source, kind, workdir, limits)
         if remuxed.probe is not None:  # Matroska and WebM: ffprobe is their structural reader
             refuse_survivors(probe_findings(remuxed.probe))
-        _judge_boxes(remuxed)  # before any other reader: it may blank an ICC profile in place
+        _judge_boxes(remuxed)  # before any other reader: it may rewrite boxes in place
         verify_exiftool(remuxed.path, limits=limits)
         removed = _removed_from(listing, source)
     finally:

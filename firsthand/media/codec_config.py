@@ -12,7 +12,10 @@ so what they may hold is judged here, NAL unit by NAL unit (ISO/IEC 14496-15):
     and the time code (136, the time of day) are not;
   - anything else, or a byte after the last unit, is not structure.
 
-Each function returns None for structure, or why it is not.
+Each judging function returns None for structure, or why it is not. An HEVC record
+whose only fault is a text SEI is rebuilt without it (hevc_config_without_text), since
+every file x265 wrote carries one; an AVC record holding one is refused (x264 writes its
+settings in the stream, not in avcC).
 """
 
 from __future__ import annotations
@@ -120,39 +123,90 @@ def avc_config(payload: bytes) -> str | None:
 # HEVC NAL unit types: VPS 32, SPS 33, PPS 34 are parameter sets; 39/40 are SEI, judged
 # by their messages' types (_NUMBER_SEI).
 _HEVC_PARAMETER_SETS = {32, 33, 34}
+_HEVC_SEI = {39, 40}
+
+
+def _hevc_arrays(payload: bytes) -> tuple[int, list[tuple[int, list[bytes]]]]:
+    """An HEVC record's fixed header length, and its arrays: (the array's first byte,
+    which holds its NAL type, and its units). _Cut if it does not end where they do."""
+    pos = 22 if payload[:1] == b"\x01" else 6  # lhvC has a 6-byte header
+    if len(payload) < pos + 1:
+        raise _Cut("not an HEVC configuration record")
+    header, count = pos, payload[pos]
+    pos += 1
+    arrays = []
+    for _ in range(count):
+        if pos + 3 > len(payload):
+            raise _Cut("a cut HEVC configuration record")
+        first, units = payload[pos], int.from_bytes(payload[pos + 1 : pos + 3], "big")
+        found = list(_nal_units(payload, pos + 3, units, 2))
+        pos += 3 + sum(2 + len(unit) for unit in found)
+        arrays.append((first, found))
+    if pos != len(payload):
+        raise _Cut("bytes after the parameter sets")
+    return header, arrays
+
+
+def _hevc_unit_reason(unit: bytes, array_type: int) -> str | None:
+    unit_type = (unit[0] >> 1) & 0x3F
+    if unit_type != array_type:
+        return "a NAL unit whose type is not its array's"
+    if unit_type in _HEVC_SEI:  # prefix and suffix SEI: judged message by message
+        return _sei_reason(unit, 2)
+    if unit_type not in _HEVC_PARAMETER_SETS:
+        return f"a NAL unit of type {unit_type} (data), not a parameter set"
+    return None
 
 
 def hevc_config(payload: bytes) -> str | None:
     """hvcC (and lhvC): arrays of VPS, SPS, PPS and SEI holding numbers only (an Android
     HDR recording's mastering display and light levels), and nothing after them."""
     try:
-        pos = 22 if payload[:1] == b"\x01" else 6  # lhvC has a 6-byte header
-        if len(payload) < pos + 1:
-            return "not an HEVC configuration record"
-        arrays = payload[pos]
-        pos += 1
-        for _ in range(arrays):
-            if pos + 3 > len(payload):
-                return "a cut HEVC configuration record"
-            nal_type = payload[pos] & 0x3F
-            count = int.from_bytes(payload[pos + 1 : pos + 3], "big")
-            pos += 3
-            for unit in _nal_units(payload, pos, count, 2):
-                pos += 2 + len(unit)
-                unit_type = (unit[0] >> 1) & 0x3F
-                if unit_type != nal_type:
-                    return "a NAL unit whose type is not its array's"
-                if unit_type in (39, 40):  # prefix and suffix SEI: judged message by message
-                    reason = _sei_reason(unit, 2)
-                    if reason:
-                        return reason
-                elif unit_type not in _HEVC_PARAMETER_SETS:
-                    return f"a NAL unit of type {unit_type} (data), not a parameter set"
-        if pos != len(payload):
-            return "bytes after the parameter sets"
+        _, arrays = _hevc_arrays(payload)
     except _Cut as error:
         return str(error)
+    for first, units in arrays:
+        for unit in units:
+            reason = _hevc_unit_reason(unit, first & 0x3F)
+            if reason:
+                return reason
     return None
+
+
+def hevc_config_without_text(payload: bytes) -> bytes | None:
+    """The record rebuilt without its SEI units that can hold text (x265's settings, with
+    its build, compiler, CPU and every option it was given, paths included), keeping the
+    parameter sets and SEI of numbers (HDR levels) as they are; an array left empty goes.
+
+    None if there is nothing to take out, or the record holds something else that is
+    not structure: hevc_config refuses it then. The decoder needs none of what goes:
+    SEI messages never change how a picture decodes (H.265 Annex D).
+    """
+    try:
+        header, arrays = _hevc_arrays(payload)
+    except _Cut:
+        return None
+    kept, dropped = [], 0
+    for first, units in arrays:
+        array_type = first & 0x3F
+        keep = []
+        for unit in units:
+            is_sei = array_type in _HEVC_SEI and (unit[0] >> 1) & 0x3F == array_type
+            if is_sei and _sei_reason(unit, 2):
+                dropped += 1
+                continue
+            keep.append(unit)
+        if keep:
+            kept.append((first, keep))
+    if not dropped:
+        return None
+    rebuilt = bytearray(payload[:header])
+    rebuilt.append(len(kept))
+    for first, units in kept:
+        rebuilt += bytes([first]) + len(units).to_bytes(2, "big")
+        for unit in units:
+            rebuilt += len(unit).to_bytes(2, "big") + unit
+    return bytes(rebuilt) if hevc_config(bytes(rebuilt)) is None else None
 
 
 def av1_config(payload: bytes) -> str | None:

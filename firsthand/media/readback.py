@@ -221,7 +221,8 @@ ALLOWED: Mapping[str, frozenset[str]] = {
             "Unknown_pasp",
             "Unknown_d263",  # H.263 decoder level and profile (vendor checked by boxes.py)
             "Unknown_damr",
-            "Unknown_free",  # an ICC profile blanked in place (boxes.blank_colour_profiles)
+            # space left by boxes.blank_colour_profiles / drop_text_from_codec_configs
+            "Unknown_free",
             # Matroska tracks
             "TrackNumber",
             "TrackUID",

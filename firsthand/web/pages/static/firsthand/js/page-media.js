@@ -1,8 +1,10 @@
 // Cleaning photos on the device, before anything is uploaded.
 //
-// A JPEG, PNG or WebP photo (and a HEIC one where the browser can decode it, as Safari
-// does) is decoded here, turned upright by its EXIF orientation, drawn onto a canvas in
-// sRGB and encoded again from the pixels alone. The new file carries no EXIF (GPS, make,
+// A JPEG, PNG, WebP or HEIC photo is decoded here, turned upright by its EXIF orientation
+// (a HEIC by its own rotation), drawn onto a canvas in sRGB and encoded again from the
+// pixels alone (a HEIC as a JPEG, as the server does). Safari decodes HEIC itself; other
+// browsers decode it with libheif compiled to WebAssembly (heic-worker.js, LGPL, loaded
+// only when a HEIC is picked). The new file carries no EXIF (GPS, make,
 // model, serial numbers, dates, owner), no XMP, IPTC, comment or embedded thumbnail, and
 // not the photo's ICC profile: the canvas encoder writes none of them (Chromium tags a
 // JPEG with its own generic sRGB profile, the same in every Chromium; the server drops it). So the location and the device never
@@ -15,9 +17,9 @@
 // answers them in the page's language. Only those label names leave the device.
 //
 // Not cleaned here, and uploaded as they are for the server to clean: videos,
-// animations (GIF, animated PNG and WebP: a canvas would keep only the first frame),
-// TIFF, and HEIC where the browser cannot decode it. A still JPEG, PNG or WebP that this
-// browser cannot decode is not uploaded at all: its original would leave the device.
+// animations (GIF, animated PNG and WebP: a canvas would keep only the first frame) and
+// TIFF. A still JPEG, PNG, WebP or HEIC that this browser cannot decode is not uploaded
+// at all: its original would leave the device.
 
 import { message } from "./page-messages.js";
 
@@ -148,6 +150,80 @@ function webpLabels(bytes, found) {
   return true;
 }
 
+// -- HEIC: what it holds (read from its bytes), and decoding it where the browser cannot
+
+function indexOf(bytes, text, from = 0) {
+  const first = text.charCodeAt(0);
+  for (let at = bytes.indexOf(first, from); at !== -1; at = bytes.indexOf(first, at + 1)) {
+    let matched = true;
+    for (let i = 1; i < text.length && matched; i += 1) matched = bytes[at + i] === text.charCodeAt(i);
+    if (matched) return at;
+  }
+  return -1;
+}
+
+const utf16 = (text) => [...text].map((c) => "\0" + c).join("");
+
+/**
+ * What a HEIC holds, as label keys (its EXIF block, XMP, ICC profile), and the colour
+ * space its pixels are in ("display-p3" for an iPhone's photos, else "srgb"), which the
+ * decoder's raw pixels do not say. Best effort: it only informs the list and the colours.
+ */
+function heicLabels(bytes, found) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (const order of ["Exif\0\0MM\0*", "Exif\0\0II*\0"]) {
+    const at = indexOf(bytes, order);
+    if (at !== -1) exifLabels(view, at + 6, found);
+  }
+  if (indexOf(bytes, "http://ns.adobe.com/xap/1.0/") !== -1) found.add("xmp");
+  if (found.size === 0) found.add("other");
+  // The first colour box (the primary image's and its tiles' are the same).
+  const colr = indexOf(bytes, "colr");
+  if (colr < 4) return "srgb";
+  const kind = String.fromCharCode(...bytes.slice(colr + 4, colr + 8));
+  if (kind === "nclx") return view.getUint16(colr + 8) === 12 ? "display-p3" : "srgb";
+  if (kind !== "prof" && kind !== "rICC") return "srgb";
+  found.add("icc");
+  const profile = bytes.subarray(colr + 8, colr - 4 + view.getUint32(colr - 4));
+  const p3 = indexOf(profile, "Display P3") !== -1 || indexOf(profile, utf16("Display P3")) !== -1;
+  return p3 ? "display-p3" : "srgb";
+}
+
+// The server's pixel limit: a larger photo is refused there too, so it is not decoded here.
+const MAX_DECODE_PIXELS = 60_000_000;
+
+function decodeInWorker(bytes) {
+  return new Promise((done, fail) => {
+    const worker = new Worker("/static/firsthand/js/heic-worker.js");
+    const finish = (outcome) => {
+      worker.terminate(); // the decoder's memory (hundreds of MB for a large photo) goes too
+      outcome();
+    };
+    worker.onmessage = (event) =>
+      finish(() => (event.data.error ? fail(new Error(event.data.error)) : done(event.data)));
+    worker.onerror = () => finish(() => fail(new Error("the HEIC decoder could not start")));
+    worker.postMessage({ bytes: bytes.buffer, maxPixels: MAX_DECODE_PIXELS }, [bytes.buffer]);
+  });
+}
+
+/** A HEIC decoded with libheif, as an sRGB ImageBitmap. */
+async function decodeHeic(file, colourSpace) {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const { width, height, pixels } = await decodeInWorker(bytes);
+  const data = new Uint8ClampedArray(pixels);
+  let image;
+  try {
+    image = new ImageData(data, width, height, { colorSpace: colourSpace });
+  } catch {
+    image = new ImageData(data, width, height); // a browser without Display P3 canvases
+  }
+  // putImageData converts the pixels into the canvas's sRGB.
+  const canvas = typeof OffscreenCanvas !== "undefined" ? new OffscreenCanvas(width, height)
+    : Object.assign(document.createElement("canvas"), { width, height });
+  canvas.getContext("2d", { colorSpace: "srgb" }).putImageData(image, 0, 0);
+  return createImageBitmap(canvas);
+}
+
 async function encode(bitmap, type) {
   let { width, height } = bitmap;
   let resized = false;
@@ -186,8 +262,8 @@ export class DeviceCleaningFailed extends Error {}
 /**
  * Clean a photo here. Returns {blob, removed: [English labels], resized} for a photo
  * cleaned on this device, or null for a file the server alone cleans (a video, an
- * animation, a HEIC this browser cannot decode). Throws DeviceCleaningFailed for a
- * still photo this browser cannot read: it is then not uploaded.
+ * animation). Throws DeviceCleaningFailed for a still photo this browser cannot read
+ * (a damaged one, a HEIC over the pixel limit): it is then not uploaded.
  */
 export async function cleanOnDevice(file) {
   const bytes = new Uint8Array(await file.slice(0, Math.min(file.size, 4 * 1024 * 1024)).arrayBuffer());
@@ -195,10 +271,11 @@ export async function cleanOnDevice(file) {
   if (kind === null) return null;
   const found = new Set();
   let still = true;
+  let colourSpace = "srgb";
   if (kind === "jpeg") jpegLabels(bytes, found);
   else if (kind === "png") still = pngLabels(bytes, found);
   else if (kind === "webp") still = webpLabels(bytes, found);
-  else found.add("other"); // HEIC: its boxes are not read here; the server lists them
+  else colourSpace = heicLabels(bytes, found);
   if (!still) return null;
   let bitmap;
   try {
@@ -208,8 +285,12 @@ export async function cleanOnDevice(file) {
       premultiplyAlpha: "none",
     });
   } catch {
-    if (kind === "heic") return null; // most browsers cannot decode HEIC: the server does
-    throw new DeviceCleaningFailed();
+    if (kind !== "heic") throw new DeviceCleaningFailed();
+    try {
+      bitmap = await decodeHeic(file, colourSpace); // every browser but Safari
+    } catch {
+      throw new DeviceCleaningFailed();
+    }
   }
   try {
     const type = kind === "png" ? "image/png" : kind === "webp" ? "image/webp" : "image/jpeg";
