@@ -6,6 +6,11 @@ or settings.LANGUAGE_CODE when it names none. On the way it reads the
 language cookie and parses Accept-Language, only to set them aside: some
 40 us of every request, reads of tiles and checkpoints included. This does
 what it ends with. Under any other URL configuration it is Django's own.
+
+The JSON API under /api/ is the exception: its addresses name no language, and
+its answers (error messages, the labels of removed metadata) reach a person
+through the page that called it. There the language is the request's
+Accept-Language, which the page scripts set to the page's own (<html lang>).
 """
 
 from __future__ import annotations
@@ -18,6 +23,28 @@ from django.http import HttpRequest, HttpResponseBase
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import trans_real
+
+_API = "/api/"
+
+
+def _accepted_language(request: HttpRequest) -> str | None:
+    """The first of the site's languages the Accept-Language header names, if any.
+
+    Only the header: no cookie (readers get none) and no path. Django's parser
+    keeps its answers, and a header it cannot read gives none.
+    """
+    header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
+    if not header:
+        return None
+    for accepted, _quality in trans_real.parse_accept_lang_header(header):
+        if accepted == "*":
+            return None
+        try:
+            return translation.get_supported_language_variant(accepted)
+        except LookupError:
+            continue
+    return None
 
 
 class PathLanguageMiddleware(LocaleMiddleware):
@@ -32,6 +59,8 @@ class PathLanguageMiddleware(LocaleMiddleware):
             return
         from_path = translation.get_language_from_path(request.path_info)
         request._language_from_path = from_path  # type: ignore[attr-defined]
+        if not from_path and request.path_info.startswith(_API):
+            from_path = _accepted_language(request)
         translation.activate(from_path or settings.LANGUAGE_CODE)
         request.LANGUAGE_CODE = translation.get_language()
 

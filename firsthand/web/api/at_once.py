@@ -23,7 +23,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from firsthand.web.api import ratelimit
-from firsthand.web.api.errors import ApiError
+from firsthand.web.api.errors import ApiError, say
 
 DEFAULT_AT_ONCE = 4
 
@@ -42,7 +42,10 @@ def one_of_a_few(request: HttpRequest) -> Iterator[None]:
         if now >= most:
             raise ApiError(
                 429,
-                f"this client is already sending {now} statements; wait for their answers",
+                say(
+                    "this client is already sending {count} statements; wait for their answers",
+                    count=now,
+                ),
                 retry_after=1,
             )
         _sending[key] = now + 1

@@ -37,6 +37,7 @@ from django.db.models import Q
 
 from firsthand.attribution import AttributionIndex, StatementRecord
 from firsthand.statements.format import Reference
+from firsthand.web.api.errors import say, size
 from firsthand.web.api.models import PublishedStatement
 
 # Up to this many logged rows the first check builds the index itself (well under a second
@@ -211,8 +212,11 @@ class SiteIndex:
             if logged > BUILD_INLINE_UP_TO:
                 self._build_in_background()
                 raise IndexNotReady(
-                    f"this server is indexing its {logged:,} statements for checking; "
-                    "try again in a minute"
+                    say(
+                        "this server is indexing its {count} statements for checking; "
+                        "try again in a minute",
+                        count=size(logged),
+                    )
                 )
         with self._catching_up:
             now = time.monotonic()

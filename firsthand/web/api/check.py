@@ -45,8 +45,9 @@ from firsthand.web import runtime
 from firsthand.web.api import ratelimit
 from firsthand.web.api.attribution_index import IndexNotReady, site_index
 from firsthand.web.api.authors import KnownKey, keys_named, keys_with_display_name, keys_with_key_id
-from firsthand.web.api.errors import ApiError
+from firsthand.web.api.errors import ApiError, say, size
 from firsthand.web.api.models import PublishedStatement
+from firsthand.web.api.revocations import revoked
 
 # A check takes at most 1,000,000 characters (attribution.check): in UTF-8 Persian that is
 # about 2 MB, and JSON escapes add some more.
@@ -100,6 +101,9 @@ class Logged:
     author_key: str
     author_key_id: str
     author_fingerprint: str
+    # Signed at or after the point its author reported the key stolen or lost
+    # (web/api/revocations.py): the revocation's index, else None.
+    stolen_by: int | None = None
 
     @property
     def author_name(self) -> str:
@@ -118,6 +122,27 @@ class Answer:
     def best(self) -> Finding | None:
         return self.result.findings[0] if self.result.findings else None
 
+    @property
+    def stolen_key(self) -> bool:
+        """Whether the headline rests on a statement signed by a key its author reported
+        stolen or lost: then it must not say "signed" plainly (docs/recovery.md, rule 3)."""
+        if self.result.verdict not in SAYS_SIGNED:
+            return False
+        return any(
+            (row := self.logged.get(f.statement.leaf_hash)) is not None
+            and row.stolen_by is not None
+            for f in self.result.findings
+            if f.verdict != "denied"
+        )
+
+
+# Headlines that say the author's words are in a signed statement.
+SAYS_SIGNED = frozenset({"signed", "contained", "mixed", "altered"})
+STOLEN_KEY_MESSAGE = (
+    "Signed by a key its author reported stolen or lost, after the point they revoked it: these "
+    "may not be the author's words. "
+)
+
 
 def resolve_author(given: str) -> AuthorAsked | None:
     """A verifier key, a fingerprint, an 8-hex key ID, or a name, as the keys it may mean."""
@@ -129,8 +154,10 @@ def resolve_author(given: str) -> AuthorAsked | None:
             key = Verifier.from_text(given)
         except (LogError, ValueError):
             raise BadCheck(
-                "the author is not a verifier key (name+hhhhhhhh+base64): give the whole key, "
-                "its 64-hex fingerprint, its 8-hex key ID, or the key's name"
+                say(
+                    "the author is not a verifier key (name+hhhhhhhh+base64): give the whole "
+                    "key, its 64-hex fingerprint, its 8-hex key ID, or the key's name"
+                )
             ) from None
         return AuthorAsked(given, "key", (fingerprint(key),))
     if _FINGERPRINT.fullmatch(given):
@@ -139,7 +166,7 @@ def resolve_author(given: str) -> AuthorAsked | None:
         keys = tuple(keys_with_key_id(given))
         return AuthorAsked(given, "key ID", tuple(k.fingerprint for k in keys), keys)
     if len(given) > 200:
-        raise BadCheck("the author is longer than any key name: give a fingerprint or a key")
+        raise BadCheck(say("the author is longer than any key name: give a fingerprint or a key"))
     # Exactly this name, as a key's name or as a signed display name: no case folding, since
     # a name is the key holder's choice and "maryam" may be someone else than "Maryam".
     found = {k.fingerprint: k for k in (*keys_named(given), *keys_with_display_name(given))}
@@ -213,9 +240,8 @@ def _logged(result: CheckResult) -> dict[str, Logged]:
         for leaf in (f.statement.leaf_hash, *f.statement.followed_by)
     }
     rows = PublishedStatement.objects.filter(leaf_hash__in=leaves, index__isnull=False)
-    return {
-        leaf: Logged(index, leaf, kind, lang, key, key_id, fp)
-        for leaf, index, kind, lang, key, key_id, fp in rows.values_list(
+    found = list(
+        rows.values_list(
             "leaf_hash",
             "index",
             "kind",
@@ -224,6 +250,16 @@ def _logged(result: CheckResult) -> dict[str, Logged]:
             "author_key_id",
             "author_fingerprint",
         )
+    )
+    points = revoked({row[-1] for row in found})
+
+    def stolen_by(index: int, fp: str) -> int | None:
+        point = points.get(fp)
+        return point.by_index if point is not None and index >= point.since else None
+
+    return {
+        leaf: Logged(index, leaf, kind, lang, key, key_id, fp, stolen_by(index, fp))
+        for leaf, index, kind, lang, key, key_id, fp in found
     }
 
 
@@ -247,6 +283,8 @@ def _statement(request: HttpRequest, answer: Answer, leaf: str) -> dict[str, Any
         "leaf_hash": leaf,
         "kind": row.kind,
         "lang": row.lang,
+        # The revocation's index when the key was reported stolen before this was logged.
+        "stolen_key_by": row.stolen_by,
         "author": {
             "key": row.author_key,
             "fingerprint": row.author_fingerprint,
@@ -329,9 +367,12 @@ def answer_json(
 ) -> dict[str, Any]:
     result = answer.result
     best = answer.best
+    stolen = answer.stolen_key
     return {
         "verdict": result.verdict,
-        "message": result.message,
+        # A stolen-key statement is never called signed plainly: the message says so first.
+        "stolen_key": stolen,
+        "message": (STOLEN_KEY_MESSAGE if stolen else "") + result.message,
         "proves_nothing": result.verdict == "unknown",
         "similarity": None if best is None else round(best.similarity, 4),
         "threshold": NEAR_THRESHOLD,
@@ -363,31 +404,35 @@ def answer_json(
 
 
 def _read_json(request: HttpRequest, limit: int, example: str) -> Any:
-    too_large = ApiError(413, f"a check request may be at most {limit:,} bytes")
+    too_large = ApiError(413, say("a check request may be at most {size} bytes", size=size(limit)))
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        raise ApiError(400, "the Content-Length header is not a number") from None
+        raise ApiError(400, say("the Content-Length header is not a number")) from None
     if declared > limit:
         raise too_large
     if request.content_type not in _ACCEPTED_TYPES:
-        raise ApiError(415, f"send JSON: {example}")
+        raise ApiError(415, say("send JSON: {example}", example=example))
     data = request.read(limit + 1)
     if len(data) > limit:
         raise too_large
     try:
         return json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise ApiError(400, f"the request is not JSON in UTF-8; send {example}") from None
+        raise ApiError(
+            400, say("the request is not JSON in UTF-8; send {example}", example=example)
+        ) from None
 
 
 def _text_and_author(sent: Any, where: str = "") -> tuple[str, str]:
     if not isinstance(sent, dict) or not isinstance(sent.get("text"), str):
-        raise ApiError(400, f'{where}the request needs "text": the words to check, as a string')
+        raise ApiError(
+            400, where + say('the request needs "text": the words to check, as a string')
+        )
     author = sent.get("author")
     if author is not None and not isinstance(author, str):
         raise ApiError(
-            400, f'{where}"author" is a key, a key ID or a name, as a string (or left out)'
+            400, where + say('"author" is a key, a key ID or a name, as a string (or left out)')
         )
     return sent["text"], author or ""
 
@@ -404,11 +449,16 @@ def _read_batch(request: HttpRequest) -> list[tuple[str, str]]:
     checks = sent.get("checks") if isinstance(sent, dict) else None
     if not isinstance(checks, list) or not checks:
         raise ApiError(
-            400, 'the request needs "checks": a list of {"text": "...", "author": "..."}'
+            400, say('the request needs "checks": a list of {{"text": "...", "author": "..."}}')
         )
     if len(checks) > MAX_BATCH_TEXTS:
         raise ApiError(
-            413, f"a batch holds at most {MAX_BATCH_TEXTS} texts; this one holds {len(checks)}"
+            413,
+            say(
+                "a batch holds at most {most} texts; this one holds {count}",
+                most=MAX_BATCH_TEXTS,
+                count=len(checks),
+            ),
         )
     return [_text_and_author(one, f"checks[{i}]: ") for i, one in enumerate(checks)]
 

@@ -1,9 +1,38 @@
-"""API errors: a status and one sentence a person can act on, sent as {"error": "..."}."""
+"""API errors: a status and one sentence a person can act on, sent as {"error": "..."}.
+
+The status is what a program reads; the sentence is for the person, in the
+language of the request (web/language.py: Accept-Language under /api/), so
+each is written with ``say()``. The sentence is JSON text: the pages put it
+in with textContent, never as HTML, whatever the values it carries.
+"""
 
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
 from django.views.defaults import page_not_found
+
+from firsthand.web.pages import localise
+
+
+def say(message: str, **values: object) -> str:
+    """``message`` in the request's language, its ``{name}`` places filled with ``values``.
+
+    A whole number is written in the reader's digits; text (a path, a key ID, an
+    English message of a layer below) is put in as it is. ``message`` is the msgid:
+    mark it where it is written (``say("...")``) so the catalogue check finds it.
+    """
+    language = translation.get_language() or "en"
+    shown = {
+        name: localise.digits(value, language) if type(value) is int else value
+        for name, value in values.items()
+    }
+    return translation.gettext(message).format(**shown)
+
+
+def size(value: int) -> str:
+    """A count of bytes or texts, grouped as the reader's language groups thousands."""
+    return localise.number(value, translation.get_language() or "en")
 
 
 class ApiError(Exception):
@@ -32,5 +61,7 @@ def error_response(status: int, message: str, retry_after: int | None = None) ->
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """Django's 404 handler: JSON under /api/, as the schema promises, the HTML page elsewhere."""
     if request.path.startswith("/api/"):
-        return error_response(404, f"there is nothing at {request.path}; see /api/v1/openapi.json")
+        return error_response(
+            404, say("there is nothing at {path}; see /api/v1/openapi.json", path=request.path)
+        )
     return page_not_found(request, exception or Http404())

@@ -48,7 +48,13 @@ from firsthand.media.labels import ordered
 from firsthand.media.tools import workspace
 from firsthand.statements.format import Media
 from firsthand.web.api import media_store, ratelimit
-from firsthand.web.api.errors import ApiError
+from firsthand.web.api.errors import ApiError, say
+from firsthand.web.api.explained import (
+    MEDIA_TOO_LARGE,
+    MEDIA_UNSAFE,
+    UNSUPPORTED_MEDIA,
+    explained,
+)
 from firsthand.web.api.media_serving import preview_urls, withheld_media
 
 DEFAULT_MAX_MEDIA_BYTES = 256 * 1024 * 1024
@@ -126,7 +132,7 @@ def _upload(request: HttpRequest) -> JsonResponse:
     _check_request(request, limit)
     limits = web_limits()
     if not _cleaners.acquire(timeout=SLOT_WAIT_SECONDS):
-        raise ApiError(503, "the server is cleaning other files; send this one again", 10)
+        raise ApiError(503, say("the server is cleaning other files; send this one again"), 10)
     try:
         with workspace() as private:
             received = _receive(request, private / "upload", limit)
@@ -170,22 +176,24 @@ def _check_request(request: HttpRequest, limit: int) -> None:
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        raise ApiError(400, "the Content-Length header is not a number") from None
+        raise ApiError(400, say("the Content-Length header is not a number")) from None
     if declared > limit:
         raise ApiError(413, _too_large(limit))
     if declared <= 0:
-        raise ApiError(400, "the request is empty; send the photo or video itself as the body")
+        raise ApiError(400, say("the request is empty; send the photo or video itself as the body"))
     content_type = request.content_type or ""
     if content_type.startswith("multipart/") or content_type == "application/x-www-form-urlencoded":
         raise ApiError(
             415,
-            "send the photo or video itself as the request body, not as a form "
-            "(its type is read from its bytes)",
+            say(
+                "send the photo or video itself as the request body, not as a form "
+                "(its type is read from its bytes)"
+            ),
         )
 
 
 def _too_large(limit: int) -> str:
-    return f"a photo or video may be at most {limit / 2**20:.0f} MiB here"
+    return say("a photo or video may be at most {size} MiB here", size=round(limit / 2**20))
 
 
 def _receive(request: HttpRequest, path: Path, limit: int) -> Path:
@@ -198,7 +206,7 @@ def _receive(request: HttpRequest, path: Path, limit: int) -> Path:
                 raise ApiError(413, _too_large(limit))
             handle.write(chunk)
     if received == 0:
-        raise ApiError(400, "the request is empty; send the photo or video itself as the body")
+        raise ApiError(400, say("the request is empty; send the photo or video itself as the body"))
     return path
 
 
@@ -207,14 +215,32 @@ def _clean(upload: Path, limits: Limits) -> tuple[CleanedMedia, Rendition]:
         cleaned = clean_file(upload, limits)
         rendition = thumbnails(cleaned, (RENDITION_EDGE,), limits)[RENDITION_EDGE]
     except UnsupportedMedia as error:
-        raise ApiError(415, f"{error}") from None
+        raise ApiError(415, explained(error, UNSUPPORTED_MEDIA)) from None
     except TooManyPixels as error:
         # A small file that would decode to a huge picture: refused for what it is.
-        raise ApiError(422, f"this file cannot be published safely: {error}") from None
+        raise ApiError(
+            422,
+            say(
+                "this file cannot be published safely: {error}",
+                error=explained(error, MEDIA_UNSAFE),
+            ),
+        ) from None
     except MediaTooLarge as error:
-        raise ApiError(413, f"this file is too large to publish here: {error}") from None
+        raise ApiError(
+            413,
+            say(
+                "this file is too large to publish here: {error}",
+                error=explained(error, MEDIA_TOO_LARGE),
+            ),
+        ) from None
     except MediaError as error:  # damaged, disguised, metadata that survived, a tool gave up
-        raise ApiError(422, f"this file cannot be published safely: {error}") from None
+        raise ApiError(
+            422,
+            say(
+                "this file cannot be published safely: {error}",
+                error=explained(error, MEDIA_UNSAFE),
+            ),
+        ) from None
     return cleaned, rendition
 
 
@@ -231,22 +257,36 @@ def refuse_unheld(media: Iterable[Media]) -> None:
         if not path.is_file():
             raise ApiError(
                 422,
-                f"the statement lists media sha256:{item.sha256}, which this server does not "
-                "hold; upload the file (POST /api/v1/media) and sign the hash it answers",
+                say(
+                    "the statement lists media sha256:{sha256}, which this server does not "
+                    "hold; upload the file (POST /api/v1/media) and sign the hash it answers",
+                    sha256=item.sha256,
+                ),
             )
         size = path.stat().st_size
         if size != item.size:
             raise ApiError(
                 422,
-                f"the statement says media sha256:{item.sha256} is {item.size} bytes; "
-                f"the file is {size} bytes",
+                say(
+                    "the statement says media sha256:{sha256} is {said} bytes; "
+                    "the file is {size} bytes",
+                    sha256=item.sha256,
+                    said=item.size,
+                    size=size,
+                ),
             )
         media_type = media_store.stored_type(path)
         if media_type != item.type:
             raise ApiError(
                 422,
-                f"the statement says media sha256:{item.sha256} is {item.type}; "
-                f"the file is {media_type}",
+                say(
+                    "the statement says media sha256:{sha256} is {said}; the file is {type}",
+                    sha256=item.sha256,
+                    said=item.type,
+                    type=media_type,
+                ),
             )
     if withheld_media([item.sha256 for item in listed]):
-        raise ApiError(422, "the statement lists a media file that the log's operator has withheld")
+        raise ApiError(
+            422, say("the statement lists a media file that the log's operator has withheld")
+        )

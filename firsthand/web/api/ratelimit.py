@@ -29,6 +29,7 @@ import time
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext, gettext_noop
 
 DEFAULT_RATE_PER_MINUTE = 30
 # Budget name -> (its setting, its default rate per minute).
@@ -60,9 +61,7 @@ def rate_per_minute(budget: str = "publish") -> int:
     return int(getattr(settings, setting, default))
 
 
-def take(
-    address: str, now: float | None = None, budget: str = "publish", cost: int = 1
-) -> float:
+def take(address: str, now: float | None = None, budget: str = "publish", cost: int = 1) -> float:
     """Spend ``cost`` tokens (one request, or a batch's texts) of ``address``'s bucket: 0 if
     allowed, else seconds until they have refilled (infinite if the bucket never holds them)."""
     capacity = float(rate_per_minute(budget))
@@ -95,13 +94,24 @@ def reset() -> None:
         _buckets.clear()
 
 
+# What a client may send too many of (require_token's ``what``), for the catalogue.
+_WHAT = (
+    gettext_noop("requests"),
+    gettext_noop("checks"),
+    gettext_noop("requests that are not signed statements"),
+    gettext_noop("statements"),
+    gettext_noop("uploads and statements"),
+    gettext_noop("reports"),
+)
+
+
 def require_token(
     request: HttpRequest, what: str = "requests", budget: str = "publish", cost: int = 1
 ) -> None:
     """Take ``cost`` tokens from the client's bucket of ``budget``, or raise 429 saying when
     to try again."""
     from firsthand.web.api import client_tokens
-    from firsthand.web.api.errors import ApiError
+    from firsthand.web.api.errors import ApiError, say
 
     # A client the operator gave a token (client_tokens.py) spends a bucket of its own.
     grant = client_tokens.grant_for(request) if budget in ("publish", "check") else None
@@ -113,6 +123,10 @@ def require_token(
         seconds = max(1, math.ceil(min(wait, 3600.0)))
         raise ApiError(
             429,
-            f"too many {what} from this client; try again in {seconds} seconds",
+            say(
+                "too many {what} from this client; try again in {seconds} seconds",
+                what=gettext(what),
+                seconds=seconds,
+            ),
             retry_after=seconds,
         )

@@ -21,10 +21,11 @@ from firsthand.web.api.authors import (
     look_alikes,
     predecessor,
 )
-from firsthand.web.api.errors import error_response
+from firsthand.web.api.devices import devices_of, speaking_for, stolen_points
+from firsthand.web.api.errors import error_response, say, size
 from firsthand.web.api.models import PublishedStatement, statement_at
 from firsthand.web.api.openapi import document
-from firsthand.web.api.revocations import is_stolen, revoked
+from firsthand.web.api.revocations import carried_in_bundles, is_stolen, trusted_contacts
 
 _JSON = {"ensure_ascii": False}
 # Whether a bundle's checkpoint carries the witnesses' cosignatures, on a log that has some.
@@ -41,7 +42,9 @@ def _published(index: int) -> PublishedStatement | None:
 
 
 def _unknown(index: int) -> JsonResponse:
-    return error_response(404, f"this log has no statement {index}; check the number")
+    return error_response(
+        404, say("this log has no statement {index}; check the number", index=index)
+    )
 
 
 @require_safe
@@ -60,6 +63,7 @@ def statement(request: HttpRequest, index: int) -> JsonResponse:
         "body": None if notice else row.body,
         "withheld": None if notice is None else withholding_summary(notice),
         "stolen_key": stolen_key(row),
+        "device_of": device_of_author(row),
         "refers": row.refers,
         "media": row.media,
         "head": row.head,
@@ -70,16 +74,40 @@ def statement(request: HttpRequest, index: int) -> JsonResponse:
 def stolen_key(row: PublishedStatement) -> dict[str, Any] | None:
     """Whether the author reported this statement's key stolen or lost before it was logged:
     from which log index, and in which statement (web/api/revocations.py)."""
-    points = revoked([row.author_fingerprint])
+    points = stolen_points([row.author_fingerprint])  # a revoked device's too
     if not is_stolen(row, points):
         return None
     point = points[row.author_fingerprint]
     return {
         "since": point.since,
         "by_index": point.by_index,
-        "message": f"signed by a key its author reported stolen or lost from log entry "
-        f"{point.since} on (statement {point.by_index})",
+        "message": say(
+            "signed by a key its author reported stolen or lost from log entry {since} on "
+            "(statement {index})",
+            since=point.since,
+            index=point.by_index,
+        ),
     }
+
+
+def _contacts(key: str) -> dict[str, Any] | None:
+    """The trusted contacts in force for the chain's current key: k of n, by fingerprint."""
+    found = trusted_contacts(key)
+    if found is None:
+        return None
+    return {
+        "statement_index": found.index,
+        "threshold": found.threshold,
+        "contacts": sorted(found.contacts),
+    }
+
+
+def device_of_author(row: PublishedStatement) -> dict[str, Any] | None:
+    """When a device key signed ``row``: the identity it speaks for (web/api/devices.py)."""
+    found = speaking_for([row.author_fingerprint]).get(row.author_fingerprint)
+    if found is None:
+        return None
+    return {"identity_fingerprint": found.identity, "device_fingerprint": found.device}
 
 
 def withholding_summary(notice: PublishedStatement) -> dict[str, Any]:
@@ -105,7 +133,16 @@ def bundle_for(row: PublishedStatement) -> dict[str, Any]:
         if notice is None or notice.index is None
         else WithholdingNotice(notice.index, notice.head.encode("utf-8"))
     )
-    needed = row.index if withheld is None else max(row.index, withheld.index)
+    # The key's revocations travel with the bundle, so that `firsthand verify` and the
+    # browser's verifier can say, offline, that the author reported the key stolen.
+    revocations, commitment = carried_in_bundles(row.author_fingerprint)
+    needed = max(
+        [
+            row.index,
+            *(() if withheld is None else (withheld.index,)),
+            *(r.index for r in revocations),
+        ]
+    )
     return make_bundle(
         runtime.log().reader,
         index=row.index,
@@ -113,6 +150,8 @@ def bundle_for(row: PublishedStatement) -> dict[str, Any]:
         body=None if notice else row.body,
         withheld=withheld,
         checkpoint=runtime.checkpoint_for_entry(needed),
+        revocations=revocations,
+        recovery_commitment=commitment,
     )
 
 
@@ -127,7 +166,7 @@ def bundle(request: HttpRequest, index: int) -> JsonResponse:
         return error_response(404, str(error))
     except LogError as error:
         # The table and the log disagree: a fault of this server, not of the request.
-        return error_response(500, f"the bundle cannot be made: {error}")
+        return error_response(500, say("the bundle cannot be made: {error}", error=str(error)))
     response = JsonResponse(data, json_dumps_params=_JSON)
     response["Content-Disposition"] = f'attachment; filename="statement-{index}.bundle.json"'
     if runtime.witnessed():
@@ -189,6 +228,13 @@ def chain_statements(chain: list[tuple[str, int]]) -> list[PublishedStatement]:
             author_fingerprint=successor, index__gte=since
         ).select_related("withheld_by")
     ]
+    # And the statements of the devices these keys added, from each device's certification on.
+    for device in devices_of(key for key, _ in chain):
+        rows.extend(
+            PublishedStatement.objects.filter(
+                author_fingerprint=device.key, index__gt=device.index
+            ).select_related("withheld_by")
+        )
     rows.sort(key=lambda row: -(row.index or 0))
     return rows
 
@@ -222,14 +268,17 @@ def author_by_key_id(request: HttpRequest, key_id: str) -> HttpResponse:
     keys = keys_with_key_id(key_id)
     if not keys:
         return error_response(
-            404, f"no statement in this log is by key ID {key_id}; check the key ID"
+            404,
+            say("no statement in this log is by key ID {key_id}; check the key ID", key_id=key_id),
         )
     if len(keys) == 1:
         return redirect("api:author", keys[0].fingerprint)
     data = {
-        "error": (
-            f"{len(keys)} different keys here share the short key ID {key_id}; a key ID is "
-            "not an identity: choose one by its fingerprint"
+        "error": say(
+            "{count} different keys here share the short key ID {key_id}; a key ID is "
+            "not an identity: choose one by its fingerprint",
+            count=len(keys),
+            key_id=key_id,
         ),
         "keys": [_known_key(k) for k in keys],
     }
@@ -248,7 +297,11 @@ def author(request: HttpRequest, fingerprint: str) -> JsonResponse:
     if not rows and not vouches and not claimed:
         return error_response(
             404,
-            f"no statement in this log is by or about the key {fingerprint}; check the fingerprint",
+            say(
+                "no statement in this log is by or about the key {fingerprint}; check the "
+                "fingerprint",
+                fingerprint=fingerprint,
+            ),
         )
     data = {
         "fingerprint": fingerprint,
@@ -261,6 +314,16 @@ def author(request: HttpRequest, fingerprint: str) -> JsonResponse:
             for a in look_alikes(fingerprint)
         ],
         "statements": [_summary(row) for row in rows],
+        "contacts": _contacts(chain[-1][0]),
+        "devices": [
+            {
+                "fingerprint": d.key,
+                "added_by_index": d.index,
+                "revoked_since": d.revoked_since,
+                "revoked_by_index": d.revoked_by,
+            }
+            for d in devices_of(key for key, _ in chain)
+        ],
         "denials": [_summary(row) for row in rows if row.kind == "denial"],
         "vouches_received": [{**_summary(row), "author": author_identity(row)} for row in vouches],
         "rotations": [_summary(row) for row in rows if row.kind == "key-rotation"],
@@ -287,16 +350,18 @@ def text_hash(request: HttpRequest) -> JsonResponse:
     from firsthand.attribution.normalise import normalise, normalised_hash
 
     if request.content_type != "text/plain":
-        return error_response(415, "send the text as text/plain; charset=utf-8")
+        return error_response(415, say("send the text as text/plain; charset=utf-8"))
     data = request.read(MAX_TEXT_BYTES + 1)
     if len(data) > MAX_TEXT_BYTES:
-        return error_response(413, f"a text may be at most {MAX_TEXT_BYTES:,} bytes")
+        return error_response(
+            413, say("a text may be at most {size} bytes", size=size(MAX_TEXT_BYTES))
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return error_response(400, "the text is not valid UTF-8")
+        return error_response(400, say("the text is not valid UTF-8"))
     if not text.strip():
-        return error_response(400, "the text is empty")
+        return error_response(400, say("the text is empty"))
     return JsonResponse(
         {"sha256": normalised_hash(text), "normalised": normalise(text)}, json_dumps_params=_JSON
     )

@@ -348,6 +348,9 @@ def environment(**options: Any) -> PagesEnvironment:
         localdate=lambda value: localise.date(value, _short_language()),
         localdatetime=lambda value: localise.date(value, _short_language(), with_time=True),
         shortkey=lambda value: value[:8] + "…" + value[-4:] if len(value) > 16 else value,
+        # A value put into a sentence where no <bdi> can go (an attribute): on a
+        # right-to-left page, Unicode's first-strong isolate keeps a token's order.
+        isolated=lambda value: f"\u2068{value}\u2069" if translation.get_language_bidi() else value,
         # Authors: a name as it really is (hidden characters shown), a fingerprint as read.
         label=visible_label,
         fingerprint_short=short_fingerprint,

@@ -25,10 +25,26 @@ SIGNING = {
         "The name holds an invisible character ({code}) at position {position}. Names may "
         "hold only visible characters, so that no one can copy another author's name with "
         "hidden differences."
-    ),    "sheet-not-saved": _(
+    ),
+    "sheet-not-saved": _(
         "Save your recovery sheet first: on “My key”, tick “I have saved my recovery sheet”. "
         "Nothing was signed."
     ),
+    # A browser without WebCrypto's Ed25519 says "Algorithm: Unrecognized name" (page-messages.js).
+    "no-ed25519": _(
+        "This browser cannot sign: it has no Ed25519 signatures (they need Chromium 137, "
+        "Firefox 129 or Safari 17, or newer). Use a newer browser, or the firsthand "
+        "command-line tool on a computer. Reading and checking statements work here as before."
+    ),
+    # The shared modules' errors (keys.js, note.js), in the page's language (page-messages.js).
+    "key-file-wrong": _("Wrong passphrase, or the key file is damaged."),
+    "key-file-sealed": _("This key file is sealed with a passphrase: enter it to open the file."),
+    "key-file-refused": _(
+        "This key file cannot be used: it is damaged, or it is not a firsthand key file."
+    ),
+    "name-space": _("A key's name is one word: it cannot hold a space ({code})."),
+    "name-character": _("A key's name cannot hold the character {code}."),
+    "browser-error": _("This did not work in this browser. Technical details: {error}"),
 }
 
 IDENTITY = {
@@ -131,6 +147,7 @@ WRITE = {
 }
 
 VERIFY = {
+    "server-error": SIGNING["server-error"],
     "checking": _("Checking…"),
     "all-ok": _("Your browser verified this statement itself."),
     "failed": _("Your browser could NOT verify this statement."),
@@ -146,8 +163,37 @@ VERIFY = {
     "check-withheld": _("The operator's withholding notice names this statement and is logged"),
     "check-body": _("The text is exactly the one the author signed"),
     "check-inclusion": _("The log holds the statement at its index"),
+    "check-revocations": _(
+        "The reports of the author's key as stolen or lost that the bundle carries are in the log"
+    ),
     "check-witnesses": _("Cosigned by the independent witnesses: {names}"),
     "check-witnesses-none": _("No independent witness has cosigned this checkpoint yet."),
+    "stolen-key": _(
+        "Your browser verified the proof, and it carries the author's statement {index}: this key "
+        "is not theirs from log entry {since} on. These may not be the author's words."
+    ),
+}
+
+# Trusted contacts and devices ("My key" > contacts, device; docs/recovery.md).
+TRUST = {
+    **IDENTITY,
+    "no-key-here": _("This browser keeps no key: make or import one on “My key” first."),
+    "contacts-missing": _("Name at least one contact: a fingerprint or verifier key a line."),
+    "contact-unknown": _(
+        "Line {line} is not a key this site knows: give the contact's fingerprint (64 "
+        "characters) or their whole verifier key."
+    ),
+    "threshold-invalid": _("How many contacts must sign: a number from 1 to {n}."),
+    "contacts-done": _("Your trusted contacts are named: statement {index}."),
+    "identity-missing": _("Give your identity's fingerprint, as “My key” shows it on your other device."),
+    "device-request-made": _(
+        "This device's key is made and kept here. Copy the request below to the device that "
+        "holds your key, and confirm it there."
+    ),
+    "request-invalid": _("This is not a device request made by this site: copy it whole."),
+    "request-not-yours": _("This request names another identity key than the one kept here."),
+    "device-done": _("The device is added: statement {index}."),
+    "download-key": _("Download my key file"),
 }
 
 

@@ -13,7 +13,8 @@ import {
   sealKeyFile,
 } from "/static/firsthand/js/keys.js";
 import { prepareStatement, signPrepared } from "/static/firsthand/js/statement.js";
-import { localDigits, message } from "./page-messages.js";
+import { forgetDrafts } from "./page-drafts.js";
+import { explained, localDigits, message, refuseSigningWithoutEd25519 } from "./page-messages.js";
 import { clearSheet, makeRecoverySheet, sheetSaved, sheetShown } from "./page-recovery-sheet.js";
 import {
   askEveryTime,
@@ -96,6 +97,10 @@ async function create() {
   await show();
   say(message("key-made"));
   await makeRecoverySheet(signer); // before anything can be signed with the new key
+  // On a phone the page's status line is far below: say it at the top, where the eyes are.
+  $("key-made").hidden = false;
+  $("key-made").scrollIntoView({ block: "start" });
+  $("key-made").focus({ preventScroll: true });
 }
 
 async function newSheet() {
@@ -155,6 +160,8 @@ async function exportKey(event, where = "identity-message") {
 async function forget() {
   if (!window.confirm(message("forget-confirm"))) return;
   await forgetIdentity();
+  await forgetDrafts(); // drafts open only with this key's drafts key (page-drafts.js)
+  $("key-made").hidden = true;
   clearSheet();
   voidRotation();
   await show();
@@ -283,7 +290,7 @@ function guarded(action, where = "identity-message") {
     try {
       await action(event);
     } catch (error) {
-      say(error.message || String(error), true, where);
+      say(explained(error), true, where);
     }
   };
 }
@@ -296,9 +303,13 @@ $("sheet-new").addEventListener("click", guarded(newSheet));
 document.addEventListener("firsthand:identity-changed", guarded(show));
 $("import-button").addEventListener("click", guarded(importKey));
 $("export-button").addEventListener("click", guarded(exportKey));
+$("key-made-download").addEventListener("click", guarded(exportKey));
 $("forget-button").addEventListener("click", guarded(forget));
 $("ask-passphrase").addEventListener("change", guarded(changeSetting));
 $("rotate-preview-button").addEventListener("click", guarded(previewRotation, "rotate-message"));
 $("rotate-confirm-button").addEventListener("click", guarded(signRotation, "rotate-message"));
 for (const id of ["rotate-name", "rotate-passphrase", "rotate-text"]) $(id).addEventListener("input", voidRotation);
 guarded(show)();
+// Without WebCrypto's Ed25519 no key can be made, imported or used here: say so first.
+const signingButtons = ["create-button", "import-button", "rotate-preview-button", "rotate-confirm-button", "recover-preview-button", "recover-confirm-button"];
+refuseSigningWithoutEd25519($("identity-message"), signingButtons.map($));

@@ -18,7 +18,7 @@ import {
 import { Verifier } from "/static/firsthand/js/note.js";
 import { RecoveryWordsError, seedFromWords } from "/static/firsthand/js/recovery-words.js";
 import { prepareStatement, signPrepared } from "/static/firsthand/js/statement.js";
-import { localDigits, message } from "./page-messages.js";
+import { explained, localDigits, message } from "./page-messages.js";
 import { RECOVERY_KEY_NAME } from "./page-recovery-sheet.js";
 import { askEveryTime, checkName, downloadKeyFile, postStatement, requireGesture, showFingerprint } from "./page-signing.js";
 
@@ -86,7 +86,8 @@ async function lostKey(text) {
   if (typed.includes("+")) return Verifier.fromText(typed);
   const wanted = typed.replace(/[\s-]/g, "").toLowerCase();
   if (!/^[0-9a-f]{64}$/.test(wanted)) throw new Error(message("lost-key-missing"));
-  const response = await fetch(`/api/v1/authors/${wanted}`, { credentials: "omit" });
+  const headers = { "Accept-Language": pageLang };
+  const response = await fetch(`/api/v1/authors/${wanted}`, { credentials: "omit", headers });
   if (response.ok) {
     for (const key of (await response.json()).keys ?? []) {
       const verifier = await Verifier.fromText(key);
@@ -215,7 +216,7 @@ function guarded(action) {
     try {
       await action(event);
     } catch (error) {
-      say(error.message || String(error), true);
+      say(explained(error), true);
     }
   };
 }

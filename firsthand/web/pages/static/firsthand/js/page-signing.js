@@ -112,11 +112,15 @@ export async function postStatement(fileBytes) {
   const response = await fetch("/api/v1/statements", {
     method: "POST",
     credentials: "omit",
-    headers: { "Content-Type": "text/plain; charset=utf-8" },
+    // The API's refusals in this page's language (its path names none).
+    headers: {
+      "Content-Type": "text/plain; charset=utf-8",
+      "Accept-Language": document.documentElement.lang || "en",
+    },
     body: fileBytes,
   });
   const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(data.error || message("server-error", { status: response.status }));
+  if (!response.ok) throw new Error(data.error || message("server-error", { status: localDigits(response.status) }));
   return data;
 }
 

@@ -2,7 +2,7 @@
 // and verifies it with WebCrypto (Ed25519 + SHA-256), not trusting the server's
 // verdict. The server-rendered page stands without this; it only adds to it.
 import { verifyBundle } from "/static/firsthand/js/verify.js";
-import { message } from "./page-messages.js";
+import { localDigits, message } from "./page-messages.js";
 
 const box = document.getElementById("browser-check");
 
@@ -59,7 +59,7 @@ async function check() {
   let bundle;
   try {
     const response = await fetch(box.dataset.bundleUrl, { credentials: "omit", cache: "no-store" });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    if (!response.ok) throw new Error(message("server-error", { status: localDigits(response.status) }));
     bundle = await response.json();
   } catch (error) {
     setStatus(message("fetch-failed", { error: error.message }), "failed");
@@ -73,8 +73,29 @@ async function check() {
   });
   showChecks(result.checks);
   showCosigners(result);
+  const stolen = result.valid ? result.verdict.stolen_key : null;
+  if (stolen) {
+    // Verified, and the bundle carries the author's revocation of the key: not their words.
+    setStatus(message("stolen-key", { since: localDigits(stolen.since), index: localDigits(stolen.by_index) }), "failed");
+    box.dataset.verified = "stolen";
+    return;
+  }
   setStatus(message(result.valid ? "all-ok" : "failed"), result.valid ? "ok" : "failed");
   box.dataset.verified = result.valid ? "yes" : "no";
 }
 
+// A printed proof's QR code links here with "#leaf=<hash>" (pages/printable.py): say
+// whether the paper names this very statement, so a misprinted or forged sheet shows.
+function compareLinkedLeaf() {
+  const note = document.getElementById("linked-leaf");
+  const linked = new URLSearchParams(window.location.hash.slice(1)).get("leaf");
+  if (!note || !linked) return;
+  const same = linked.toLowerCase() === note.dataset.leafHash;
+  note.textContent = same ? note.dataset.same : note.dataset.different;
+  note.className = same ? "hint" : "warning";
+  note.dataset.matches = same ? "yes" : "no";
+  note.hidden = false;
+}
+
+compareLinkedLeaf();
 check();

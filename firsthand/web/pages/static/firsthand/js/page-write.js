@@ -4,8 +4,9 @@
 // signed statement is sent. The signing rule is in page-signing.js.
 import { Verifier } from "/static/firsthand/js/note.js";
 import { prepareStatement, signPrepared } from "/static/firsthand/js/statement.js";
+import { discardDraft, forgetDrafts, loadDraft, saveDraft } from "./page-drafts.js";
 import { uploadMedia } from "./page-media.js";
-import { message } from "./page-messages.js";
+import { explained, isolate, localDigits, message, refuseSigningWithoutEd25519 } from "./page-messages.js";
 import {
   checkName,
   loadKeptIdentity,
@@ -39,6 +40,56 @@ function clearError() {
   $("compose-error").hidden = true;
 }
 
+// The fields a draft keeps (page-drafts.js), by element id; photos are added again.
+const DRAFTED = ["kind", "lang", "text", "denied", "seen-at", "refers", "subject", "display-name"];
+let draftTimer = null;
+
+function draftSay(which, values = {}) {
+  const box = $("draft-status");
+  let text = box.dataset[which] || "";
+  for (const [name, value] of Object.entries(values)) text = text.replace(`{${name}}`, value);
+  box.textContent = text;
+}
+
+// Kept half a second after the last keystroke, encrypted (page-drafts.js).
+function keepDraftSoon() {
+  clearTimeout(draftTimer);
+  draftTimer = setTimeout(async () => {
+    const fields = Object.fromEntries(DRAFTED.map((id) => [id, $(id).value]));
+    if (!DRAFTED.some((id) => id !== "kind" && id !== "lang" && fields[id].trim())) return;
+    try {
+      await saveDraft(identity.signer, fields);
+      draftSay("saved");
+    } catch (error) {
+      draftSay("failed", { error: error.message || String(error) });
+    }
+  }, 500);
+}
+
+async function restoreDraft() {
+  const draft = await loadDraft(identity.signer);
+  if (draft === null) return;
+  const kindInLink = new URLSearchParams(window.location.search).has("kind");
+  for (const id of DRAFTED) {
+    if (id === "kind" && kindInLink) continue; // a link to write a denial writes a denial
+    if (typeof draft[id] === "string" && (id !== "kind" || [...$("kind").options].some((o) => o.value === draft[id]))) {
+      $(id).value = draft[id];
+    }
+  }
+  const when = new Date(draft.savedAt);
+  draftSay("restored", { time: Number.isNaN(when.getTime()) ? "" : when.toLocaleString(document.documentElement.lang) });
+}
+
+async function discard() {
+  const typed = DRAFTED.some((id) => id !== "kind" && id !== "lang" && $(id).value.trim());
+  if (typed && !window.confirm($("draft-status").dataset.confirm)) return;
+  clearTimeout(draftTimer);
+  await discardDraft();
+  for (const id of DRAFTED) if (id !== "kind" && id !== "lang") $(id).value = "";
+  invalidate();
+  draftSay("discarded");
+}
+
 // Any edit after the preview voids it: the author must see again what they will sign.
 function invalidate() {
   edits += 1;
@@ -58,9 +109,11 @@ function showSections() {
 }
 
 async function api(path, options = {}) {
-  const response = await fetch(path, { credentials: "omit", ...options });
+  // The API answers in the language asked for (its path names none): this page's.
+  const headers = { "Accept-Language": pageLang, ...options.headers };
+  const response = await fetch(path, { credentials: "omit", ...options, headers });
   const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(data.error || message("server-error", { status: response.status }));
+  if (!response.ok) throw new Error(data.error || message("server-error", { status: localDigits(response.status) }));
   return data;
 }
 
@@ -122,12 +175,12 @@ function previewOf(answer, name) {
     video.preload = "none";
     video.poster = answer.preview_url;
     video.src = answer.url;
-    video.setAttribute("aria-label", message("media-preview-alt", { name }));
+    video.setAttribute("aria-label", message("media-preview-alt", { name: isolate(name) }));
     return video;
   }
   const img = element("img");
   img.src = answer.preview_url;
-  img.alt = message("media-preview-alt", { name });
+  img.alt = message("media-preview-alt", { name: isolate(name) });
   return img;
 }
 
@@ -140,13 +193,15 @@ async function attach(file) {
   const status = element("p", "status", message("media-cleaning"));
   const remove = element("button", "button secondary remove", message("media-remove"));
   remove.type = "button";
-  remove.setAttribute("aria-label", message("media-remove-named", { name: file.name }));
+  remove.setAttribute("aria-label", message("media-remove-named", { name: isolate(file.name) }));
   remove.addEventListener("click", () => {
     attachments.splice(attachments.indexOf(entry), 1);
     item.remove();
     invalidate();
   });
-  item.append(element("p", "file-name", file.name), status, remove);
+  const fileName = element("p", "file-name", file.name);
+  fileName.dir = "auto"; // the author's own name for the file, in any script
+  item.append(fileName, status, remove);
   $("attachments").append(item);
   try {
     const { answer, details, onDevice } = await uploadMedia(file, status, (body, headers) =>
@@ -156,11 +211,11 @@ async function attach(file) {
     entry.state = "ready";
     item.dataset.sha256 = answer.sha256;
     item.dataset.cleanedOnDevice = onDevice ? "yes" : "no";
-    status.textContent = message("media-ready", { type: answer.type });
+    status.textContent = message("media-ready", { type: isolate(answer.type) });
     status.after(previewOf(answer, file.name), ...details);
   } catch (error) {
     entry.state = "failed";
-    status.textContent = message("media-failed", { error: error.message || String(error) });
+    status.textContent = message("media-failed", { error: explained(error) });
     status.classList.add("error");
   }
   item.dataset.state = entry.state;
@@ -218,6 +273,8 @@ async function signAndPublish(event) {
     const signed = await withSigner(identity, $("sign-passphrase"), (signer) => signPrepared(prepared, signer));
     const answer = await postStatement(signed.fileBytes);
     await recoveryKeyNamed(prepared);
+    clearTimeout(draftTimer);
+    await discardDraft(); // published: the draft has done its work
     window.location.assign(`${prefix}/statements/${answer.index}`);
   } finally {
     $("publish-button").disabled = false;
@@ -229,22 +286,33 @@ function guarded(action) {
     try {
       await action(event);
     } catch (error) {
-      fail(error.message || String(error));
+      fail(explained(error));
     }
   };
 }
 
 async function start() {
   identity = await loadKeptIdentity();
-  if (identity === null) return; // the page already says how to get a key
+  if (identity === null) {
+    // The page already says how to get a key. Drafts live only beside one: forget any
+    // left from a key this browser no longer holds.
+    await forgetDrafts();
+    return;
+  }
   const status = $("identity-status");
-  status.textContent = message("signing-as", { name: identity.signer.name });
+  status.textContent = message("signing-as", { name: isolate(identity.signer.name) });
+  // Without WebCrypto's Ed25519 nothing can be signed here: say so in place of whom as.
+  await refuseSigningWithoutEd25519(status, [$("preview-button"), $("publish-button")]);
   $("compose").hidden = false;
   const initial = $("kind").dataset.initial;
   if ([...$("kind").options].some((o) => o.value === initial)) $("kind").value = initial;
   $("lang").value = document.documentElement.lang === "fa" ? "fa" : "en";
+  await restoreDraft();
   showSections();
   $("kind").addEventListener("change", showSections);
+  $("kind").addEventListener("change", keepDraftSoon);
+  for (const id of DRAFTED) $(id).addEventListener("input", keepDraftSoon);
+  $("discard-draft").addEventListener("click", guarded(discard));
   for (const id of ["lang", "text", "denied", "seen-at", "refers", "subject", "display-name"]) {
     $(id).addEventListener("input", invalidate);
   }
