@@ -149,6 +149,9 @@ def head_fields(head: Head) -> dict[str, Any]:
         "name": head.name,
         "from": None if head.revoked_from is None else str(head.revoked_from),
         "recovery": key(head.recovery),
+        # Written only when present, so the heads of the older kinds keep their fields.
+        **({"contacts": [c.text() for c in head.contacts]} if head.contacts else {}),
+        **({"threshold": str(head.threshold)} if head.threshold is not None else {}),
     }
 
 
@@ -273,6 +276,64 @@ class HeadCases(Cases):
         )
 
 
+def succession_head_cases(c: HeadCases) -> None:
+    """Trusted contacts, social recoveries and devices (docs/recovery.md): their lines, the
+    order of contacts, and the signature lines a server logs, in their order."""
+    # fmt: off
+    friends = sorted((_seed_key(f"friend{i}.example", 100 + i) for i in range(3)),
+                     key=lambda f: fingerprint(f.verifier()))
+    keys = [f.verifier() for f in friends]
+
+    def contacts(named: list[Verifier], threshold: int) -> str:
+        return head_text(RANA, "My trusted contacts.\n", kind="contacts", contacts=tuple(named),
+                         threshold=threshold)
+
+    c.head("kind/contacts", "a contacts statement: contacts by fingerprint, and a threshold",
+           f"{SF}#kinds", raw_note(contacts(keys, 2), RANA), VALID, ACCEPTED)
+    for case_id, rule, named, k in (
+        ("contacts/unsorted", "contact lines in ascending fingerprint order", keys[::-1], 2),
+        ("contacts/twice", "a contact is named once", [keys[0], keys[0]], 1),
+        ("contacts/threshold-above-n", "a threshold is at most the contacts named", keys[:2], 3),
+        ("contacts/the-author", "a contact is another key than the author's",
+         sorted([keys[0], RANA.verifier()], key=fingerprint), 1),
+    ):
+        c.head(case_id, rule, f"{SF}#kinds", raw_note(contacts(named, k), RANA), refused(M))
+    c.head("contacts/threshold-zero", "a threshold is 1 to 16, no leading zeros", f"{SF}#grammar",
+           raw_note(text_edit(contacts(keys, 2), "threshold 2", "threshold 0"), RANA), refused(M))
+    social = head_text(OMID, "Rana's key was taken; this is her new key.\n",
+                       kind="social-recovery", subject=RANA.verifier(), contacts=tuple(keys[:2]),
+                       revoked_from=3)
+    c.head("kind/social-recovery", "a social recovery: the new key's line, then each contact's in "
+           "the order of the contact lines", f"{SF}#canonical-head",
+           raw_note(social, OMID, *friends[:2]), VALID, ACCEPTED)
+    c.head("social-recovery/contacts-out-of-order", "contacts sign in the order of their lines",
+           f"{SF}#canonical-head", raw_note(social, OMID, friends[1], friends[0]), VALID,
+           not_logged(M))
+    c.head("social-recovery/a-contact-missing", "every listed contact signs",
+           f"{SF}#logging-rules", raw_note(social, OMID, friends[0]), VALID, not_logged(W))
+    c.head("social-recovery/threshold", "a social recovery gives no threshold", f"{SF}#kinds",
+           raw_note(text_edit(social, "from 3\n", "from 3\nthreshold 1\n"), OMID, *friends[:2]),
+           refused(M))
+    device = head_text(RANA, "My phone.\n", kind="device", subject=OMID.verifier())
+    c.head("kind/device", "a device statement: the identity's line, then the device key's",
+           f"{SF}#kinds", raw_note(device, RANA, OMID), VALID, ACCEPTED)
+    c.head("device/one-way", "a device the device key did not sign is not logged",
+           f"{SF}#logging-rules", raw_note(device, RANA), VALID, not_logged(W))
+    c.head("device/itself", "a device is another key than the identity's", f"{SF}#kinds",
+           raw_note(head_text(RANA, kind="device", subject=RANA.verifier()), RANA), refused(M))
+    c.head("device/recovery-line", "a device statement names no recovery key", f"{SF}#kinds",
+           raw_note(head_text(RANA, kind="device", subject=OMID.verifier(),
+                              recovery=RECOVERY.verifier()), RANA, OMID), refused(M))
+    c.head("kind/device-revocation", "a device revokes itself", f"{SF}#kinds",
+           raw_note(head_text(OMID, kind="device-revocation", subject=OMID.verifier()), OMID),
+           VALID, ACCEPTED)
+    c.head("device-revocation/from", "an identity revokes its device from an index",
+           f"{SF}#kinds", raw_note(head_text(RANA, kind="device-revocation",
+                                              subject=OMID.verifier(), revoked_from=7), RANA),
+           VALID, ACCEPTED)
+    # fmt: on
+
+
 def text_edit(text: str, old: str, new: str) -> str:
     assert text.count(old) >= 1, old
     return text.replace(old, new, 1)
@@ -326,6 +387,7 @@ def head_cases() -> list[dict[str, Any]]:
            f"{SF}#logging-rules", raw_note(recovery, RECOVERY), VALID, not_logged(W))
     c.head("header/recovery-line", "a first statement may commit to a recovery key", H,
            raw_note(head_text(RANA, recovery=RECOVERY.verifier()), RANA), VALID, ACCEPTED)
+    succession_head_cases(c)
     media = (Media("ef" * 32, "image/jpeg", 123456), Media("01" * 32, "video/mp4", 0))
     lots = head_text(RANA, kind="denial", media=media,
                      refers=(Reference("text", TEXT), Reference("leaf", LEAF)), seen_at="x")
@@ -1195,7 +1257,114 @@ def bundle_cases() -> list[dict[str, Any]]:
              good, {"valid": True, "cosigned_by": [], "other_checkpoint_signatures": []},
              witnesses=(ALPHA,), quorum=0)
     # fmt: on
+    revocation_cases(c)
     return c.cases
+
+
+def revocation_cases(c: BundleCases) -> None:
+    """Bundles that carry the revocations of their author's key (bundle-format.md, Revocations):
+    a seized key (the thief signs at 3), revoked by the recovery key from 3 (at 4)."""
+    R = f"{BF}#revocations"
+
+    def statement(body: str, signer: Signer = RANA, *cosigners: Signer, **fields: Any) -> bytes:
+        return raw_note(head_text(signer, body, **fields), signer, *cosigners).encode()
+
+    rana = RANA.verifier()
+    first = statement(BODY, recovery=RECOVERY.verifier())
+    before = statement("Before.\n")
+    stolen = statement("Stolen.\n")
+    by_recovery = statement("My key was taken.\n", RECOVERY, kind="revocation", subject=rana,
+                            revoked_from=3)
+    by_stranger = statement("Not mine.\n", OMID, kind="revocation", subject=rana)
+    by_itself = statement("Lost.\n", kind="revocation", subject=rana)
+    later = statement("Later.\n")
+    backdated = statement("Lost long ago.\n", kind="revocation", subject=rana, revoked_from=0)
+    one_way = statement("Continues.\n", RECOVERY, kind="recovery", subject=rana,
+                        new_key=OMID.verifier(), revoked_from=1)
+    two_way = statement("Continues.\n", RECOVERY, OMID, kind="recovery", subject=rana,
+                        new_key=OMID.verifier(), revoked_from=2)
+    of_another = statement("Mine is lost.\n", OMID, kind="revocation", subject=OMID.verifier())
+    log = Log((b"filler\n", first, before, stolen, by_recovery, by_stranger, by_itself, later,
+               backdated, one_way, two_way, of_another))
+
+    def entry(head: bytes) -> dict[str, Any]:
+        at = log.entries.index(head)
+        return {"index": at, "head": head.decode(), "inclusion_proof": log.proof(at)}
+
+    def carrying(head: bytes, body: str, revocations: list[bytes],
+                 commitment: bytes | None = first) -> dict[str, Any]:
+        bundle = log.bundle(head, body)
+        bundle["revocations"] = [entry(r) for r in revocations]
+        bundle["recovery_commitment"] = None if commitment is None else entry(commitment)
+        return bundle
+
+    def stolen_key(since: int, by: int, by_recovery_key: bool) -> dict[str, Any]:
+        return {"since": since, "by_index": by, "by_recovery_key": by_recovery_key,
+                "message": f"signed by a key its author reported stolen or lost from log entry "
+                f"{since} on (statement {by})"}
+
+    def known(counted: int) -> dict[str, Any]:
+        return {"as_of_tree_size": len(log.entries), "counted": counted}
+
+    # fmt: off
+    c.bundle("revocations/stolen", "a statement at or after the point the recovery key revoked "
+             "the key from is a stolen-key statement", R,
+             carrying(stolen, "Stolen.\n", [by_recovery]),
+             {"valid": True, "stolen_key": stolen_key(3, 4, True), "revocations": known(1)})
+    c.bundle("revocations/before-the-point", "statements before the point stay the author's", R,
+             carrying(before, "Before.\n", [by_recovery]),
+             {"valid": True, "stolen_key": None, "revocations": known(1)})
+    c.bundle("revocations/left-out", "a bundle that leaves the revocation out cannot show it: "
+             "the verdict counts none", R, log.bundle(stolen, "Stolen.\n"),
+             {"valid": True, "stolen_key": None, "revocations": known(0)})
+    c.bundle("revocations/no-commitment", "a revocation by a recovery key counts only beside the "
+             "key's commitment to it", R, carrying(stolen, "Stolen.\n", [by_recovery], None),
+             {"valid": True, "stolen_key": None, "revocations": known(0)})
+    c.bundle("revocations/by-a-stranger", "a third key's revocation is carried, never obeyed", R,
+             carrying(stolen, "Stolen.\n", [by_stranger]),
+             {"valid": True, "stolen_key": None, "revocations": known(0)})
+    c.bundle("revocations/by-the-key-itself", "a key revoking itself does so from its own index",
+             R, carrying(later, "Later.\n", [by_itself], None),
+             {"valid": True, "stolen_key": stolen_key(6, 6, False), "revocations": known(1)})
+    c.bundle("revocations/by-the-key-not-backdated", "a key revoking itself cannot disown its "
+             "earlier statements, whatever its 'from' says", R,
+             carrying(before, "Before.\n", [backdated], None),
+             {"valid": True, "stolen_key": None, "revocations": known(1)})
+    c.bundle("revocations/one-way-recovery", "a recovery its new key did not sign does not count",
+             R, carrying(before, "Before.\n", [one_way]),
+             {"valid": True, "stolen_key": None, "revocations": known(0)})
+    c.bundle("revocations/two-way-recovery", "a recovery by the recovery key and the new key "
+             "revokes from its 'from'", R, carrying(before, "Before.\n", [two_way]),
+             {"valid": True, "stolen_key": stolen_key(2, 10, True), "revocations": known(1)})
+    c.bundle("revocations/earliest-point", "the earliest point among the counted revocations "
+             "decides", R, carrying(stolen, "Stolen.\n", [by_recovery, by_stranger, two_way]),
+             {"valid": True, "stolen_key": stolen_key(2, 10, True), "revocations": known(2)})
+    for case_id, rule, change in [
+        ("revocations/not-this-key", "each carried revocation names the statement's key",
+         lambda b: b["revocations"].append(entry(of_another))),
+        ("revocations/not-a-revocation", "each carried entry is a revocation or a recovery",
+         lambda b: b["revocations"].append(entry(later))),
+        ("revocations/proof", "each carried revocation is in the checkpoint's tree",
+         lambda b: b["revocations"][0].update(inclusion_proof=log.proof(3))),
+        ("revocations/forged", "each carried revocation is signed by its author",
+         lambda b: b["revocations"][0].update(
+             head=b["revocations"][0]["head"].replace("from 3", "from 1"))),
+        ("revocations/not-a-list", "revocations are a list",
+         lambda b: b.update(revocations={"index": 4})),
+        ("revocations/index", "a carried entry has its index",
+         lambda b: b["revocations"][0].pop("index")),
+        ("revocations/commitment-of-another-key", "the recovery commitment is the key's own",
+         lambda b: b.update(recovery_commitment=entry(of_another))),
+        ("revocations/commitment-without-recovery", "the recovery commitment names a recovery key",
+         lambda b: b.update(recovery_commitment=entry(before))),
+        ("revocations/commitment-moved", "the recovery commitment is in the tree at its index",
+         lambda b: b.update(recovery_commitment=entry(first) | {"index": 5,
+                                                                "inclusion_proof": log.proof(5)})),
+    ]:
+        bundle = carrying(stolen, "Stolen.\n", [by_recovery])
+        change(bundle)
+        c.bundle(case_id, rule, R, bundle, {"valid": False, "failed_check": "revocations"})
+    # fmt: on
 
 
 # --- writing -----------------------------------------------------------------------------

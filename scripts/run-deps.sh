@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The Debian packages `make run` needs to install firsthand itself, only those missing:
-# PyICU (TR39 look-alike author names) builds against ICU with pkg-config and a C++ compiler.
+# PyICU (TR39 look-alike author names) builds against ICU with pkg-config and a C++ compiler;
+# fonts-noto-core has the Persian letters `firsthand recovery sheet` prints (Noto Sans Arabic).
 set -euo pipefail
-packages=(libicu-dev pkg-config g++)
+packages=(libicu-dev pkg-config g++ fonts-noto-core)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

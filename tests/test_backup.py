@@ -27,7 +27,16 @@ def _database_option(data: Path) -> list[str]:
 
 
 def _publish(url: str, directory: Path, count: int) -> None:
-    firsthand("keygen", "--name", "sara.example", "--out", "k.key", cwd=directory)
+    firsthand(
+        "keygen",
+        "--no-passphrase",
+        "--no-recovery",
+        "--name",
+        "sara.example",
+        "--out",
+        "k.key",
+        cwd=directory,
+    )
     for i in range(count):
         (directory / "t.txt").write_text(f"Statement {i} for the backup test.\n", encoding="utf-8")
         signed = firsthand("sign", "--key", "k.key", "t.txt", cwd=directory)

@@ -73,7 +73,16 @@ def test_a_statement_published_under_a_watched_key_comes_out_as_a_json_line(
     demo: tuple[str, str, Path], tmp_path: Path, webhook: str
 ) -> None:
     url, log_key, _ = demo
-    vkey = firsthand("keygen", "--name", "leila.example", "--out", "leila.key", cwd=tmp_path)
+    vkey = firsthand(
+        "keygen",
+        "--no-passphrase",
+        "--no-recovery",
+        "--name",
+        "leila.example",
+        "--out",
+        "leila.key",
+        cwd=tmp_path,
+    )
     assert vkey.returncode == 0, vkey.stderr
     rana = demo_signer("rana.tavakoli.demo").verifier().text()
     monitor = ("monitor", "--log", url, "--log-key", log_key, "--state", "state", "--once")
@@ -116,7 +125,16 @@ def test_a_log_that_rewrites_history_exits_2_with_evidence(
     other = tmp_path / "other"
     other.mkdir()
     shutil.copy(data / LOG_KEY_NAME, other / LOG_KEY_NAME)
-    firsthand("keygen", "--name", "x.example", "--out", "x.key", cwd=tmp_path)
+    firsthand(
+        "keygen",
+        "--no-passphrase",
+        "--no-recovery",
+        "--name",
+        "x.example",
+        "--out",
+        "x.key",
+        cwd=tmp_path,
+    )
     with running_server(other, "--period", "0.05") as other_url:
         publish(other_url, tmp_path / "x.key", "Another past.\n", tmp_path)
         monitor = ("monitor", "--log-key", log_key, "--state", "state", "--once")

@@ -85,7 +85,16 @@ def witnessed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, s
 
 
 def _publish(url: str, directory: Path, text: str) -> Path:
-    firsthand("keygen", "--name", "leyla.example", "--out", "k.key", cwd=directory)
+    firsthand(
+        "keygen",
+        "--no-passphrase",
+        "--no-recovery",
+        "--name",
+        "leyla.example",
+        "--out",
+        "k.key",
+        cwd=directory,
+    )
     (directory / "t.txt").write_text(text, encoding="utf-8")
     signed = firsthand("sign", "--key", "k.key", "t.txt", cwd=directory)
     (directory / "s.txt").write_text(signed.stdout, encoding="utf-8")
@@ -173,7 +182,16 @@ def test_publish_writes_bundles_proved_against_a_cosigned_checkpoint(
     # Sequencing never waits for witnesses, so the first answer for a new entry is proved
     # against the log's own checkpoint, marked pending; publish asks until it is cosigned.
     url, log_key, witness_key = witnessed
-    firsthand("keygen", "--name", "arash.example", "--out", "k.key", cwd=tmp_path)
+    firsthand(
+        "keygen",
+        "--no-passphrase",
+        "--no-recovery",
+        "--name",
+        "arash.example",
+        "--out",
+        "k.key",
+        cwd=tmp_path,
+    )
     for i in range(3):
         (tmp_path / f"t{i}.txt").write_text(f"Statement {i} of three.\n", encoding="utf-8")
         signed = firsthand("sign", "--key", "k.key", f"t{i}.txt", cwd=tmp_path)

@@ -12,6 +12,8 @@ The exit status says the verdict, so a script can act on it without parsing:
     5  denied     the author signed a denial of the text
     6  unknown    nothing here matches, which proves nothing either way
     7  mixed      some sentences are the author's words, the others appear in no statement
+    8  stolen key the words are in a statement signed by a key its author reported stolen or
+                  lost, after the point they revoked it: they may not be the author's words
 
 Under the verdict, each passage of the text (a sentence, a sentence of a quote, the words
 around a quote) is listed with what was found for it.
@@ -30,6 +32,7 @@ from firsthand.log.errors import LogError
 from firsthand.statements.identity import fingerprint_of_text, grouped_fingerprint
 
 EXIT_CODES = {"signed": 0, "contained": 3, "altered": 4, "denied": 5, "unknown": 6, "mixed": 7}
+STOLEN_KEY = 8  # whatever the verdict: a script must not take these words as the author's
 
 
 class CheckCommandError(Exception):
@@ -85,8 +88,15 @@ def _describe(match: dict[str, Any]) -> list[str]:
     if statement is not None:
         author = statement["author"]
         similar = f", similarity {match['similarity']:.2f}" if match["how"] == "near copy" else ""
+        stolen = ""
+        if statement.get("stolen_key_by") is not None:
+            stolen = (
+                f" — SIGNED BY A KEY ITS AUTHOR REPORTED STOLEN OR LOST (statement "
+                f"{statement['stolen_key_by']})"
+            )
         lines += [
-            f"statement {statement['index']}: a {statement['kind']} by {_author(author)}{similar}",
+            f"statement {statement['index']}: a {statement['kind']} by {_author(author)}{similar}"
+            f"{stolen}",
             f"  page:   {statement['url']}",
             f"  proof:  {statement['bundle_url']}",
         ]
@@ -128,7 +138,10 @@ def _passages(reply: dict[str, Any]) -> list[str]:
 
 def human(reply: dict[str, Any]) -> str:
     """The server's answer as a person reads it."""
-    lines = [f"verdict: {reply['verdict']}", reply["message"]]
+    verdict = reply["verdict"]
+    if reply.get("stolen_key"):  # never "signed" plainly: the key was reported stolen first
+        verdict = f"signed by a key its author reported stolen or lost ({verdict} match)"
+    lines = [f"verdict: {verdict}", reply["message"]]
     near = [m for m in reply["matches"] if m["how"] == "near copy"]
     if near:  # a similarity means something only for a near copy
         lines.append(f"similarity {near[0]['similarity']:.2f} (threshold {reply['threshold']:.2f})")
@@ -158,6 +171,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(json.dumps(reply, ensure_ascii=False, indent=1))
     else:
         print(human(reply))
+    if reply.get("stolen_key"):
+        return STOLEN_KEY
     return EXIT_CODES.get(reply.get("verdict", ""), 1)
 
 

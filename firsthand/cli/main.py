@@ -20,9 +20,11 @@ from firsthand.cli import (
     media,
     media_export,
     monitor,
+    recovery,
     sequencer,
     site,
     statements,
+    succession,
     witness,
 )
 from firsthand.cli.common import Command, CommandError
@@ -36,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     site.add_commands(commands)
     statements.add_commands(commands)
+    recovery.add_commands(commands)
+    succession.add_commands(commands)
     witness.add_commands(commands)
     media.add_commands(commands)
     media_export.add_commands(commands)

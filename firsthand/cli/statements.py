@@ -17,7 +17,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +36,9 @@ from firsthand.statements.format import (
     read_statement,
     sign_statement,
 )
-from firsthand.statements.identity import check_label, fingerprint, grouped_fingerprint
-from firsthand.statements.keys import passphrase_for, read_key_file, write_key_file
+from firsthand.statements.identity import fingerprint, grouped_fingerprint
+from firsthand.statements.keys import read_key_file, recovery_public_key_path
+from firsthand.statements.offline import STOLEN_KEY, status_of, verdict_lines
 
 
 class ServerError(Exception):
@@ -103,22 +103,6 @@ def _reference(text: str) -> Reference:
     if kind not in ("leaf", "text") or len(value) != 64:
         raise argparse.ArgumentTypeError("a reference is leaf:<64 hex> or text:<64 hex>")
     return Reference(kind, value.lower())
-
-
-def cmd_keygen(args: argparse.Namespace) -> int:
-    try:
-        check_label(args.name, "the key name")
-    except MalformedStatement as error:
-        raise KeyFileError(
-            f"{error}. Type the --name again by hand (a copied name can carry such characters); "
-            "no key was made"
-        ) from None
-    signer = Signer.generate(args.name)
-    passphrase = passphrase_for(Path(args.out), None) if args.seal else None
-    write_key_file(args.out, signer, passphrase=passphrase)
-    print(signer.verifier().text())
-    print(f"fingerprint: {grouped_fingerprint(fingerprint(signer.verifier()))}", file=sys.stderr)
-    return 0
 
 
 def _only_a_verifier_key(text: str) -> bool:
@@ -192,9 +176,27 @@ def _sign(
         seen_at=args.seen_at,
         name=args.display_name,
         revoked_from=args.revoked_from,
-        recovery=verifier_arg(args.recovery) if args.recovery else None,
+        recovery=_recovery_line(args),
         cosigners=cosigners,
     )
+
+
+# Kinds that cannot name a recovery key (docs/statement-format.md, "Kinds").
+_NO_RECOVERY_LINE = frozenset(
+    {"withholding", "revocation", "recovery", "device", "device-revocation"}
+)
+
+
+def _recovery_line(args: argparse.Namespace) -> Verifier | None:
+    """The recovery key to name: --recovery, or the ``.recovery.pub`` keygen wrote beside the
+    key. Named in every statement the key signs (the server accepts the same recovery key
+    again, never another), so whichever is logged first commits to it (docs/recovery.md)."""
+    if args.recovery:
+        return verifier_arg(args.recovery)
+    beside = recovery_public_key_path(args.key)
+    if args.kind in _NO_RECOVERY_LINE or args.no_recovery or not beside.is_file():
+        return None
+    return verifier_arg(str(beside))
 
 
 def _signed_by(statement: Statement) -> str:
@@ -319,6 +321,7 @@ def cmd_bundle(args: argparse.Namespace) -> int:
 VERIFY_VALID = 0
 VERIFY_INVALID = 1  # the bundle fails a check: the message (and failed_check) says which
 VERIFY_CANNOT_CHECK = 2  # unreadable file, a key that is not one, an impossible --quorum
+VERIFY_STOLEN_KEY = STOLEN_KEY  # valid, but signed by a key its author reported stolen or lost
 
 
 def _verify_inputs(
@@ -371,26 +374,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(verdict.as_json(), ensure_ascii=False))
     else:
-        when = verdict.time.strftime("%Y-%m-%d %H:%M UTC")
-        print(f"valid: a {verdict.kind} by {who(verdict.author)},")
-        print(
-            f"signed {when}, entry {verdict.index} of {verdict.log_origin} "
-            f"(checkpoint of {verdict.tree_size} entries)."
-        )
-        print(f"Author key: {verdict.author.text()}")
-        if verdict.rotation is not None:
-            print(f"Rotation to the new key {who(verdict.rotation.new_key)}:")
-            print(f"{verdict.rotation.message()}.")
-        for cosignature in verdict.cosigned_by:
-            when = datetime.fromtimestamp(cosignature.timestamp, UTC).strftime("%Y-%m-%d %H:%M")
-            print(f"Cosigned by the witness {cosignature.name} at {when} UTC.")
-        if verdict.withheld is not None:
-            print(f"The body is {verdict.withheld.message()}")
-            print(
-                f"(notice at entry {verdict.withheld.notice_index}, signed by "
-                f"{verdict.withheld.operator.text()})"
-            )
-    return VERIFY_VALID
+        print("\n".join(verdict_lines(verdict)))
+    return status_of(verdict)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -440,7 +425,13 @@ def _add_signing_options(p: argparse.ArgumentParser) -> None:
         "--recovery",
         metavar="RECOVERY",
         help="your recovery key's verifier key (or its file), named in your key's first "
-        "statement only; keep the recovery key itself offline (docs/recovery.md)",
+        "statement; by default the .recovery.pub keygen wrote beside --key (docs/recovery.md)",
+    )
+    p.add_argument(
+        "--no-recovery",
+        action="store_true",
+        help="do not name the .recovery.pub beside --key (a key that published without one "
+        "cannot name one later)",
     )
     p.add_argument(
         "--from",
@@ -460,16 +451,7 @@ def _add_signing_options(p: argparse.ArgumentParser) -> None:
 
 def add_commands(commands: Any) -> None:
     """Register the statement subcommands on the main parser's subparsers."""
-    p = commands.add_parser("keygen", help="make an author key file")
-    p.add_argument("--name", required=True, help="your key's name (no spaces or '+')")
-    p.add_argument("--out", required=True, help="the key file to create (never overwritten)")
-    p.add_argument(
-        "--seal",
-        action="store_true",
-        help="seal the file with a passphrase (asked for, or $FIRSTHAND_PASSPHRASE)",
-    )
-    p.set_defaults(func=cmd_keygen)
-
+    # keygen is in recovery.py: a key is made with its recovery key.
     p = commands.add_parser("sign", help="sign a text file as a statement (printed)")
     _add_signing_options(p)
     p.add_argument("textfile")
@@ -490,8 +472,9 @@ def add_commands(commands: Any) -> None:
         "verify",
         help="check an offline bundle, with no network",
         epilog="exit status: 0 the bundle is valid, 1 it is not (a check failed), 2 it could not "
-        "be checked (unreadable file, a key that is not one, an impossible --quorum); "
-        "docs/bundle-format.md",
+        "be checked (unreadable file, a key that is not one, an impossible --quorum), 3 it is "
+        "valid but signed by a key its author reported stolen or lost (a revocation the bundle "
+        "carries; a bundle cannot show one it leaves out); docs/bundle-format.md",
     )
     p.add_argument("--log-key", required=True, help="the log's verifier key, or a file holding it")
     p.add_argument("--json", action="store_true", help="print the verdict as JSON")

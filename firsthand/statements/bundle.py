@@ -32,8 +32,20 @@ from firsthand.log.errors import InvalidProof, LogError
 from firsthand.log.note import Note, Verifier
 from firsthand.log.reader import LogReader
 from firsthand.log.storage import StoredCheckpoint
+from firsthand.statements.bundle_revocations import (
+    KnownRevocations,
+    LoggedHead,
+    revocation_fields,
+    verify_revocations,
+)
 from firsthand.statements.errors import BodyMismatch, BundleError
-from firsthand.statements.format import Head, open_head, rotation_accepted_by_new_key, verify_body
+from firsthand.statements.format import (
+    Head,
+    Media,
+    open_head,
+    rotation_accepted_by_new_key,
+    verify_body,
+)
 from firsthand.statements.identity import fingerprint
 
 FORMAT = "firsthand-bundle/v1"
@@ -75,18 +87,29 @@ def make_bundle(
     body: str | None,
     withheld: WithholdingNotice | None = None,
     checkpoint: StoredCheckpoint | None = None,
+    revocations: Sequence[LoggedHead] = (),
+    recovery_commitment: LoggedHead | None = None,
 ) -> dict[str, Any]:
     """A bundle proving entry ``index`` (whose bytes are ``head``) in ``checkpoint``.
 
     ``checkpoint`` defaults to the latest; a server with witnesses passes the
     newest cosigned one, so the bundle carries the witnesses' cosignatures.
     A withheld statement's bundle carries the operator's notice in place of
-    the body, with its own inclusion proof in the same tree.
+    the body, with its own inclusion proof in the same tree. ``revocations`` (and the
+    key's ``recovery_commitment``) are the revocations and recoveries of the statement's
+    key, each proved in the same tree too (bundle_revocations.py).
     """
     if reader.entry(index) != head:
         raise BundleError(f"entry {index} of the log is not this statement's head")
     latest = reader.latest() if checkpoint is None else checkpoint
-    needed = index if withheld is None else max(index, withheld.index)
+    needed = max(
+        [
+            index,
+            *(() if withheld is None else (withheld.index,)),
+            *(r.index for r in revocations),
+            *(() if recovery_commitment is None else (recovery_commitment.index,)),
+        ]
+    )
     if needed >= latest.size:
         raise BundleError(f"the checkpoint of {latest.size} entries does not hold entry {needed}")
     notice: dict[str, Any] | None = None
@@ -107,6 +130,7 @@ def make_bundle(
         "tree_size": latest.size,
         "inclusion_proof": _proof_text(reader.inclusion_proof(index, latest.size)),
         "checkpoint": latest.note.decode("utf-8"),
+        **revocation_fields(reader, latest.size, revocations, recovery_commitment),
     }
 
 
@@ -167,6 +191,17 @@ class Verdict:
     other_signatures: tuple[str, ...]
     cosigned_by: tuple[WitnessCosignature, ...] = ()
     rotation: Rotation | None = None  # a key-rotation's new key, and whether it is two-way
+    # The photos and videos the head covers (SHA-256 of the cleaned bytes): printed by
+    # `firsthand verify` so a reader can match a copy of the file; not in as_json yet, whose
+    # fields the browser's twin (verify.js), the schema and the vectors pin.
+    media: tuple[Media, ...] = ()
+    # The revocations of the author's key this bundle carries, and whether one makes this a
+    # statement signed by a key its author reported stolen (bundle_revocations.py).
+    revocations: KnownRevocations | None = None
+
+    @property
+    def stolen_key(self) -> bool:
+        return self.revocations is not None and self.revocations.stolen_key is not None
 
     @property
     def author_fingerprint(self) -> str:
@@ -200,6 +235,10 @@ class Verdict:
                 for c in self.cosigned_by
             ],
             "rotation": None if self.rotation is None else self.rotation.as_json(),
+            "stolen_key": None
+            if self.revocations is None or self.revocations.stolen_key is None
+            else self.revocations.stolen_key.as_json(),
+            "revocations": None if self.revocations is None else self.revocations.as_json(),
         }
 
 
@@ -393,6 +432,7 @@ def verify_bundle_object(
             raise BundleError(f"the body is not acceptable: {error}", "body") from None
 
     _verify_inclusion("this statement", index, head_bytes, proof_texts, checkpoint, "inclusion")
+    revocations = verify_revocations(bundle, head, index, checkpoint)
     cosigned_by = _verify_witnesses(note, witnesses, quorum)
     # Lines the reader did not ask about: neither the log's nor a named witness's (those
     # were all verified, or the bundle would have failed), matched as signed-note matches
@@ -413,6 +453,8 @@ def verify_bundle_object(
         ),
         cosigned_by=cosigned_by,
         rotation=_rotation(head, head_note),
+        media=head.media,
+        revocations=revocations,
     )
 
 

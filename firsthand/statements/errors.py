@@ -32,7 +32,7 @@ class BundleError(StatementError):
 
     ``check`` names that check by its id in docs/bundle-format.md (``format``,
     ``checkpoint``, ``tree-size``, ``head``, ``withheld``, ``body``, ``inclusion``,
-    ``witnesses``), as verify.js names it too; empty when no bundle check failed (a
+    ``revocations``, ``witnesses``), as verify.js names it too; empty when no bundle check failed (a
     bundle that cannot be made).
     """
 

@@ -91,6 +91,23 @@ def read_key_file(path: str | os.PathLike[str], passphrase: str | None = None) -
         raise KeyFileError(f"{source} holds no usable key: {error}") from None
 
 
+def _beside(key_path: str | os.PathLike[str], suffix: str) -> Path:
+    path = Path(key_path)
+    stem = path.with_suffix("") if path.suffix == ".key" else path
+    return stem.with_name(stem.name + suffix)
+
+
+def recovery_key_path(key_path: str | os.PathLike[str]) -> Path:
+    """Where keygen writes a key's recovery key: ``me.key`` -> ``me.recovery.key``."""
+    return _beside(key_path, ".recovery.key")
+
+
+def recovery_public_key_path(key_path: str | os.PathLike[str]) -> Path:
+    """The recovery key's public half beside the key (``me.recovery.pub``): `firsthand sign`
+    names it in the key's statements, so the first one logged commits to it."""
+    return _beside(key_path, ".recovery.pub")
+
+
 OPERATOR_KEY_FILE = "operator.key"
 
 

@@ -118,6 +118,10 @@ def test_an_author_recovers_their_identity_from_the_sheet_in_a_fresh_browser(
     assert later in [s["index"] for s in author["statements"]]
     assert first in [s["index"] for s in author["statements"]]
     assert fingerprint(Verifier.from_text(new_vkey)) in author["successors"]
+    # One author on the page readers see: the words before the loss and after the recovery.
+    other.goto(f"{site}/fa/authors/{old}")
+    for index in (first, later):
+        assert other.locator(f'a[href$="/statements/{index}"]').count() >= 1
     assert not page.errors
     fresh.close()
 
@@ -148,4 +152,16 @@ def test_a_stolen_key_is_revoked_with_the_sheet(site: str, page, browser) -> Non
     stolen = other.request.get(f"{site}/api/v1/statements/{thief}").json()
     kept = other.request.get(f"{site}/api/v1/statements/{first}").json()
     assert stolen["stolen_key"] and not kept.get("stolen_key")
+    # The reader's browser verifies the bundle itself (verify.js), and the bundle carries the
+    # revocation: the thief's statement is verified as the log's, and named as not the author's.
+    other.goto(f"{site}/fa/statements/{thief}")
+    other.wait_for_selector("#browser-check[data-verified]", timeout=20_000)
+    assert other.locator("#browser-check").get_attribute("data-verified") == "stolen"
+    status = other.locator("#browser-check .status").inner_text()
+    assert "شاید این‌ها سخنان نویسنده نباشند" in status
+    assert other.locator('.steps li[data-check="revocations"].ok').count() == 1
+    screenshot(other, "stolen-key-verified-fa")
+    other.goto(f"{site}/fa/statements/{first}")
+    other.wait_for_selector("#browser-check[data-verified]", timeout=20_000)
+    assert other.locator("#browser-check").get_attribute("data-verified") == "yes"
     fresh.close()

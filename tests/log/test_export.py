@@ -146,7 +146,16 @@ def test_serve_exports_after_each_batch(tmp_path: Path) -> None:
     with running_server(
         tmp_path / "data", "--period", "0.05", "--export-tiles", str(static)
     ) as url:
-        firsthand("keygen", "--name", "ex.example", "--out", "k.key", cwd=tmp_path)
+        firsthand(
+            "keygen",
+            "--no-passphrase",
+            "--no-recovery",
+            "--name",
+            "ex.example",
+            "--out",
+            "k.key",
+            cwd=tmp_path,
+        )
         (tmp_path / "t.txt").write_text("Exported as soon as it is logged.\n", encoding="utf-8")
         signed = firsthand("sign", "--key", "k.key", "t.txt", cwd=tmp_path)
         (tmp_path / "s.txt").write_text(signed.stdout, encoding="utf-8")

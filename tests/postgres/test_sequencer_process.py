@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from firsthand.web.api.intake import socket_path
+from firsthand.publishing.intake import socket_path
 from tests.postgres.cluster import ThrowawayCluster
 from tests.serving import CliProcess as Process
 from tests.serving import running_server
@@ -24,7 +24,16 @@ def database(postgres_cluster: ThrowawayCluster) -> Iterator[dict[str, str]]:
 
 def _publish(url: str, directory: Path, text: str) -> int:
     if not (directory / "k.key").exists():
-        firsthand("keygen", "--name", "dana.example", "--out", "k.key", cwd=directory)
+        firsthand(
+            "keygen",
+            "--no-passphrase",
+            "--no-recovery",
+            "--name",
+            "dana.example",
+            "--out",
+            "k.key",
+            cwd=directory,
+        )
     (directory / "t.txt").write_text(text, encoding="utf-8")
     signed = firsthand("sign", "--key", "k.key", "t.txt", cwd=directory)
     (directory / "s.txt").write_text(signed.stdout, encoding="utf-8")

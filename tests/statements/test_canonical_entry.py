@@ -80,7 +80,16 @@ def _firsthand(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def test_sign_refuses_carriage_returns_unless_told_and_then_says_so(tmp_path: Path) -> None:
     key = tmp_path / "rana.key"
-    made = _firsthand("keygen", "--name", "rana.example", "--out", str(key), cwd=tmp_path)
+    made = _firsthand(
+        "keygen",
+        "--no-passphrase",
+        "--no-recovery",
+        "--name",
+        "rana.example",
+        "--out",
+        str(key),
+        cwd=tmp_path,
+    )
     assert made.returncode == 0, made.stderr
     text = tmp_path / "letter.txt"
     text.write_bytes(b"I left.\r\nI am safe.\r")
@@ -103,7 +112,14 @@ def test_the_cli_signs_a_recovery_key_a_revocation_and_a_recovery(tmp_path: Path
     for name in ("rana", "rana-recovery", "rana-2027"):
         keys[name] = tmp_path / f"{name}.key"
         made = _firsthand(
-            "keygen", "--name", f"{name}.example", "--out", str(keys[name]), cwd=tmp_path
+            "keygen",
+            "--no-passphrase",
+            "--no-recovery",
+            "--name",
+            f"{name}.example",
+            "--out",
+            str(keys[name]),
+            cwd=tmp_path,
         )
         assert made.returncode == 0, made.stderr
     public = {n: read_key_file(k).verifier().text() for n, k in keys.items()}

@@ -44,7 +44,16 @@ def test_an_author_publishes_and_anyone_verifies_offline(
     server: tuple[str, str, Path], tmp_path: Path
 ) -> None:
     url, log_key, _ = server
-    keygen = firsthand("keygen", "--name", "nasrin.example", "--out", "nasrin.key", cwd=tmp_path)
+    keygen = firsthand(
+        "keygen",
+        "--no-passphrase",
+        "--no-recovery",
+        "--name",
+        "nasrin.example",
+        "--out",
+        "nasrin.key",
+        cwd=tmp_path,
+    )
     assert keygen.returncode == 0, keygen.stderr
     (tmp_path / "text.txt").write_text(
         "من، نسرین، در سال ۱۳۹۸ از حلقه جدا شدم.\n", encoding="utf-8"
@@ -71,7 +80,16 @@ def test_a_tampered_bundle_fails_with_one_clear_line(
     server: tuple[str, str, Path], tmp_path: Path
 ) -> None:
     url, log_key, _ = server
-    firsthand("keygen", "--name", "omid.example", "--out", "omid.key", cwd=tmp_path)
+    firsthand(
+        "keygen",
+        "--no-passphrase",
+        "--no-recovery",
+        "--name",
+        "omid.example",
+        "--out",
+        "omid.key",
+        cwd=tmp_path,
+    )
     (tmp_path / "t.txt").write_text("I saw the retreat of 2019.\n", encoding="utf-8")
     (tmp_path / "s.txt").write_text(
         firsthand("sign", "--key", "omid.key", "t.txt", cwd=tmp_path).stdout, encoding="utf-8"
@@ -88,7 +106,16 @@ def test_a_tampered_bundle_fails_with_one_clear_line(
 
 
 def test_publishing_to_an_unreachable_server_says_so(tmp_path: Path) -> None:
-    firsthand("keygen", "--name", "x.example", "--out", "x.key", cwd=tmp_path)
+    firsthand(
+        "keygen",
+        "--no-passphrase",
+        "--no-recovery",
+        "--name",
+        "x.example",
+        "--out",
+        "x.key",
+        cwd=tmp_path,
+    )
     (tmp_path / "t.txt").write_text("hello\n", encoding="utf-8")
     (tmp_path / "s.txt").write_text(
         firsthand("sign", "--key", "x.key", "t.txt", cwd=tmp_path).stdout, encoding="utf-8"
@@ -102,7 +129,16 @@ def test_the_operator_withholds_with_the_cli_and_the_bundle_shows_the_notice(
     server: tuple[str, str, Path], tmp_path: Path
 ) -> None:
     url, log_key, data = server
-    firsthand("keygen", "--name", "leila.example", "--out", "leila.key", cwd=tmp_path)
+    firsthand(
+        "keygen",
+        "--no-passphrase",
+        "--no-recovery",
+        "--name",
+        "leila.example",
+        "--out",
+        "leila.key",
+        cwd=tmp_path,
+    )
     (tmp_path / "t.txt").write_text("His home is 7 Imaginary Street.\n", encoding="utf-8")
     (tmp_path / "s.txt").write_text(
         firsthand("sign", "--key", "leila.key", "t.txt", cwd=tmp_path).stdout, encoding="utf-8"
@@ -143,7 +179,16 @@ def test_the_operator_withholds_with_the_cli_and_the_bundle_shows_the_notice(
 def test_keygen_refuses_a_name_with_an_invisible_character_and_makes_no_key(
     tmp_path: Path,
 ) -> None:
-    result = firsthand("keygen", "--name", "nasrin\u200b.example", "--out", "n.key", cwd=tmp_path)
+    result = firsthand(
+        "keygen",
+        "--no-passphrase",
+        "--no-recovery",
+        "--name",
+        "nasrin\u200b.example",
+        "--out",
+        "n.key",
+        cwd=tmp_path,
+    )
     assert result.returncode == 1 and result.stderr.count("\n") == 1
     assert "invisible character U+200B (ZERO WIDTH SPACE) at position 7" in result.stderr
     assert "Type the --name again by hand" in result.stderr
@@ -152,10 +197,23 @@ def test_keygen_refuses_a_name_with_an_invisible_character_and_makes_no_key(
 
 def keys(tmp_path: Path, *names: str) -> list[str]:
     """Make a key file per name (name.key); their verifier keys, in order."""
-    made = [firsthand("keygen", "--name", n, "--out", f"{n}.key", cwd=tmp_path) for n in names]
+    made = [
+        firsthand(
+            "keygen",
+            "--no-passphrase",
+            "--no-recovery",
+            "--name",
+            n,
+            "--out",
+            f"{n}.key",
+            cwd=tmp_path,
+        )
+        for n in names
+    ]
     assert all(m.returncode == 0 for m in made), [m.stderr for m in made]
     for m in made:  # who the key is, beside the verifier key keygen prints
-        assert m.stderr == f"fingerprint: {grouped(m.stdout.strip())}\n"
+        assert m.stderr.startswith(f"fingerprint: {grouped(m.stdout.strip())}\n")
+        assert "NOT sealed" in m.stderr and "no recovery key" in m.stderr  # opted out, and told
     return [m.stdout.strip() for m in made]
 
 

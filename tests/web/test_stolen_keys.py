@@ -16,8 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from firsthand.log.note import Signer
+from firsthand.statements.bundle import verify_bundle
 from firsthand.statements.format import Statement, sign_statement
 from firsthand.statements.identity import fingerprint
+from firsthand.web import runtime
 from firsthand.web.api import ratelimit
 from tests.web.conftest import log_of_its_own
 
@@ -253,6 +255,14 @@ def test_a_statement_is_stolen_exactly_from_the_earliest_valid_revocation_point(
             )
             assert status == 422
     since = min(points, default=None)
+    log_key = runtime.log().verifier
     for index in said:
         stolen = client.get(f"/api/v1/statements/{index}").json()["stolen_key"]
         assert (stolen is not None) == (since is not None and index >= since), (index, since)
+        # The offline bundle, verified with no network, reaches the same verdict from the
+        # revocations it carries, and from the same point (statements/bundle_revocations.py).
+        bundle = client.get(f"/api/v1/statements/{index}/bundle").content
+        offline = verify_bundle(bundle, log_key).as_json()["stolen_key"]
+        assert (offline is None) == (stolen is None), (index, since)
+        if offline is not None:
+            assert offline["since"] == stolen["since"] == since

@@ -301,6 +301,11 @@ def _headline(answer: Answer) -> str:
     """The verdict in a sentence, for a citation, naming the keys it rests on."""
     verdict = answer.result.verdict
     keys = _keys(list(answer.result.findings))
+    if answer.stolen_key:
+        return _(
+            "in a statement signed by the key %(keys)s after its author reported that key stolen "
+            "or lost: these may not be the author's words."
+        ) % {"keys": keys}
     if verdict == "signed":
         return _("word for word a statement signed by the key %(keys)s.") % {"keys": keys}
     if verdict == "denied":
@@ -365,6 +370,7 @@ def check_page(request: HttpRequest) -> HttpResponse:
             context.update(
                 answer=answer,
                 verdict=answer.result.verdict,
+                stolen_key=answer.stolen_key,
                 matches=[_shown(answer, f) for f in answer.result.findings],
                 others=[_shown(answer, f) for f in answer.result.other_findings],
                 nobody_named=answer.author is not None and not answer.author.fingerprints,

@@ -10,6 +10,10 @@
 // The verdict names the author by their fingerprint (identity.js), and says of a key
 // rotation whether it is two-way (signed by the new key too) or one-way: an old one-way
 // rotation still verifies, being validly logged, but is never followed.
+//
+// A bundle carries the revocations and recoveries of its author's key (and the key's
+// recovery commitment), as bundle_revocations.py reads them: the verdict's `stolen_key`
+// says when the statement was signed at or after the point its author revoked the key.
 
 import { base64Decode, base64Encode, bytesEqual, concatBytes, hexEncode, utf8Decode, utf8Encode } from "./encoding.js";
 import { CosignatureVerifier, verifyCosignatures } from "./cosignature.js";
@@ -181,6 +185,7 @@ const CHECKS = [
   ["withheld", "the operator's withholding notice names this statement and is in the log"],
   ["body", "the body is the text the author signed"],
   ["inclusion", "the log holds the statement at its index"],
+  ["revocations", "the revocations of the author's key that the bundle carries are in the log"],
   ["witnesses", "enough of the named witnesses cosigned the checkpoint"],
 ];
 
@@ -256,6 +261,102 @@ export async function rotationAcceptedByNewKey(head, note) {
     throw error;
   }
   return true;
+}
+
+// Revocations a bundle may carry (bundle_revocations.py MAX_REVOCATIONS).
+const MAX_REVOCATIONS = 64;
+const REVOKING = ["revocation", "recovery"];
+
+/** A carried entry's index, head and note, once its signature and inclusion are checked. */
+async function carriedEntry(entry, what, checkpoint) {
+  if (entry === null || typeof entry !== "object" || Array.isArray(entry)) throw new Failed(`${what} is not an object`);
+  const { index, head: text } = entry;
+  if (!isInt(index) || index < 0 || typeof text !== "string") throw new Failed(`${what} lacks its index or its signed head`);
+  const bytes = utf8EncodeOrNull(text);
+  if (bytes === null) throw new Failed(`${what} holds a lone surrogate: it is not text`);
+  let opened;
+  try {
+    opened = await openHead(bytes, { checkTime: false });
+  } catch (error) {
+    throw new Failed(`${what}'s signature does not hold: ${error.message}`);
+  }
+  await inclusion(what, index, bytes, entry.inclusion_proof, checkpoint);
+  return { index, head: opened.head, note: opened.note };
+}
+
+/** Whether a recovery's note carries a valid signature by its new key (format.py new_key_accepted). */
+async function recoveryAcceptedByNewKey(head, note) {
+  const newKey = head.newKey;
+  if (head.kind !== "recovery" || !newKey || newKey.equals(head.author)) return false;
+  try {
+    await verifyNote({ text: note.text, signatures: note.signatures }, [newKey]);
+  } catch (error) {
+    if (error instanceof NoteError) return false;
+    throw error;
+  }
+  return true;
+}
+
+/** The point one carried revocation establishes, or null (bundle_revocations.py _counted). */
+async function countedRevocation(r, key, recoveryKey, committedAt) {
+  const author = r.head.author.publicKey;
+  if (r.head.kind === "revocation" && bytesEqual(author, key)) {
+    return { since: r.index, by_index: r.index, by_recovery_key: false }; // from now on
+  }
+  if (recoveryKey === null || !bytesEqual(author, recoveryKey)) return null;
+  if (committedAt !== null && committedAt >= r.index) return null;
+  if (r.head.kind === "recovery" && !(await recoveryAcceptedByNewKey(r.head, r.note))) return null;
+  const from = r.head.revokedFrom;
+  const since = from === null || from === undefined || BigInt(from) >= BigInt(r.index) ? r.index : Number(from);
+  return { since, by_index: r.index, by_recovery_key: true };
+}
+
+/** The verdict's `stolen_key` and `revocations`, from what the bundle carries. */
+async function knownRevocations(b, head, checkpoint) {
+  const carried = b.revocations ?? [];
+  if (!Array.isArray(carried) || carried.length > MAX_REVOCATIONS) {
+    throw new Failed(`the bundle's revocations are not a list of at most ${MAX_REVOCATIONS}`);
+  }
+  const key = head.author.publicKey;
+  let recoveryKey = null;
+  let committedAt = null;
+  const commitment = b.recovery_commitment ?? null;
+  if (commitment !== null) {
+    const c = await carriedEntry(commitment, "the recovery commitment", checkpoint);
+    if (!bytesEqual(c.head.author.publicKey, key) || c.head.recovery === null) {
+      throw new Failed("the recovery commitment is not a statement of this key naming a recovery key");
+    }
+    if (c.index > b.index) {
+      throw new Failed("the recovery commitment is logged after this statement, so it is not the key's first statement");
+    }
+    recoveryKey = c.head.recovery.publicKey;
+    committedAt = c.index;
+  }
+  let stolen = null;
+  let counted = 0;
+  for (const [n, entry] of carried.entries()) {
+    const r = await carriedEntry(entry, `revocation ${n + 1}`, checkpoint);
+    if (!REVOKING.includes(r.head.kind) || r.head.subject === null || !bytesEqual(r.head.subject.publicKey, key)) {
+      throw new Failed(`revocation ${n + 1} (entry ${r.index}) is not a revocation or recovery of this key`);
+    }
+    const found = await countedRevocation(r, key, recoveryKey, committedAt);
+    if (found === null) continue;
+    counted += 1;
+    if (stolen === null || found.since < stolen.since || (found.since === stolen.since && found.by_index < stolen.by_index)) {
+      stolen = found;
+    }
+  }
+  if (stolen !== null && b.index < stolen.since) stolen = null;
+  return {
+    stolen_key:
+      stolen === null
+        ? null
+        : {
+            ...stolen,
+            message: `signed by a key its author reported stolen or lost from log entry ${stolen.since} on (statement ${stolen.by_index})`,
+          },
+    revocations: { as_of_tree_size: Number(checkpoint.size), counted },
+  };
 }
 
 const keyJson = async (key) => ({ name: key.name, key: key.text, fingerprint: await fingerprint(key) });
@@ -401,6 +502,10 @@ export async function verifyBundle(bundle, logVerifierKeyText, options = {}) {
     );
     if (proof.ok) out.proof = proof.value;
   }
+  let revoked = { ok: false };
+  if (sized.ok && head.ok) {
+    revoked = await run("revocations", () => knownRevocations(b, head.value.head, checkpoint.value.checkpoint));
+  }
 
   const witnessKeys = options.witnesses ?? [];
   const quorum = options.quorum ?? 0;
@@ -438,6 +543,8 @@ export async function verifyBundle(bundle, logVerifierKeyText, options = {}) {
         .map((s) => s.name),
       cosigned_by: cosignedBy,
       rotation: await rotation(h, headNote),
+      stolen_key: revoked.value.stolen_key,
+      revocations: revoked.value.revocations,
     };
   }
   return { valid, error: firstFailure ? firstFailure.message : null, checks, ...out };
