@@ -9,9 +9,10 @@ set -euo pipefail
 # wrk: the load generator of bench/web.py and bench/load.py (`make bench`);
 # golang-github-rwcarlsen-goexif-dev: real cameras' EXIF samples for the media corpus (tests/media/corpus.py).
 # nginx: the reverse proxy of docs/deploy.md, with TLS in front of the site (tests/e2e/test_https_proxy.py).
+# poppler-utils, zbar-tools: the printed proof is rendered from PDF and its QR code read back (tests/e2e/test_layout_and_print.py).
 packages=(libicu-dev pkg-config postgresql golang-go golang-golang-x-mod-dev chromium fonts-noto-core ffmpeg mat2
   libimage-exiftool-perl ceph-mon ceph-osd radosgw wrk golang-github-rwcarlsen-goexif-dev
-  nginx)
+  nginx poppler-utils zbar-tools)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -74,6 +74,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     instance = runtime.log()
     if args.witness:
         settings.FIRSTHAND_WITNESSES = args.witness
+    for about in args.witness_about or ():
+        name, equals, text = about.partition("=")
+        if not equals or not name.strip():
+            raise CommandError("--witness-about is NAME=TEXT: a witness key's name, '=', text")
+        settings.FIRSTHAND_WITNESS_ABOUT = {**settings.FIRSTHAND_WITNESS_ABOUT, name.strip(): text}
     if args.sequencer:
         settings.FIRSTHAND_SEQUENCER = args.sequencer
     if args.export_tiles:
@@ -121,7 +126,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         leftovers.use_scratch()  # uploads are cleaned in <scratch>/<pid>, swept on a schedule
         leftovers.Sweeper()
         if in_worker:
-            from firsthand.cli.sequencer import start_sequencing
+            from firsthand.publishing.sequencer_process import start_sequencing
 
             start_sequencing(args.period, args.witness_timeout)  # signs the first checkpoint
         elif settings.FIRSTHAND_DATABASE_URL:
@@ -228,6 +233,13 @@ def add_commands(commands: Any) -> None:
         metavar="URL=KEY",
         help="a witness to cosign each checkpoint: its tlog-witness URL, '=', its cosigner "
         "verifier key; repeat for each (default: $FIRSTHAND_WITNESSES, space separated)",
+    )
+    p.add_argument(
+        "--witness-about",
+        action="append",
+        metavar="NAME=TEXT",
+        help="who runs the witness whose key is named NAME, shown to readers beside it; repeat "
+        'for each (default: $FIRSTHAND_WITNESS_ABOUT, a JSON object {"NAME": "TEXT"})',
     )
     p.add_argument(
         "--workers",

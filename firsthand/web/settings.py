@@ -32,6 +32,7 @@ FIRSTHAND_UNPUBLISHED_MEDIA_HOURS  uploads no statement lists are deleted after 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 from pathlib import Path
@@ -64,6 +65,15 @@ FIRSTHAND_UNPUBLISHED_MEDIA_HOURS = float(
 )
 # Witnesses that cosign the log's checkpoints: "<tlog-witness URL>=<cosigner key>", space separated.
 FIRSTHAND_WITNESSES = os.environ.get("FIRSTHAND_WITNESSES", "").split()
+# Who runs each witness, in the operator's words, shown beside it to readers: a JSON object from
+# the witness's key name to a short description, e.g. {"w1.example": "Run by ..., Berlin"}.
+FIRSTHAND_WITNESS_ABOUT: dict[str, str] = json.loads(
+    os.environ.get("FIRSTHAND_WITNESS_ABOUT", "").strip() or "{}"
+)
+if not isinstance(FIRSTHAND_WITNESS_ABOUT, dict) or not all(
+    isinstance(k, str) and isinstance(v, str) for k, v in FIRSTHAND_WITNESS_ABOUT.items()
+):
+    raise ValueError('FIRSTHAND_WITNESS_ABOUT is a JSON object: {"witness key name": "who runs"}')
 # "here": `firsthand serve` sequences in-process (the default, with one worker);
 # "external": a separate `firsthand sequencer` process does, for many web workers.
 FIRSTHAND_SEQUENCER = os.environ.get("FIRSTHAND_SEQUENCER", "here")

@@ -2,6 +2,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 
 from firsthand.web import health
+from firsthand.web.pages import verifier_download
 
 # The log's endpoints and the API have one address each, whatever the language;
 # pages are at / in English and at /fa/ in Persian, so a shared link keeps its language.
@@ -10,6 +11,8 @@ urlpatterns = [
     path("media/", include("firsthand.web.api.media_serving")),  # cleaned photos and videos
     path("operator/", include("firsthand.web.console.urls")),  # the operator's console
     path("healthz", health.healthz, name="healthz"),
+    # The offline verifier as one file, for readers who check bundles (statements/offline.py).
+    path("download/firsthand-verify.pyz", verifier_download.download, name="verifier-download"),
     path("metrics", health.metrics, name="metrics"),
     path("", include("firsthand.web.tlog.urls")),
     *i18n_patterns(

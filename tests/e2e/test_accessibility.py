@@ -11,9 +11,12 @@ PAGES = [
     "/",
     "/statements/0",
     "/statements/3",
+    "/statements/3/print",
     "/about",
     "/write",
     "/identity",
+    "/identity/contacts",
+    "/identity/device",
     "/search?q=retreat",
 ]
 

@@ -4,12 +4,13 @@ show the witness's cosignature once it has come in."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from firsthand.log.cosignature import CosignatureSigner, verify_cosignatures
 from firsthand.log.datadir import load_or_create_log_key
@@ -98,7 +99,14 @@ def test_how_it_works_shows_each_witness_and_what_it_cosigned(
     page = client.get("/about").content.decode()
     assert "cosigned the checkpoint of" in page
     assert "absent.example/w2" in page and "has not cosigned the newest checkpoint" in page
-    assert f"--witness {WITNESS.verifier().text()}" in page
+    # The command line keeps each word whole in a span of its own (pages/_command.html).
+    block = page.split('<pre class="command"', 1)[1].split("</pre>")[0]
+    command = re.sub(r"<[^>]+>", "", block.split(">", 1)[1])
+    assert f"--witness {WITNESS.verifier().text()}" in command
+    assert f"--log-key {runtime.log().verifier.text()}" in command  # no KEY placeholder
+    # Who runs each witness, in the operator's words (FIRSTHAND_WITNESS_ABOUT).
+    with override_settings(FIRSTHAND_WITNESS_ABOUT={"witness.example/w1": "Run by a press desk"}):
+        assert "Run by a press desk" in client.get("/about").content.decode()
     persian = client.get("/fa/about").content.decode()
     assert 'dir="rtl"' in persian and "witness.example/w1" in persian
 

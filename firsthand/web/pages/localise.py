@@ -63,3 +63,52 @@ def date(moment: datetime, language: str, *, with_time: bool = False) -> str:
         return digits(f"{text}، {clock}" if clock else text, language)
     text = f"{moment.day} {_ENGLISH_MONTHS[moment.month - 1]} {moment.year}"
     return f"{text}, {clock}" if clock else text
+
+
+# Month names for the other calendar of a printed proof (printable.py): a court in one country
+# and a family in another read the same date.
+_SOLAR_MONTHS_IN_LATIN = (
+    "Farvardin",
+    "Ordibehesht",
+    "Khordad",
+    "Tir",
+    "Mordad",
+    "Shahrivar",
+    "Mehr",
+    "Aban",
+    "Azar",
+    "Dey",
+    "Bahman",
+    "Esfand",
+)
+_GREGORIAN_MONTHS_IN_PERSIAN = (
+    "ژانویه",
+    "فوریه",
+    "مارس",
+    "آوریل",
+    "مه",
+    "ژوئن",
+    "ژوئیه",
+    "اوت",
+    "سپتامبر",
+    "اکتبر",
+    "نوامبر",
+    "دسامبر",
+)
+
+
+def both_calendars(moment: datetime, language: str) -> tuple[str, str]:
+    """(Solar Hijri, Gregorian) dates of ``moment`` (UTC), both written for ``language``."""
+    solar = jdatetime.date.fromgregorian(date=moment.date())
+    if language == "fa":
+        return (
+            digits(f"{solar.day} {_PERSIAN_MONTHS[solar.month - 1]} {solar.year}", language),
+            digits(
+                f"{moment.day} {_GREGORIAN_MONTHS_IN_PERSIAN[moment.month - 1]} {moment.year}",
+                language,
+            ),
+        )
+    return (
+        f"{solar.day} {_SOLAR_MONTHS_IN_LATIN[solar.month - 1]} {solar.year}",
+        f"{moment.day} {_ENGLISH_MONTHS[moment.month - 1]} {moment.year}",
+    )

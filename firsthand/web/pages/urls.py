@@ -4,7 +4,7 @@ from firsthand.web.api.urls import (  # noqa: F401  (registers "keyid" and "fing
     FingerprintConverter,
     KeyIDConverter,
 )
-from firsthand.web.pages import feeds, views
+from firsthand.web.pages import feeds, printable, views
 from firsthand.web.pages.check import check_page
 
 app_name = "pages"
@@ -12,6 +12,7 @@ app_name = "pages"
 urlpatterns = [
     path("", views.home, name="home"),
     path("statements/<int:index>", views.statement, name="statement"),
+    path("statements/<int:index>/print", printable.statement_print, name="statement-print"),
     path("authors/<fingerprint:fingerprint>", views.author, name="author"),
     path("authors/<fingerprint:fingerprint>/feed.atom", feeds.AuthorFeed(), name="author-feed"),
     # Old links by the 32-bit key ID: never one key picked silently (views.author_by_key_id).
@@ -27,5 +28,7 @@ urlpatterns = [
     path("check", check_page, name="check"),
     path("write", views.write, name="write"),
     path("identity", views.identity, name="identity"),
+    path("identity/contacts", views.trusted_contacts_page, name="identity-contacts"),
+    path("identity/device", views.device_page, name="identity-device"),
     path("about", views.about, name="about"),
 ]

@@ -19,14 +19,18 @@ from django.views.decorators.http import require_safe
 from firsthand.log.merkle import leaf_hash
 from firsthand.web import runtime
 from firsthand.web.api.authors import key_chain, keys_with_key_id, look_alikes, predecessor
+from firsthand.web.api.devices import devices_of
 from firsthand.web.api.models import PublishedStatement, statement_at
+from firsthand.web.api.revocations import trusted_contacts
 from firsthand.web.api.views import chain_statements, latest_profile
 from firsthand.web.pages import script_messages
 from firsthand.web.pages import search as full_text
 from firsthand.web.pages.pagecache import by_log_size
 from firsthand.web.pages.presenting import checked, responses_to, show, show_all
+from firsthand.web.pages.printable import verify_command
 from firsthand.web.pages.proof import proof_picture, shapes_markup
 from firsthand.web.pages.script_messages import evaluated
+from firsthand.web.pages.verifier_download import verifier_sha256
 from firsthand.web.pages.witness_status import BAR_WIDTH, witness_status
 
 PAGE_SIZE = 20
@@ -99,6 +103,14 @@ def statement(request: HttpRequest, index: int) -> HttpResponse:
             "log_key": runtime.log().verifier.text(),
             "operator_key": runtime.operator().verifier().text(),
             "witness_keys": " ".join(w.verifier.text() for w in runtime.witnesses()),
+            # The command a journalist runs on the downloaded bundle, keys filled in.
+            "verify_command": verify_command(
+                runtime.log().verifier.text(),
+                [c.key for c in result.verdict.cosigned_by] if result.verdict else [],
+                f"statement-{index}.bundle.json",
+            ),
+            "verifier_sha256": verifier_sha256(),
+            "leaf_hash": leaf_hash(row.head.encode("utf-8")).hex(),
             "messages": evaluated(script_messages.VERIFY),
         },
     )
@@ -136,6 +148,8 @@ def author(request: HttpRequest, fingerprint: str) -> HttpResponse:
             # Rotations naming this key that the chain does not follow: claims, not facts.
             "unaccepted_claims": [c for c in claims if c.row.author_fingerprint != before],
             "look_alikes": look_alikes(fingerprint),
+            "contacts": trusted_contacts(chain[-1][0]),
+            "devices": devices_of(key for key, _ in chain),
         },
     )
 
@@ -183,6 +197,18 @@ def identity(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+def trusted_contacts_page(request: HttpRequest) -> HttpResponse:
+    """Name trusted contacts (k of n): signed in the browser with the key kept there."""
+    return render(request, "pages/contacts.html", {"messages": evaluated(script_messages.TRUST)})
+
+
+@require_safe
+def device_page(request: HttpRequest) -> HttpResponse:
+    """Add a device: its key is made on it, the identity key certifies it on the other."""
+    return render(request, "pages/device.html", {"messages": evaluated(script_messages.TRUST)})
+
+
+@require_safe
 def about(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -193,6 +219,12 @@ def about(request: HttpRequest) -> HttpResponse:
             "contact": getattr(settings, "FIRSTHAND_CONTACT", ""),  # from `firsthand init`
             "checkpoint": runtime.published_checkpoint().note.decode("utf-8"),
             "witnesses": witness_status(),
+            "witness_command": verify_command(
+                runtime.log().verifier.text(),
+                [w.verifier.text() for w in runtime.witnesses()],
+                "BUNDLE",
+                program=("firsthand",),
+            ),
             "bar_width": BAR_WIDTH,
         },
     )

@@ -24,6 +24,7 @@ class WitnessStatus:
     name: str
     key: str
     url: str
+    about: str  # who runs it, in the operator's words (runtime.witness_about)
     cosigned_size: int | None  # the tree size it last cosigned (None: not in the newest)
     cosigned_at: datetime | None
     log_size: int
@@ -59,6 +60,7 @@ def witness_status() -> list[WitnessStatus]:
                 name=witness.verifier.name,
                 key=witness.verifier.text(),
                 url=witness.url,
+                about=runtime.witness_about(witness.verifier.name),
                 cosigned_size=None if line is None or cosigned is None else cosigned.size,
                 cosigned_at=None if line is None else datetime.fromtimestamp(line.timestamp, UTC),
                 log_size=log_size,

@@ -6,13 +6,12 @@
 // savePendingRecovery), for the first statement's `recovery` line.
 import { generateIdentity, savePendingRecovery } from "/static/firsthand/js/keys.js";
 import { wordsFromSeed } from "/static/firsthand/js/recovery-words.js";
-import qrcode from "/static/firsthand/js/vendor/qrcode.mjs";
+import { qrSvg } from "./page-qr.js";
 import { showFingerprint } from "./page-signing.js";
 
 // The recovery key's name plays no part in recovery (the site compares fingerprints);
 // a fixed one means the 24 words alone rebuild the very key.
 export const RECOVERY_KEY_NAME = "recovery";
-const SVG = "http://www.w3.org/2000/svg";
 const $ = (id) => document.getElementById(id);
 
 /**
@@ -32,7 +31,7 @@ export async function makeRecoverySheet(author) {
         return item;
       }),
     );
-    $("sheet-qr").replaceChildren(qrSvg(words.join(" ")));
+    $("sheet-qr").replaceChildren(qrSvg(words.join(" "), "sheet-qr-caption"));
     $("sheet-saved").checked = false;
     $("sheet-lost").hidden = true;
     $("recovery-sheet").hidden = false;
@@ -59,34 +58,4 @@ export function clearSheet() {
   $("sheet-words").replaceChildren();
   $("sheet-qr").replaceChildren();
   $("sheet-fingerprint").textContent = "";
-}
-
-// A QR code (byte mode, error correction M, smallest version that fits) drawn as one SVG
-// path: no data: URL, no inline style, so the site's CSP allows it, and it prints sharp.
-function qrSvg(text) {
-  const code = qrcode(0, "M");
-  code.addData(text, "Byte");
-  code.make();
-  const size = code.getModuleCount();
-  const quiet = 4;
-  const svg = document.createElementNS(SVG, "svg");
-  svg.setAttribute("viewBox", `0 0 ${size + 2 * quiet} ${size + 2 * quiet}`);
-  svg.setAttribute("role", "img");
-  svg.setAttribute("aria-labelledby", "sheet-qr-caption");
-  svg.setAttribute("shape-rendering", "crispEdges");
-  const background = document.createElementNS(SVG, "rect");
-  background.setAttribute("width", "100%");
-  background.setAttribute("height", "100%");
-  background.setAttribute("fill", "#fff");
-  const dark = [];
-  for (let row = 0; row < size; row += 1) {
-    for (let col = 0; col < size; col += 1) {
-      if (code.isDark(row, col)) dark.push(`M${col + quiet} ${row + quiet}h1v1h-1z`);
-    }
-  }
-  const path = document.createElementNS(SVG, "path");
-  path.setAttribute("d", dark.join(""));
-  path.setAttribute("fill", "#000");
-  svg.append(background, path);
-  return svg;
 }
