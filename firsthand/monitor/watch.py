@@ -77,7 +77,12 @@ from firsthand.monitor.state import (
     fingerprint,
 )
 from firsthand.statements.errors import StatementError, WrongAuthor
-from firsthand.statements.format import Head, open_head, rotation_accepted_by_new_key
+from firsthand.statements.format import (
+    Head,
+    device_accepted,
+    open_head,
+    rotation_accepted_by_new_key,
+)
 from firsthand.statements.identity import grouped_fingerprint, skeletons
 
 Report = dict[str, Any]
@@ -87,6 +92,8 @@ EVIDENCE_DIR = "evidence"
 # Catching up saves the state at most this often (seconds): it may hold every signer's key.
 SAVE_PERIOD = 2.0
 PROGRESS_THRESHOLD = 1024
+# What a watched author signs that changes who may speak for them (docs/recovery.md).
+_SUCCESSION_KINDS = frozenset({"contacts", "device", "device-revocation"})
 MISBEHAVIOUR = frozenset({"inconsistency", "split-view", "bad-signature", "bad-entry", "bad-tiles"})
 
 # Why a rotation from a watched key is not followed (the rules: docs/statement-format.md).
@@ -463,6 +470,8 @@ class Monitor:
             report = self._describe(head, where, watched)
             if rotation is not None:
                 report |= self._rotate(watched, head, rotation, index)
+            if head.kind in _SUCCESSION_KINDS:
+                report |= self._succession(watched, head, note, index)
             if head.name is not None and head.name not in watched.names:
                 watched.names.append(head.name)  # a profile: the name readers will see
                 self._labels = None
@@ -472,8 +481,10 @@ class Monitor:
                 reports += self._about_watched(head, where)
             if rotation is not None and rotation.two_way:
                 reports += self._claims_watched(head, rotation, where)
-            if head.kind in ("revocation", "recovery"):
+            if head.kind in ("revocation", "recovery", "social-recovery"):
                 reports += self._revokes_watched(head, where)
+            if head.kind == "device" and device_accepted(head, note):
+                reports += self._device_claims_watched(head, where)
             if self.state.watched and watched is None:
                 reports += self._look_alike(head, author, where)
         self.state.add_signer(head.author)
@@ -509,19 +520,81 @@ class Monitor:
         report = self._describe(head, where, watched) | {"type": head.kind}
         report["subject_fingerprint"] = subject
         report["revoked_from"] = head.revoked_from
-        if head.new_key is not None:
-            report["new_key_fingerprint"] = fingerprint(head.new_key)
+        # A social recovery's new key is its author, co-signed by contacts.
+        new_key = head.author if head.kind == "social-recovery" else head.new_key
+        if new_key is not None:
+            report["new_key_fingerprint"] = fingerprint(new_key)
         continues = ""
-        if head.new_key is not None:
-            new = grouped_fingerprint(fingerprint(head.new_key))
+        if new_key is not None:
+            new = grouped_fingerprint(fingerprint(new_key))
             continues = f", and that the identity continues as {new}"
         since = "" if head.revoked_from is None else f" from log entry {head.revoked_from}"
+        valid_if = "only if it is the recovery key the watched key's first statement named"
+        if head.kind == "social-recovery":
+            report["contacts"] = [fingerprint(c) for c in head.contacts]
+            valid_if = (
+                "only if enough of the trusted contacts the watched key named before signed it "
+                f"({len(head.contacts)} listed)"
+            )
         report["warning"] = (
             f"the key {grouped_fingerprint(fingerprint(head.author))} says the watched key "
             f"{grouped_fingerprint(subject)} is no longer its author's{since}{continues}: valid "
-            "only if it is the recovery key the watched key's first statement named"
+            + valid_if
         )
         return [report]
+
+    def _device_claims_watched(self, head: Head, where: Report) -> list[Report]:
+        """Another key adds a watched key as its device, and the watched key co-signed."""
+        claimed = (
+            None if head.subject is None else self.state.watched.get(fingerprint(head.subject))
+        )
+        if claimed is None or head.subject is None:
+            return []
+        report = self._describe(head, where, claimed) | {"type": "device-claims-watched-key"}
+        report["device_fingerprint"] = fingerprint(head.subject)
+        report["warning"] = (
+            f"the key {grouped_fingerprint(fingerprint(head.author))} adds the watched key "
+            f"{grouped_fingerprint(fingerprint(head.subject))} as its device, and the watched key "
+            "signed it too: its holder accepted, or someone else holds that key"
+        )
+        return [report]
+
+    def _succession(self, watched: WatchedKey, head: Head, note: Note, index: int) -> Report:
+        """A watched author names trusted contacts, adds a device, or revokes one.
+
+        Each changes who can speak for the author or take the identity over, so it is
+        reported as its own type with a warning: if the author did not sign it, their key
+        is in someone else's hands. An added device (two-way) is watched from then on.
+        """
+        report: Report = {"type": head.kind}
+        if head.kind == "contacts":
+            report["contacts"] = [fingerprint(c) for c in head.contacts]
+            report["threshold"] = head.threshold
+            report["warning"] = (
+                f"the watched key names {len(head.contacts)} trusted contacts, {head.threshold} "
+                "of whom can move the identity to a new key: if its author did not, the key is "
+                "in someone else's hands"
+            )
+            return report
+        assert head.subject is not None
+        device = fingerprint(head.subject)
+        report["device_fingerprint"] = device
+        report["revoked_from"] = head.revoked_from
+        if head.kind == "device-revocation":
+            report["warning"] = f"the device key {grouped_fingerprint(device)} is revoked"
+            return report
+        two_way = device_accepted(head, note)
+        report["two_way"] = two_way
+        report["warning"] = (
+            f"the watched key adds the device key {grouped_fingerprint(device)}, which then "
+            "signs as its author: if its author did not, the key is in someone else's hands"
+        )
+        if two_way and device not in self.state.watched:
+            self.state.watched[device] = WatchedKey(
+                head.subject.text(), index + 1, watched.watched_as
+            )
+            self._labels = None
+        return report
 
     def _claims_watched(self, head: Head, rotation: _Rotation, where: Report) -> list[Report]:
         """Another key's two-way rotation to a watched key: its holder signed it, or lost it."""

@@ -19,6 +19,8 @@ fixed sequence of header lines, one ``key value`` pair each, in this order
     name <free text>                          profile only, exactly once (the display name)
     from <log index>                          revocation, recovery: at most once
     recovery <verifier key>                   any other kind but withholding: at most once
+    contact <verifier key>                    contacts, social-recovery: 1 to 16, by fingerprint
+    threshold <k>                             contacts only, exactly once: 1 to the contacts
 
 The head never holds a blank line, so it stays readable on paper and the
 statement file (head, a blank line, the body) splits unambiguously.
@@ -27,6 +29,7 @@ statement file (head, a blank line, the body) splits unambiguously.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -58,12 +61,20 @@ KINDS = (
     "profile",
     "revocation",
     "recovery",
+    "contacts",
+    "social-recovery",
+    "device",
+    "device-revocation",
 )
 DEFAULT_MAX_BODY = 1_000_000
 MAX_CLOCK_SKEW = timedelta(minutes=10)
 MAX_FREE_TEXT = 500
 MAX_DISPLAY_NAME = 100
 MAX_BIO = 2000  # a profile's body: a short bio, not a statement
+# Trusted contacts an author may name (docs/recovery.md): a social recovery carries
+# one signature per co-signing contact, and 1 + 16 lines stays far below what signed
+# notes allow (100) and what a person can check by eye.
+MAX_CONTACTS = 16
 
 # The header lines in their one allowed order (docs/statement-format.md).
 _HEADER_POSITION = {
@@ -84,11 +95,13 @@ _HEADER_POSITION = {
             "name",
             "from",
             "recovery",
+            "contact",
+            "threshold",
         )
     )
 }
 _REQUIRED = ("author", "time", "lang", "kind", "body")
-_REPEATABLE = frozenset({"media", "refers"})
+_REPEATABLE = frozenset({"media", "refers", "contact"})
 
 _HEX64 = r"[0-9a-f]{64}"
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
@@ -102,10 +115,19 @@ _BODY_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _BODY_CONTROL_BYTES = bytes(range(0x09)) + bytes(range(0x0B, 0x20)) + b"\x7f"
 _REFERS = re.compile(rf"(leaf|text):({_HEX64})")
 _INDEX = re.compile(r"0|[1-9][0-9]{0,18}")
+_THRESHOLD = re.compile(r"[1-9][0-9]?")
 MAX_INDEX = 2**63 - 1
 # The kinds that name the key they are about (subject), and those that name a new key.
-_SUBJECT_KINDS = frozenset({"vouch", "revocation", "recovery"})
+_SUBJECT_KINDS = frozenset(
+    {"vouch", "revocation", "recovery", "social-recovery", "device", "device-revocation"}
+)
 _NEW_KEY_KINDS = frozenset({"key-rotation", "recovery"})
+_FROM_KINDS = frozenset({"revocation", "recovery", "social-recovery", "device-revocation"})
+_CONTACT_KINDS = frozenset({"contacts", "social-recovery"})
+# Kinds that cannot name a recovery key: a notice, and statements about another key.
+_NO_RECOVERY_KINDS = frozenset(
+    {"withholding", "revocation", "recovery", "device", "device-revocation"}
+)
 # The commonest head whole: the five required lines, of a kind that needs no other
 # (declaration, testimony). Each value is held to the pattern parse_head_text holds
 # it to, so a head this matches passes every line-by-line check; the checks past the
@@ -155,6 +177,8 @@ class Head:
     name: str | None = None  # a profile's display name
     revoked_from: int | None = None  # a revocation's or recovery's ``from``: a log index
     recovery: Verifier | None = None  # the author's recovery key, committed (identity.md)
+    contacts: tuple[Verifier, ...] = ()  # trusted contacts, or a social recovery's co-signers
+    threshold: int | None = None  # a contacts statement's k: how many contacts recover
 
     def text(self) -> str:
         """The head's note text: the header lines, in their fixed order."""
@@ -175,6 +199,8 @@ class Head:
             and self.name is None
             and self.revoked_from is None
             and self.recovery is None
+            and not self.contacts
+            and self.threshold is None
         ):
             return text
         lines = [
@@ -195,6 +221,9 @@ class Head:
             lines.append(f"from {self.revoked_from}")
         if self.recovery is not None:
             lines.append(f"recovery {self.recovery.text()}")
+        lines.extend(f"contact {c.text()}" for c in self.contacts)
+        if self.threshold is not None:
+            lines.append(f"threshold {self.threshold}")
         return text + "".join(line + "\n" for line in lines)
 
 
@@ -279,6 +308,15 @@ def _index(value: str) -> int:
     return int(value)
 
 
+def _threshold(value: str) -> int:
+    if not _THRESHOLD.fullmatch(value) or int(value) > MAX_CONTACTS:
+        raise MalformedStatement(
+            f"the threshold is how many contacts recover: a decimal number from 1 to "
+            f"{MAX_CONTACTS}, no leading zeros"
+        )
+    return int(value)
+
+
 def canonical_language_case(tag: str) -> str:
     """A language tag in the case RFC 5646 (section 2.1.1) writes it: ``en-GB``, ``zh-Hant-TW``.
 
@@ -336,10 +374,19 @@ def _check_kind_rules(head: Head) -> None:
         raise MalformedStatement(
             "only a key rotation or a recovery names its new key, and each must"
         )
-    if head.revoked_from is not None and head.kind not in ("revocation", "recovery"):
-        raise MalformedStatement("only a revocation or a recovery says from which log index")
+    if head.revoked_from is not None and head.kind not in _FROM_KINDS:
+        raise MalformedStatement(
+            "only a revocation, a recovery or a device revocation says from which log index"
+        )
+    _check_contacts(head)
+    if (
+        head.kind in ("device", "social-recovery")
+        and head.subject is not None
+        and head.subject.public_key == head.author.public_key
+    ):
+        raise MalformedStatement(f"a {head.kind}'s subject must be another key than its author")
     if head.recovery is not None:
-        if head.kind in ("revocation", "recovery", "withholding"):
+        if head.kind in _NO_RECOVERY_KINDS:
             raise MalformedStatement(f"a {head.kind} cannot name a recovery key")
         if head.recovery.public_key == head.author.public_key:
             raise MalformedStatement("the recovery key must be another key than the author's")
@@ -359,6 +406,38 @@ def _check_kind_rules(head: Head) -> None:
     if head.kind == "profile" and head.body_length > MAX_BIO:
         raise MalformedStatement(
             f"a profile's bio is at most {MAX_BIO:,} bytes, not {head.body_length:,}"
+        )
+
+
+def _check_contacts(head: Head) -> None:
+    """Trusted contacts: named by a ``contacts`` statement with its threshold, or listed by a
+    social recovery as the contacts who co-sign it (docs/recovery.md)."""
+    if (head.kind in _CONTACT_KINDS) != bool(head.contacts):
+        raise MalformedStatement(
+            "only a contacts statement or a social recovery names contacts, and each must"
+        )
+    if (head.kind == "contacts") != (head.threshold is not None):
+        raise MalformedStatement("a contacts statement, and only one, gives its threshold")
+    if not head.contacts:
+        return
+    if len(head.contacts) > MAX_CONTACTS:
+        raise MalformedStatement(f"a {head.kind} names at most {MAX_CONTACTS} contacts")
+    prints = [hashlib.sha256(c.public_key).hexdigest() for c in head.contacts]
+    if any(a >= b for a, b in itertools.pairwise(prints)):
+        # One spelling per set: sorted, so a set is written one way and no key twice.
+        raise MalformedStatement(
+            "contact lines are in ascending order of their keys' fingerprints, each key once"
+        )
+    others = {head.author.public_key} | (
+        set() if head.subject is None else {head.subject.public_key}
+    )
+    if any(c.public_key in others for c in head.contacts):
+        raise MalformedStatement(
+            "a contact is another person's key: not the author's, not the subject's"
+        )
+    if head.threshold is not None and head.threshold > len(head.contacts):
+        raise MalformedStatement(
+            f"the threshold {head.threshold} is more than the {len(head.contacts)} contacts named"
         )
 
 
@@ -411,6 +490,8 @@ def _new_head(
         name=None,
         revoked_from=None,
         recovery=None,
+        contacts=(),
+        threshold=None,
     )
     return head
 
@@ -497,6 +578,8 @@ def _parse_head_lines(text: str) -> Head:
     seen_at = reason = display_name = None
     revoked_from: int | None = None
     recovery: Verifier | None = None
+    contacts: tuple[Verifier, ...] = ()
+    threshold: int | None = None
     if len(values) > len(_REQUIRED):  # some optional line is there
         if "subject" in values:
             subject = _verifier(values["subject"][0], "subject")
@@ -512,6 +595,9 @@ def _parse_head_lines(text: str) -> Head:
             revoked_from = _index(values["from"][0])
         if "recovery" in values:
             recovery = _verifier(values["recovery"][0], "recovery")
+        contacts = tuple(_verifier(v, "contact") for v in values.get("contact", ()))
+        if "threshold" in values:
+            threshold = _threshold(values["threshold"][0])
     head = Head(
         author=author,
         time=time,
@@ -528,6 +614,8 @@ def _parse_head_lines(text: str) -> Head:
         name=display_name,
         revoked_from=revoked_from,
         recovery=recovery,
+        contacts=contacts,
+        threshold=threshold,
     )
     _check_kind_rules(head)
     if head.text() != text:
@@ -631,6 +719,8 @@ def check_new_head(head: Head, note: Note, head_bytes: bytes) -> None:
         check_label(head.new_key.name, "the new key's name")
     if head.recovery is not None:
         check_label(head.recovery.name, "the recovery key's name")
+    for contact in head.contacts:
+        check_label(contact.name, "a contact key's name")
     if head.name is not None:
         check_label(head.name, "the display name")
     check_language_case(head.lang)
@@ -640,6 +730,20 @@ def check_new_head(head: Head, note: Note, head_bytes: bytes) -> None:
             "author, and the new key that accepts (`firsthand recover`), so that no one can "
             "claim a key that is not theirs"
         )
+    if head.kind == "device" and not device_accepted(head, note):
+        raise WrongAuthor(
+            "a device statement must be signed by both keys: the identity key that certifies "
+            "the device, and the device key that accepts (`firsthand device add`), so that no "
+            "one can claim another person's key as their device"
+        )
+    if head.kind == "social-recovery":
+        signed = contacts_signed(head, note)
+        missing = [c.name for c in head.contacts if fingerprint_of(c) not in signed]
+        if missing:
+            raise WrongAuthor(
+                "a social recovery carries a signature by each contact it lists, over the same "
+                f"text; missing or invalid: {', '.join(missing[:4])}"
+            )
     if head.kind == "key-rotation" and not rotation_accepted_by_new_key(head, note):
         raise WrongAuthor(
             "a key rotation must be signed by both keys: the old key that hands over and the new "
@@ -663,9 +767,7 @@ def check_canonical_entry(head: Head, note: Note, head_bytes: bytes) -> None:
     trimmed: what the log holds is what the author's tool sent, and its leaf hash is the
     one the author computed (docs/statement-format.md, "Canonical head").
     """
-    required = [head.author]
-    if head.kind in _NEW_KEY_KINDS and head.new_key is not None:
-        required.append(head.new_key)
+    required = signers_in_order(head)
     signatures = note.signatures
     if [(s.name, s.key_id) for s in signatures] != [(k.name, k.key_id) for k in required]:
         wanted = " and ".join(k.name for k in required)
@@ -679,6 +781,66 @@ def check_canonical_entry(head: Head, note: Note, head_bytes: bytes) -> None:
             "a signature line of the head is not in canonical base64 (padding bits set, or "
             "another spelling of the same bytes); sign it again, or send it as signed"
         )
+
+
+def signers_in_order(head: Head) -> list[Verifier]:
+    """The keys whose signature lines a head accepted for logging carries, in their order.
+
+    The author's first; then, for a key rotation or a recovery, the new key; for a
+    device statement, the device key; for a social recovery, each contact in the order
+    of its ``contact`` lines (ascending fingerprint). Every line is over the same note
+    text (docs/statement-format.md, "Canonical head").
+    """
+    required = [head.author]
+    if head.kind in _NEW_KEY_KINDS and head.new_key is not None:
+        required.append(head.new_key)
+    elif head.kind == "device" and head.subject is not None:
+        required.append(head.subject)
+    elif head.kind == "social-recovery":
+        required.extend(head.contacts)
+    return required
+
+
+def fingerprint_of(key: Verifier) -> str:
+    """identity.fingerprint, here so the format does not import the name rules' ICU path."""
+    return hashlib.sha256(key.public_key).hexdigest()
+
+
+def _signed_by(note: Note, key: Verifier) -> bool:
+    """Whether ``note`` has a line by ``key`` (name and key ID) that verifies, and none failing."""
+    if not any(s.name == key.name and s.key_id == key.key_id for s in note.signatures):
+        return False
+    try:
+        verify_note(Note(note.text, note.signatures), [key])
+    except LogError:
+        return False
+    return True
+
+
+def device_accepted(head: Head, note: Note) -> bool:
+    """Whether a device statement's note carries a valid signature by the device key it names.
+
+    A device certified by the identity key alone would be one-way: anyone could name
+    anyone's key as their device and have that person's words shown as their own.
+    """
+    return (
+        head.kind == "device"
+        and head.subject is not None
+        and head.subject.public_key != head.author.public_key
+        and _signed_by(note, head.subject)
+    )
+
+
+def contacts_signed(head: Head, note: Note) -> frozenset[str]:
+    """The fingerprints of the contacts a social recovery lists whose signatures verify.
+
+    Each contact counts once, however many lines it has; a contact's line that fails
+    does not count (readers of a head logged elsewhere count what verifies; a server
+    refuses the head unless every listed contact signed).
+    """
+    if head.kind != "social-recovery":
+        return frozenset()
+    return frozenset(fingerprint_of(c) for c in head.contacts if _signed_by(note, c))
 
 
 def rotation_accepted_by_new_key(head: Head, note: Note) -> bool:
@@ -729,13 +891,21 @@ def sign_statement(
     name: str | None = None,
     revoked_from: int | None = None,
     recovery: Verifier | None = None,
+    contacts: Sequence[Verifier] = (),
+    threshold: int | None = None,
     cosigners: Sequence[Signer] = (),
 ) -> Statement:
     """Sign a body as a statement by ``signer``; the result verifies with read_statement.
 
-    ``cosigners`` sign the head too: a key rotation is signed by its new key as well.
+    ``cosigners`` sign the head too: a key rotation is signed by its new key as well, a
+    device statement by the device key, a social recovery by its contacts. Contacts are
+    written in their one order (ascending fingerprint), and a social recovery's contacts
+    sign in that order whatever order they are given in.
     """
     check_body(body)
+    contacts = sorted(contacts, key=fingerprint_of)
+    if kind == "social-recovery":
+        cosigners = sorted(cosigners, key=lambda c: fingerprint_of(c.verifier()))
     time = (time or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     head = Head(
         author=signer.verifier(),
@@ -753,6 +923,8 @@ def sign_statement(
         name=name,
         revoked_from=revoked_from,
         recovery=recovery,
+        contacts=tuple(contacts),
+        threshold=threshold,
     )
     text = head.text()
     parse_head_text(text)  # the same checks a reader will make

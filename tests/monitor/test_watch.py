@@ -665,3 +665,40 @@ def test_a_revocation_or_recovery_of_a_watched_key_is_reported_with_who_signed_i
     assert by_type["revocation"]["author_fingerprint"] == fingerprint(recovery.verifier())
     assert by_type["recovery"]["new_key_fingerprint"] == fingerprint(fresh.verifier())
     assert "recovery key" in by_type["recovery"]["warning"]
+
+
+def test_contacts_devices_and_a_social_recovery_of_a_watched_author_are_reported(
+    setup: Setup,
+) -> None:
+    """A seized key's holder may name contacts or add a device to keep speaking: the
+    monitor says so as soon as it is logged, and follows a two-way device as the author."""
+    friend, phone, fresh = key("rana.friend"), key("rana.phone"), key("rana.2027")
+    append(
+        setup.log,
+        said(
+            RANA, "contacts", 0, kind="contacts", contacts=[friend.verifier()], threshold=1
+        ).head_bytes,
+        said(
+            RANA, "my phone", 1, kind="device", subject=phone.verifier(), cosigners=[phone]
+        ).head_bytes,
+        said(phone, "from my phone", 2).head_bytes,
+        said(
+            fresh,
+            "recovered",
+            3,
+            kind="social-recovery",
+            subject=RANA.verifier(),
+            contacts=[friend.verifier()],
+            cosigners=[friend],
+        ).head_bytes,
+    )
+    reports, _ = setup.run(RANA)
+    types = [r["type"] for r in reports]
+    assert types == ["contacts", "device", "statement", "social-recovery"]
+    contacts, device, from_phone, social = reports
+    assert contacts["contacts"] == [fingerprint(friend.verifier())] and contacts["threshold"] == 1
+    assert device["device_fingerprint"] == fingerprint(phone.verifier()) and device["two_way"]
+    assert from_phone["author_fingerprint"] == fingerprint(phone.verifier())
+    assert from_phone["watched_fingerprint"] == fingerprint(RANA.verifier())
+    assert social["new_key_fingerprint"] == fingerprint(fresh.verifier())
+    assert "trusted contacts" in social["warning"]

@@ -73,6 +73,8 @@ def fields(head: Head) -> dict[str, Any]:
         "name": head.name,
         "from": None if head.revoked_from is None else str(head.revoked_from),
         "recovery": _key(head.recovery),
+        **({"contacts": [c.text() for c in head.contacts]} if head.contacts else {}),
+        **({"threshold": str(head.threshold)} if head.threshold is not None else {}),
     }
 
 

@@ -16,6 +16,9 @@ rules; in short, a rotation from key A to key B is followed only if:
 3. it is the first two-way rotation in log order that names B: a key is claimed by
    at most one chain;
 4. B signed nothing in this log before it: a rotation names a fresh key.
+
+A key certified as a device (devices.py) is claimed by that certification: it speaks
+for its identity and hands nothing over, so no rotation or recovery from it is followed.
 """
 
 from __future__ import annotations
@@ -24,8 +27,10 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from firsthand.statements.format import rotation_is_two_way
-from firsthand.web.api.models import AuthorLabel, PublishedStatement, skeleton_hashes
+from firsthand.log.note import parse_note
+from firsthand.publishing.listings import skeleton_hashes
+from firsthand.statements.format import device_accepted, parse_head_text, rotation_is_two_way
+from firsthand.web.api.models import AuthorLabel, PublishedStatement
 from firsthand.web.api.revocations import (
     Recovered,
     Revoked,
@@ -33,6 +38,7 @@ from firsthand.web.api.revocations import (
     recoveries_naming,
     revoked,
 )
+from firsthand.web.api.succession_rows import is_device_key
 
 # How far a chain is followed: far beyond any real author's number of keys, and a
 # bound on the work one page can ask for.
@@ -56,6 +62,8 @@ def followed_rotation(author: str) -> Handover | None:
     before any point its author revoked it from; and its first valid recovery
     (revocations.py). A rotation made at or after that point is the thief's.
     """
+    if is_device_key(author):
+        return None  # a device cannot rotate or recover the identity (docs/recovery.md)
     rotation = _followed_rotation(author, revoked([author]).get(author))
     recovery = first_recovery(author)
     if recovery is not None and _first_claim(recovery.new) != recovery.index:
@@ -98,7 +106,14 @@ def _first_claim(new: str) -> int | None:
             break
     recovered = recoveries_naming(new)
     if recovered and (first is None or recovered[0].index < first):
-        return recovered[0].index
+        first = recovered[0].index
+    devices = logged.filter(kind="device", subject_fingerprint=new).order_by("index")
+    for device in devices.only("index", "head")[:MAX_CHAIN]:
+        if first is not None and device.index is not None and device.index > first:
+            break
+        note = parse_note(device.head.encode("utf-8"))
+        if device_accepted(parse_head_text(note.text), note):
+            return device.index  # a device is claimed too: no chain may take it after
     return first
 
 
@@ -123,7 +138,8 @@ def predecessor(author: str) -> str | None:
     row = PublishedStatement.objects.filter(index=first).first()
     if row is None:
         return None
-    old = row.subject_fingerprint if row.kind == "recovery" else row.author_fingerprint
+    recovered = row.kind in ("recovery", "social-recovery")
+    old = row.subject_fingerprint if recovered else row.author_fingerprint
     followed = followed_rotation(old)
     if followed is None or followed.index != first:
         return None

@@ -29,8 +29,9 @@ from django.utils.xmlutils import SimplerXMLGenerator
 from firsthand.log.note import Verifier, parse_note
 from firsthand.statements.format import parse_head_text
 from firsthand.statements.identity import short_fingerprint, visible_label
+from firsthand.web.api.devices import stolen_points
 from firsthand.web.api.models import PublishedStatement
-from firsthand.web.api.revocations import is_stolen, revoked
+from firsthand.web.api.revocations import is_stolen
 from firsthand.web.pages.presenting import KIND_LABELS
 
 FEED_SIZE = 50
@@ -133,7 +134,7 @@ def _marking_stolen(rows: QuerySet[PublishedStatement]) -> list[PublishedStateme
     """The feed's entries, each marked ``stolen_key`` when its key had been reported stolen
     by then: the revocations of all the feed's keys are looked up once, not per entry."""
     entries = list(rows)
-    points = revoked({row.author_fingerprint for row in entries})
+    points = stolen_points({row.author_fingerprint for row in entries})  # devices' too
     for row in entries:
         row.stolen_key = is_stolen(row, points)  # type: ignore[attr-defined]
     return entries

@@ -22,6 +22,7 @@ from firsthand.statements.bundle import Verdict, verify_bundle_object
 from firsthand.statements.format import Head, parse_head_text, rotation_is_two_way
 from firsthand.web import runtime
 from firsthand.web.api import media_store
+from firsthand.web.api.devices import SpeaksFor, speaking_for, stolen_points
 from firsthand.web.api.media_serving import withheld_media
 from firsthand.web.api.models import (
     PublishedStatement,
@@ -29,7 +30,7 @@ from firsthand.web.api.models import (
     quoted,
     statements_selected,
 )
-from firsthand.web.api.revocations import Revoked, is_stolen, revoked
+from firsthand.web.api.revocations import Revoked, is_stolen
 from firsthand.web.api.views import bundle_for
 
 KIND_LABELS = {
@@ -44,6 +45,10 @@ KIND_LABELS = {
     "profile": _("Profile"),
     "revocation": _("Revocation"),
     "recovery": _("Key recovery"),
+    "contacts": _("Trusted contacts"),
+    "social-recovery": _("Recovery by trusted contacts"),
+    "device": _("New device"),
+    "device-revocation": _("Device revocation"),
 }
 _CACHED_VERDICTS = 2048
 
@@ -87,6 +92,8 @@ class Shown:
     two_way: bool = False  # a key rotation signed by its new key too (followed)
     # Signed by its key at or after the point its author reported the key stolen or lost.
     stolen: Revoked | None = None
+    # Signed by a device key: the identity it speaks for (web/api/devices.py).
+    device: SpeaksFor | None = None
 
     @property
     def index(self) -> int:
@@ -98,11 +105,18 @@ class Shown:
         return body if len(body) <= 280 else body[:277].rstrip() + "…"
 
 
-def show(row: PublishedStatement, points: dict[str, Revoked] | None = None) -> Shown:
-    """One statement as pages show it; ``points``: revocations of its author's key, if
-    the caller looked them up for many rows at once (revocations.revoked)."""
+def show(
+    row: PublishedStatement,
+    points: dict[str, Revoked] | None = None,
+    devices: dict[str, SpeaksFor] | None = None,
+) -> Shown:
+    """One statement as pages show it; ``points``: revocations of its author's key, and
+    ``devices``: the identity a device key speaks for, if the caller looked them up for
+    many rows at once (devices.stolen_points, devices.speaking_for)."""
     if points is None:
-        points = revoked([row.author_fingerprint])
+        points = stolen_points([row.author_fingerprint])
+    if devices is None:
+        devices = speaking_for([row.author_fingerprint])
     head = parse_head_text(parse_note(row.head.encode("utf-8")).text)
     shown = Shown(row, head, head.author, str(KIND_LABELS.get(head.kind, head.kind)))
     notice = row.withheld_by
@@ -119,12 +133,15 @@ def show(row: PublishedStatement, points: dict[str, Revoked] | None = None) -> S
         shown.two_way = rotation_is_two_way(row.head.encode("utf-8"))
     if is_stolen(row, points):
         shown.stolen = points[row.author_fingerprint]
+    shown.device = devices.get(row.author_fingerprint)
     return shown
 
 
 def show_all(rows: list[PublishedStatement]) -> list[Shown]:
-    points = revoked({row.author_fingerprint for row in rows})  # one query for the page
-    return [show(row, points) for row in rows]
+    authors = {row.author_fingerprint for row in rows}
+    points = stolen_points(authors)  # one query for the page
+    devices = speaking_for(authors)
+    return [show(row, points, devices) for row in rows]
 
 
 def responses_to(row: PublishedStatement) -> list[Shown]:

@@ -185,7 +185,9 @@ TRUST = {
     ),
     "threshold-invalid": _("How many contacts must sign: a number from 1 to {n}."),
     "contacts-done": _("Your trusted contacts are named: statement {index}."),
-    "identity-missing": _("Give your identity's fingerprint, as “My key” shows it on your other device."),
+    "identity-missing": _(
+        "Give your identity's fingerprint, as “My key” shows it on your other device."
+    ),
     "device-request-made": _(
         "This device's key is made and kept here. Copy the request below to the device that "
         "holds your key, and confirm it there."

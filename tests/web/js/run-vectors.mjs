@@ -52,6 +52,9 @@ function fields(head) {
     name: head.name,
     from: head.revokedFrom === null ? null : String(head.revokedFrom),
     recovery: keyText(head.recovery),
+    // Only when present, as make-vectors.py writes them.
+    ...(head.contacts.length > 0 ? { contacts: head.contacts.map((c) => c.text) } : {}),
+    ...(head.threshold !== null ? { threshold: String(head.threshold) } : {}),
   };
 }
 

@@ -22,7 +22,7 @@
 // head Python accepts reads here too.
 
 import { asBytes, bytesEqual, concatBytes, EncodingError, hexEncode, isWellFormed, sha256, utf8Decode, utf8Encode } from "./encoding.js";
-import { invisibleCharacter } from "./identity.js";
+import { fingerprint, invisibleCharacter } from "./identity.js";
 import { encodeNote, NoteError, parseNote, signNote, Verifier, verifyNote } from "./note.js";
 
 export const VERSION = "firsthand-statement/v1";
@@ -38,7 +38,13 @@ export const KINDS = Object.freeze([
   "profile",
   "revocation",
   "recovery",
+  "contacts",
+  "social-recovery",
+  "device",
+  "device-revocation",
 ]);
+// Trusted contacts an author may name (docs/recovery.md): format.py's MAX_CONTACTS.
+export const MAX_CONTACTS = 16;
 export const DEFAULT_MAX_BODY = 1_000_000;
 export const MAX_FREE_TEXT = 500;
 export const MAX_DISPLAY_NAME = 100;
@@ -79,15 +85,22 @@ const HEADER_POSITION = new Map(
     "name",
     "from",
     "recovery",
+    "contact",
+    "threshold",
   ].map((name, i) => [name, i]),
 );
 // The kinds that name the key they are about (subject), and those that name a new key.
-const SUBJECT_KINDS = new Set(["vouch", "revocation", "recovery"]);
+const SUBJECT_KINDS = new Set(["vouch", "revocation", "recovery", "social-recovery", "device", "device-revocation"]);
 const NEW_KEY_KINDS = new Set(["key-rotation", "recovery"]);
+const FROM_KINDS = new Set(["revocation", "recovery", "social-recovery", "device-revocation"]);
+const CONTACT_KINDS = new Set(["contacts", "social-recovery"]);
+// Kinds that cannot name a recovery key: a notice, and statements about another key.
+const NO_RECOVERY_KINDS = new Set(["withholding", "revocation", "recovery", "device", "device-revocation"]);
+const THRESHOLD = /^[1-9][0-9]?$/;
 const INDEX = /^(0|[1-9][0-9]{0,18})$/;
 const MAX_INDEX = 2n ** 63n - 1n;
 const REQUIRED = ["author", "time", "lang", "kind", "body"];
-const REPEATABLE = new Set(["media", "refers"]);
+const REPEATABLE = new Set(["media", "refers", "contact"]);
 
 const HEX64 = "[0-9a-f]{64}";
 const SIZE = "(0|[1-9][0-9]*)";
@@ -220,11 +233,15 @@ function checkKindRules(head) {
   if (NEW_KEY_KINDS.has(head.kind) !== (head.newKey !== null)) {
     throw new MalformedStatement("only a key rotation or a recovery names its new key, and each must");
   }
-  if (head.revokedFrom !== null && !["revocation", "recovery"].includes(head.kind)) {
-    throw new MalformedStatement("only a revocation or a recovery says from which log index");
+  if (head.revokedFrom !== null && !FROM_KINDS.has(head.kind)) {
+    throw new MalformedStatement("only a revocation, a recovery or a device revocation says from which log index");
+  }
+  checkContactCounts(head);
+  if (["device", "social-recovery"].includes(head.kind) && head.subject !== null && sameKey(head.subject, head.author)) {
+    throw new MalformedStatement(`a ${head.kind}'s subject must be another key than its author`);
   }
   if (head.recovery !== null) {
-    if (["revocation", "recovery", "withholding"].includes(head.kind)) {
+    if (NO_RECOVERY_KINDS.has(head.kind)) {
       throw new MalformedStatement(`a ${head.kind} cannot name a recovery key`);
     }
     if (sameKey(head.recovery, head.author)) {
@@ -255,6 +272,41 @@ function checkKindRules(head) {
   }
 }
 
+/** format.py's _check_contacts, but the order, which needs fingerprints (checkContactOrder). */
+function checkContactCounts(head) {
+  if (CONTACT_KINDS.has(head.kind) !== head.contacts.length > 0) {
+    throw new MalformedStatement("only a contacts statement or a social recovery names contacts, and each must");
+  }
+  if ((head.kind === "contacts") !== (head.threshold !== null)) {
+    throw new MalformedStatement("a contacts statement, and only one, gives its threshold");
+  }
+  if (head.contacts.length > MAX_CONTACTS) throw new MalformedStatement(`a ${head.kind} names at most ${MAX_CONTACTS} contacts`);
+  const others = [head.author, ...(head.subject === null ? [] : [head.subject])];
+  if (head.contacts.some((c) => others.some((o) => sameKey(c, o)))) {
+    throw new MalformedStatement("a contact is another person's key: not the author's, not the subject's");
+  }
+  if (head.threshold !== null && head.threshold > head.contacts.length) {
+    throw new MalformedStatement(`the threshold ${head.threshold} is more than the ${head.contacts.length} contacts named`);
+  }
+}
+
+/** Contact lines in strictly ascending order of fingerprint: one spelling per set, no key twice. */
+async function checkContactOrder(head) {
+  const prints = await Promise.all(head.contacts.map((c) => fingerprint(c)));
+  if (prints.some((p, i) => i > 0 && prints[i - 1] >= p)) {
+    throw new MalformedStatement("contact lines are in ascending order of their keys' fingerprints, each key once");
+  }
+}
+
+function parseThreshold(value) {
+  if (!THRESHOLD.test(value) || Number(value) > MAX_CONTACTS) {
+    throw new MalformedStatement(
+      `the threshold is how many contacts recover: a decimal number from 1 to ${MAX_CONTACTS}, no leading zeros`,
+    );
+  }
+  return Number(value);
+}
+
 /** The head's note text from parsed fields (as parseHeadText returns): Head.text(). */
 export function headText(head) {
   const lines = [
@@ -274,6 +326,8 @@ export function headText(head) {
   if (head.name !== null) lines.push(`name ${head.name}`);
   if (head.revokedFrom !== null && head.revokedFrom !== undefined) lines.push(`from ${head.revokedFrom}`);
   if (head.recovery !== null && head.recovery !== undefined) lines.push(`recovery ${head.recovery.text}`);
+  for (const contact of head.contacts ?? []) lines.push(`contact ${contact.text}`);
+  if (head.threshold !== null && head.threshold !== undefined) lines.push(`threshold ${head.threshold}`);
   return lines.map((line) => line + "\n").join("");
 }
 
@@ -325,7 +379,7 @@ export async function parseHeadText(text) {
     if (r === null) throw new MalformedStatement("a refers line is 'refers leaf:<64 hex>' or 'refers text:<64 hex>'");
     return Object.freeze({ kind: r[1], sha256: r[2] });
   });
-  const [subject, newKey, seenAt, reason, name, from, recovery] = [
+  const [subject, newKey, seenAt, reason, name, from, recovery, threshold] = [
     "subject",
     "new-key",
     "seen-at",
@@ -333,7 +387,10 @@ export async function parseHeadText(text) {
     "name",
     "from",
     "recovery",
+    "threshold",
   ].map(optional);
+  const contacts = [];
+  for (const value of values.get("contact") ?? []) contacts.push(await verifier(value, "contact"));
   const head = {
     author: await verifier(one("author"), "author"),
     time: one("time"),
@@ -351,8 +408,11 @@ export async function parseHeadText(text) {
     name: name === null ? null : displayName(name),
     revokedFrom: from === null ? null : parseIndex(from),
     recovery: recovery === null ? null : await verifier(recovery, "recovery"),
+    contacts: Object.freeze(contacts),
+    threshold: threshold === null ? null : parseThreshold(threshold),
   };
   checkKindRules(head);
+  await checkContactOrder(head);
   // One canonical spelling per head, so two heads never differ by formatting alone.
   if (headText(head) !== text) throw new MalformedStatement("the head is not in canonical form");
   return Object.freeze(head);
@@ -490,7 +550,13 @@ export async function prepareStatement(author, body, fields = {}) {
     name = null,
     revokedFrom = null,
     recovery = null,
+    contacts = [],
+    threshold = null,
   } = fields;
+  // Contacts are written in their one order, ascending fingerprint (format.py's sign_statement).
+  const contactKeys = await Promise.all(contacts.map((c) => verifier(c, "contact")));
+  const prints = await Promise.all(contactKeys.map((c) => fingerprint(c)));
+  const ordered = contactKeys.map((c, i) => [prints[i], c]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const head = {
     author: author instanceof Verifier ? author : await author.verifier(),
     time: noLineBreak(formatTime(time), "the time"),
@@ -514,6 +580,8 @@ export async function prepareStatement(author, body, fields = {}) {
     name: name === null ? null : noLineBreak(String(name), "the display name"),
     revokedFrom: revokedFrom === null ? null : noLineBreak(String(revokedFrom), "the log index"),
     recovery: recovery === null ? null : await verifier(recovery, "recovery"),
+    contacts: ordered.map(([, c]) => c),
+    threshold: threshold === null ? null : Number(noLineBreak(String(threshold), "the threshold")),
   };
   checkLanguageCase(head.lang); // what a server checks of a new head, told before signing
   const text = headText(head);
@@ -547,7 +615,15 @@ export async function signPrepared(prepared, signer, ...cosigners) {
  */
 export async function signStatement(signer, body, fields = {}) {
   const { cosigners = [], ...rest } = fields;
-  return signPrepared(await prepareStatement(signer, body, rest), signer, ...cosigners);
+  const prepared = await prepareStatement(signer, body, rest);
+  return signPrepared(prepared, signer, ...(await inSigningOrder(prepared.head, cosigners)));
+}
+
+/** A social recovery's contacts sign in the order of its contact lines, whatever order given. */
+export async function inSigningOrder(head, cosigners) {
+  if (head.kind !== "social-recovery") return cosigners;
+  const keyed = await Promise.all(cosigners.map(async (c) => [await fingerprint(await c.verifier()), c]));
+  return keyed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, c]) => c);
 }
 
 // --- What a server checks of a new head (format.py's check_new_head) ------------------------
@@ -595,6 +671,40 @@ function checkNewLabel(label, what) {
  * Whether a key rotation's (or recovery's) note carries a valid signature by the new key it
  * names: format.py's new_key_accepted. A rotation to its own key is never two-way.
  */
+/** Whether `note` has a line by `key` (name and key ID) that verifies, and none failing. */
+async function signedBy(note, key) {
+  if (!note.signatures.some((s) => s.name === key.name && bytesEqual(s.keyId, key.keyId))) return false;
+  try {
+    await verifyNote({ text: note.text, signatures: note.signatures }, [key]);
+  } catch (error) {
+    if (error instanceof NoteError) return false;
+    throw error;
+  }
+  return true;
+}
+
+/** Whether a device statement's note carries a valid signature by its device key: format.py's device_accepted. */
+export async function deviceAccepted(head, note) {
+  return head.kind === "device" && head.subject !== null && !sameKey(head.subject, head.author) && (await signedBy(note, head.subject));
+}
+
+/** The fingerprints of the listed contacts whose signatures verify: format.py's contacts_signed. */
+export async function contactsSigned(head, note) {
+  if (head.kind !== "social-recovery") return [];
+  const found = [];
+  for (const contact of head.contacts) if (await signedBy(note, contact)) found.push(await fingerprint(contact));
+  return found.sort();
+}
+
+/** The keys whose signature lines a head accepted for logging carries, in order: format.py's signers_in_order. */
+export function signersInOrder(head) {
+  const required = [head.author];
+  if (NEW_KEY_KINDS.has(head.kind) && head.newKey) required.push(head.newKey);
+  else if (head.kind === "device" && head.subject) required.push(head.subject);
+  else if (head.kind === "social-recovery") required.push(...head.contacts);
+  return required;
+}
+
 export async function newKeyAccepted(head, note) {
   const newKey = head.newKey;
   if (!["key-rotation", "recovery"].includes(head.kind) || !newKey || newKey.equals(head.author)) return false;
@@ -613,8 +723,7 @@ export async function newKeyAccepted(head, note) {
  * canonical base64.
  */
 export function checkCanonicalEntry(head, note, headBytes) {
-  const required = [head.author];
-  if (["key-rotation", "recovery"].includes(head.kind) && head.newKey) required.push(head.newKey);
+  const required = signersInOrder(head);
   const same =
     note.signatures.length === required.length &&
     note.signatures.every((s, i) => s.name === required[i].name && bytesEqual(s.keyId, required[i].keyId));
@@ -641,6 +750,7 @@ export async function checkNewHead(head, note, headBytes) {
   if (head.subject) checkNewLabel(head.subject.name, "the subject key's name");
   if (head.newKey) checkNewLabel(head.newKey.name, "the new key's name");
   if (head.recovery) checkNewLabel(head.recovery.name, "the recovery key's name");
+  for (const contact of head.contacts) checkNewLabel(contact.name, "a contact key's name");
   if (head.name !== null) checkNewLabel(head.name, "the display name");
   checkLanguageCase(head.lang);
   if (head.kind === "recovery" && !(await newKeyAccepted(head, note))) {
@@ -648,6 +758,23 @@ export async function checkNewHead(head, note, headBytes) {
       "a recovery must be signed by both keys: the recovery key that vouches for the author, and the new " +
         "key that accepts (`firsthand recover`), so that no one can claim a key that is not theirs",
     );
+  }
+  if (head.kind === "device" && !(await deviceAccepted(head, note))) {
+    throw new WrongAuthor(
+      "a device statement must be signed by both keys: the identity key that certifies the device, and the " +
+        "device key that accepts, so that no one can claim another person's key as their device",
+    );
+  }
+  if (head.kind === "social-recovery") {
+    const signed = new Set(await contactsSigned(head, note));
+    const missing = [];
+    for (const c of head.contacts) if (!signed.has(await fingerprint(c))) missing.push(c.name);
+    if (missing.length > 0) {
+      throw new WrongAuthor(
+        "a social recovery carries a signature by each contact it lists, over the same text; missing or " +
+          `invalid: ${missing.slice(0, 4).join(", ")}`,
+      );
+    }
   }
   if (head.kind === "key-rotation" && !(await newKeyAccepted(head, note))) {
     throw new WrongAuthor(
