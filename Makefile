@@ -28,7 +28,8 @@ lint:
 	$(VENV)/bin/ruff check firsthand tests bench
 
 typecheck:
-	$(VENV)/bin/mypy --strict firsthand/log firsthand/statements firsthand/monitor firsthand/ops
+	$(VENV)/bin/mypy --strict firsthand/log firsthand/statements firsthand/monitor firsthand/ops \
+		firsthand/publishing
 
 # The whole suite on SQLite, then everything that touches the site's database or a server
 # again on a throw-away PostgreSQL cluster (tests/conftest.py, FIRSTHAND_TEST_BACKEND).

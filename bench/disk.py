@@ -40,9 +40,9 @@ def main() -> None:
         from django.core.management import call_command
 
         from firsthand.log.note import Signer
+        from firsthand.publishing.pipeline import record_statement
         from firsthand.statements.format import sign_statement
         from firsthand.web import runtime
-        from firsthand.web.api.publish import record_statement
 
         call_command("migrate", verbosity=0)
         sequencer = runtime.start_sequencer(0.05)

@@ -13,7 +13,7 @@
 3. Writes: fresh signed statements from wrk (bench/load_writes.lua, each body
    sent once). On SQLite `firsthand serve --workers N` takes them: N web
    workers check them and hand them to the sequencer process serve starts
-   beside them, the file's one writer (web/api/intake.py); on PostgreSQL
+   beside them, the file's one writer (publishing/intake.py); on PostgreSQL
    (--postgresql, a throw-away durable cluster) Granian workers store them and
    `firsthand sequencer` logs them. accepted/s, p50/p99, errors, and the CPU
    each kind of server process spent per statement (a figure that a busy
@@ -96,10 +96,11 @@ def build(env: dict[str, str], count: int) -> None:
     from django.core.management import call_command
     from django.db import connection
 
+    from firsthand.publishing.listings import list_contents, list_labels
+    from firsthand.publishing.rows import row_fields  # the API's own row fields
     from firsthand.statements.format import read_statement
     from firsthand.web import runtime
-    from firsthand.web.api.models import PublishedStatement, list_contents, list_labels
-    from firsthand.web.api.publish import row_fields  # the API's own row fields
+    from firsthand.web.api.models import PublishedStatement
 
     call_command("migrate", verbosity=0)
     sequencer = runtime.log().sequencer(max_batch=4096)

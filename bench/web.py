@@ -46,7 +46,7 @@ django.setup()
 from firsthand.log.note import Signer
 from firsthand.statements.format import sign_statement
 from firsthand.web import runtime
-from firsthand.web.api.publish import record_statement
+from firsthand.publishing.pipeline import record_statement
 sequencer = runtime.log().sequencer(period=0.01)
 sequencer.start()
 authors = [Signer.generate(f"bench{{i}}.example") for i in range(20)]

@@ -12,9 +12,9 @@ import hashlib
 from datetime import UTC, datetime
 
 from firsthand.log.note import Signer
+from firsthand.publishing.pipeline import record_statement
 from firsthand.statements.format import Reference, Statement, body_sha256, sign_statement
 from firsthand.web import runtime
-from firsthand.web.api.publish import record_statement
 
 
 def demo_signer(name: str) -> Signer:

@@ -23,7 +23,7 @@ which can be swept:
 Uploads that no statement ever lists are deleted ``FIRSTHAND_UNPUBLISHED_MEDIA_HOURS``
 after they were made (``expire_unpublished``): the site is no free file host,
 and an author who changed their mind leaves nothing behind. The same schedule
-retries a WAL truncation that a withholding could not finish (erasure.py).
+retries a WAL truncation that a withholding could not finish (publishing/erasure.py).
 """
 
 from __future__ import annotations
@@ -181,7 +181,7 @@ def expire_unpublished(now: float | None = None) -> int:
 
 def sweep_once() -> None:
     """One round of the schedule: scratch, unpublished uploads, a WAL truncation owed."""
-    from firsthand.web import erasure
+    from firsthand.publishing import erasure
 
     close_old_connections()
     try:

@@ -8,13 +8,13 @@ hands Python only the WSGI call: the same process accepted 1.7x the
 statements a second (bench/load.py prints the figures).
 
 By default there is one worker, and it runs the log's sequencer
-(runtime.py): the fewest moving parts, and the shortest wait for an index.
+(publishing/process.py): the fewest moving parts, and the shortest wait for an index.
 With ``--workers N`` (N > 1) the site runs in N worker processes, each with
 its own interpreter and GIL, and `firsthand serve` starts `firsthand
 sequencer` as one more child process (``SequencerChild``), started again if it
 dies: a log has one writer. On SQLite the workers hand it the statements and
-wait for its answer (api/intake.py); on PostgreSQL they store the rows and
-wait on LISTEN (api/sequencing.py). Under a load of signed statements one
+wait for its answer (publishing/intake.py); on PostgreSQL they store the rows and
+wait on LISTEN (publishing/notify.py). Under a load of signed statements one
 process is held by its GIL to one core; two use both.
 
 Granian forks the workers. Nothing the parent opened (the database, the log)

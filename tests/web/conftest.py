@@ -23,6 +23,7 @@ def database() -> None:
 def forget_published_rows() -> None:
     """The web tests share one database but each module logs into a fresh log of its own:
     rows of another module's log mean nothing here (and would collide on index)."""
+    from firsthand.publishing import listings
     from firsthand.web.api import models
     from firsthand.web.pages import pagecache
 
@@ -30,7 +31,7 @@ def forget_published_rows() -> None:
     models.PublishedStatement.objects.update(withheld_by=None)
     models.PublishedStatement.objects.all().delete()
     models.AuthorLabel.objects.all().delete()
-    models._LISTED_LABELS.clear()
+    listings.forget_listed_labels()
 
 
 @contextmanager
@@ -45,14 +46,15 @@ def log_of_its_own(
     from django.conf import settings
 
     from firsthand.log.datadir import open_log
+    from firsthand.publishing import process
     from firsthand.web import runtime
 
     log = open_log(directory)
     forget_published_rows()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(runtime, "_log", log)
-        patch.setattr(runtime, "_operator", None)
-        patch.setattr(runtime, "_cosigned", None)
+        patch.setattr(process, "_log", log)
+        patch.setattr(process, "_operator", None)
+        patch.setattr(process, "_cosigned", None)
         if witnesses is not None:
             patch.setattr(settings, "FIRSTHAND_WITNESSES", witnesses)
         sequencer = runtime.start_sequencer(0.02, witness_timeout)

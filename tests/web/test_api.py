@@ -19,6 +19,7 @@ from django.urls import URLPattern
 from firsthand.log.checkpoint import open_checkpoint
 from firsthand.log.note import Signer
 from firsthand.log.sequencer import PoolFull, Sequencer
+from firsthand.publishing import process
 from firsthand.statements.bundle import verify_bundle
 from firsthand.statements.format import Reference, Statement, sign_statement
 from firsthand.statements.identity import fingerprint
@@ -365,7 +366,7 @@ def test_the_rate_limit_refills_over_time() -> None:
 def test_without_a_sequencer_in_this_process_publishing_answers_503(
     client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(runtime, "sequencer", lambda: None)
+    monkeypatch.setattr(process, "sequencer", lambda: None)
     answer = post(client, signed("No one is logging.").file_bytes())
     assert answer.status == 503
     assert "sequencer" in answer.json["error"]

@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
 from firsthand.log.note import Signer
+from firsthand.publishing.pipeline import record_statement
 from firsthand.statements.format import sign_statement
 from firsthand.web.api import ratelimit
-from firsthand.web.api.publish import record_statement
 from firsthand.web.wsgi import application
 from tests.web.conftest import log_of_its_own
 

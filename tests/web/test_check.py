@@ -20,13 +20,13 @@ from referencing.jsonschema import DRAFT202012
 
 from firsthand.attribution import normalised_hash
 from firsthand.log.note import Signer
+from firsthand.publishing.rows import row_fields
 from firsthand.statements.format import Reference, Statement, sign_statement
 from firsthand.statements.identity import fingerprint, short_fingerprint
 from firsthand.web import runtime
 from firsthand.web.api import ratelimit
 from firsthand.web.api.attribution_index import ReadersWriterLock, SiteIndex, site_index
 from firsthand.web.api.models import PublishedStatement
-from firsthand.web.api.publish import row_fields
 from tests.web.conftest import log_of_its_own
 
 URL = "/api/v1/check"

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from firsthand.log.datadir import LogInstance, open_log
+from firsthand.publishing import process
 from firsthand.statements.bundle import make_bundle, verify_bundle
-from firsthand.web import runtime
 from firsthand.web.api.models import PublishedStatement
 from firsthand.web.demo import load_demo
 from tests.web.conftest import forget_published_rows
@@ -19,7 +19,7 @@ def log(database: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lo
     instance = open_log(tmp_path_factory.mktemp("demo-log"))
     forget_published_rows()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(runtime, "_log", instance)
+        patch.setattr(process, "_log", instance)
         yield instance
 
 

@@ -1,5 +1,5 @@
 """A withheld body leaves no byte on disk: not in the SQLite file, not in its WAL, nowhere in
-the data directory (web/erasure.py), while the server still runs and after it stops."""
+the data directory (publishing/erasure.py), while the server still runs and after it stops."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from firsthand.web.api.group_commit import GroupCommit
+from firsthand.publishing.group_commit import GroupCommit
 
 
 def test_each_thread_gets_the_result_of_its_own_item_and_threads_share_transactions() -> None:
@@ -78,19 +78,21 @@ def test_concurrent_publishing_shares_transactions_and_every_row_gets_its_index(
     from django.db import connection
 
     from firsthand.log.note import Signer
+    from firsthand.publishing import process
+    from firsthand.publishing.pipeline import record_statement
     from firsthand.statements.format import sign_statement
-    from firsthand.web.api import publish
     from firsthand.web.api.models import PublishedStatement
     from tests.web.conftest import log_of_its_own
 
     author = Signer.generate("group.example")
     statements = [sign_statement(author, f"Statement {i} of a burst.\n") for i in range(48)]
     answers: dict[int, tuple[int, bytes, bool]] = {}
-    before = (publish._ROWS.groups, publish._INDICES.groups)
+    rows = process.rows()
+    before = (rows.stores.groups, rows.placings.groups)
 
     def send(i: int) -> None:
         try:
-            answers[i] = publish.record_statement(statements[i], sequencer)
+            answers[i] = record_statement(statements[i], sequencer)
         finally:
             connection.close()  # each thread's own connection
 
@@ -106,15 +108,15 @@ def test_concurrent_publishing_shares_transactions_and_every_row_gets_its_index(
             row = PublishedStatement.objects.get(leaf_hash=statement.leaf_hash.hex())
             assert row.index == answers[i][0]
             assert log.reader.entry(row.index) == statement.head_bytes
-        again = publish.record_statement(statements[5], sequencer)
+        again = record_statement(statements[5], sequencer)
         assert again[0] == answers[5][0] and not again[2]  # a resend is not new
-    rows_groups = publish._ROWS.groups - before[0]
-    index_groups = publish._INDICES.groups - before[1]
+    rows_groups = rows.stores.groups - before[0]
+    index_groups = rows.placings.groups - before[1]
     assert rows_groups < 48 and index_groups < 48, (rows_groups, index_groups)
 
 
 def test_a_logged_batch_names_its_rows_compactly_for_the_waiting_workers() -> None:
-    from firsthand.web.api.sequencing import payload_row_ids, row_ids_payload
+    from firsthand.publishing.notify import payload_row_ids, row_ids_payload
 
     ids = [7, 3, 4, 5, 10, 11, 20]
     assert row_ids_payload(ids) == "3-5,7,10-11,20"

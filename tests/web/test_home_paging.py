@@ -10,8 +10,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from firsthand.log.note import Signer
+from firsthand.publishing.pipeline import record_statement
 from firsthand.statements.format import sign_statement
-from firsthand.web.api.publish import record_statement
 from firsthand.web.pages.views import PAGE_SIZE
 from tests.web.conftest import log_of_its_own
 

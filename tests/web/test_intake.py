@@ -1,4 +1,4 @@
-"""The intake socket between SQLite web workers and their sequencer (web/api/intake.py):
+"""The intake socket between SQLite web workers and their sequencer (publishing/intake.py):
 batches, answers to the right request, failures as answers, and a sequencer started again."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from firsthand.web.api import intake
-from firsthand.web.api.intake import IntakeClient, IntakeServer, IntakeUnavailable
+from firsthand.publishing import intake
+from firsthand.publishing.intake import IntakeClient, IntakeServer, IntakeUnavailable
 
 
 def _numbered(files: list[bytes]) -> list[dict[str, Any]]:

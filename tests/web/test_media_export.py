@@ -24,6 +24,7 @@ from django.test import Client, override_settings
 
 from firsthand.log.export import DirectorySink, ExportError, S3Sink, exported_size
 from firsthand.log.note import Signer
+from firsthand.publishing import process
 from firsthand.statements.format import Media, Reference, Statement, sign_statement
 from firsthand.web import runtime
 from firsthand.web.api import ratelimit
@@ -388,7 +389,7 @@ def test_serve_with_export_tiles_also_exports_media_and_deletes_withheld_ones(
     sha256 = media.sha256
     target = publish(client, media, "Exported as soon as it is logged.")
     exported = served_export / file_key(sha256)
-    assert eventually(exported.is_file), runtime._exporter and runtime._exporter.errors
+    assert eventually(exported.is_file), process._exporter and process._exporter.errors
     assert exported.read_bytes() == served(client, f"/media/{sha256}")
     assert (served_export / thumb_key(sha256)).is_file()
     assert exported_size(DirectorySink(served_export)) >= 1  # the tiles go there too

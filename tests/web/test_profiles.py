@@ -9,9 +9,9 @@ import pytest
 from django.test import Client
 
 from firsthand.log.note import Signer
+from firsthand.publishing.pipeline import record_statement
 from firsthand.statements.format import sign_statement
 from firsthand.statements.identity import fingerprint
-from firsthand.web.api.publish import record_statement
 from tests.web.conftest import log_of_its_own
 
 PARISA = Signer.generate("parisa.example")

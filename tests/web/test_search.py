@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 
 from firsthand.log.note import Signer
+from firsthand.publishing.pipeline import record_statement
 from firsthand.statements.format import sign_statement
-from firsthand.web.api.publish import record_statement
 from firsthand.web.pages.search import fts_query, search, spellings
 from tests.web.conftest import log_of_its_own
 

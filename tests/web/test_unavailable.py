@@ -52,14 +52,14 @@ def test_other_errors_are_left_to_django() -> None:
 def test_a_publish_that_loses_its_database_answers_503(
     database: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from firsthand.web.api import publish
+    from firsthand.publishing import process
 
     def refused(item: object) -> None:
         raise OperationalError("connection failed: FATAL:  sorry, too many clients already")
 
     statement = sign_statement(Signer.generate("busy.example"), "Sent while the database is full.")
     with log_of_its_own(tmp_path):
-        monkeypatch.setattr(publish._ROWS, "run", refused)
+        monkeypatch.setattr(process.rows().stores, "run", refused)
         response = Client().post(
             "/api/v1/statements",
             statement.file_bytes(),

@@ -31,6 +31,7 @@ from firsthand.log.note import parse_note
 from firsthand.publishing.listings import skeleton_hashes
 from firsthand.statements.format import device_accepted, parse_head_text, rotation_is_two_way
 from firsthand.web.api.models import AuthorLabel, PublishedStatement
+from firsthand.web.api.once_per_request import once_per_request
 from firsthand.web.api.revocations import (
     Recovered,
     Revoked,
@@ -55,6 +56,7 @@ class Handover:
     kind: str  # "key-rotation" or "recovery"
 
 
+@once_per_request
 def followed_rotation(author: str) -> Handover | None:
     """The handover from key ``author`` (a fingerprint) that the chain follows, if any.
 
@@ -95,6 +97,7 @@ def _followed_rotation(author: str, cutoff: Revoked | None) -> Handover | None:
     return None
 
 
+@once_per_request
 def _first_claim(new: str) -> int | None:
     """The log index of the first two-way rotation or valid recovery naming ``new`` as new."""
     logged = PublishedStatement.objects.filter(index__isnull=False)
@@ -117,6 +120,7 @@ def _first_claim(new: str) -> int | None:
     return first
 
 
+@once_per_request
 def key_chain(author: str) -> list[tuple[str, int]]:
     """The key and its successors: (fingerprint, log index from which its statements count)."""
     chain = [(author, 0)]
@@ -130,6 +134,7 @@ def key_chain(author: str) -> list[tuple[str, int]]:
     return chain
 
 
+@once_per_request
 def predecessor(author: str) -> str | None:
     """The key whose followed handover (rotation or recovery) leads to ``author``, if any."""
     first = _first_claim(author)

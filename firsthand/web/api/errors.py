@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
+from django.views.defaults import bad_request as django_bad_request
 from django.views.defaults import page_not_found
 
 from firsthand.web.pages import localise
@@ -65,3 +66,13 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
             404, say("there is nothing at {path}; see /api/v1/openapi.json", path=request.path)
         )
     return page_not_found(request, exception or Http404())
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's 400 handler, for a request it will not read (too large, too many fields):
+    JSON under /api/, elsewhere a page in the reader's language, not Django's English line."""
+    if request.path.startswith("/api/"):
+        return error_response(
+            400, say("this request could not be read: it is too large or malformed")
+        )
+    return django_bad_request(request, exception or Exception(), template_name="400.html")

@@ -10,16 +10,11 @@ completes. Nothing here names the client that sent it.
 from __future__ import annotations
 
 import functools
-import hashlib
-from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, models, transaction
-
-from firsthand.statements.format import Head
-from firsthand.statements.identity import fingerprint, skeletons
+from django.db import connection, models
 
 
 class PublishedStatement(models.Model):
@@ -113,8 +108,8 @@ class AuthorLabel(models.Model):
 
 # A statement's media and references, one row each, so that "which statements list this
 # file" and "which statements refer to this one" are index lookups rather than text scans
-# of the JSON columns above. Written with the statement's row (list_contents) and never
-# changed: the head lists them for good, and withholding is decided by withheld_by.
+# of the JSON columns above. Written with the statement's row (publishing/listings.py) and
+# never changed: the head lists them for good, and withholding is decided by withheld_by.
 
 
 class StatementMedia(models.Model):
@@ -157,95 +152,6 @@ class StatementReference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.sha256} from row {self.statement_id}"  # type: ignore[attr-defined]
-
-
-Contents = tuple[int, list[str], list[dict[str, Any]]]  # (row id, refers, media) of one row
-
-
-def contents_of(
-    rows: Iterable[Contents],
-) -> tuple[list[StatementMedia], list[StatementReference]]:
-    """The listing rows for these statements' media and references, each listed once."""
-    media: dict[tuple[int, str], StatementMedia] = {}
-    references: dict[tuple[int, str], StatementReference] = {}
-    for pk, refers, listed in rows:
-        for item in listed:
-            sha256 = item.get("sha256") if isinstance(item, dict) else None
-            if isinstance(sha256, str):
-                media[pk, sha256] = StatementMedia(statement_id=pk, sha256=sha256)
-        for line in refers:
-            kind, _, sha256 = line.partition(":")
-            references[pk, line] = StatementReference(statement_id=pk, kind=kind, sha256=sha256)
-    return list(media.values()), list(references.values())
-
-
-def list_contents(rows: Iterable[Contents], *, batch_size: int = 2000) -> None:
-    """Write the listing rows of statements already stored.
-
-    Safe to run twice for one statement, as two processes storing the same statement
-    at once do (its row is theirs both): a listing already there is kept.
-    """
-    media, references = contents_of(rows)
-    StatementMedia.objects.bulk_create(media, batch_size=batch_size, ignore_conflicts=True)
-    StatementReference.objects.bulk_create(references, batch_size=batch_size, ignore_conflicts=True)
-
-
-# (fingerprint, label) pairs this process has listed: an author signs many statements
-# under one name, and each would otherwise cost an INSERT that changes nothing.
-_LISTED_LABELS: OrderedDict[tuple[str, str], None] = OrderedDict()
-_LISTED_LABELS_KEPT = 65536
-
-
-def list_labels(heads: Iterable[Head]) -> None:
-    """List the names these statements' authors carry (key names, profiles' display names).
-
-    Safe to run twice for one name: a row already there is kept.
-    """
-    new: dict[tuple[str, str], AuthorLabel] = {}
-    for head in heads:
-        author = fingerprint(head.author)
-        names = [(head.author.name, False)]
-        if head.name is not None:
-            names.append((head.name, True))
-        for label, is_display_name in names:
-            pair = (author, label)
-            if pair in _LISTED_LABELS or pair in new:
-                continue
-            new[pair] = author_label(author, label, is_display_name=is_display_name)
-    if not new:
-        return
-    AuthorLabel.objects.bulk_create(new.values(), ignore_conflicts=True)
-
-    def remember() -> None:  # only once stored: a rolled-back pair is listed again next time
-        for pair in new:
-            _LISTED_LABELS[pair] = None
-        while len(_LISTED_LABELS) > _LISTED_LABELS_KEPT:
-            _LISTED_LABELS.popitem(last=False)
-
-    transaction.on_commit(remember)
-
-
-def author_label(fingerprint: str, label: str, *, is_display_name: bool) -> AuthorLabel:
-    """The AuthorLabel row for one of an author's names (not saved)."""
-    exact, folded = skeleton_hashes(label)
-    return AuthorLabel(
-        fingerprint=fingerprint,
-        label=label,
-        label_hash=hashlib.sha256(label.encode("utf-8")).hexdigest(),
-        skeleton_hash=exact,
-        folded_skeleton_hash=folded,
-        is_display_name=is_display_name,
-    )
-
-
-def skeleton_hashes(label: str) -> tuple[str, str]:
-    """SHA-256 (hex) of the label's skeleton and of its case-folded skeleton
-    (statements.identity.skeletons): names that look alike share one of them."""
-    exact, folded = skeletons(label)
-    return (
-        hashlib.sha256(exact.encode("utf-8")).hexdigest(),
-        hashlib.sha256(folded.encode("utf-8")).hexdigest(),
-    )
 
 
 def statement_at(index: int) -> PublishedStatement | None:

@@ -1,50 +1,29 @@
-"""Giving stored statements their log index, in batches, here or in another process.
+"""Rows and NOTIFY: the route to a sequencer on another machine, on PostgreSQL.
 
-A statement's row is saved before its head is logged (publish.record_statement).
-``sequence_pending`` logs the heads of rows still without an index and writes
-their indices back. It runs:
-
-- at the start of ``firsthand serve``, for rows a crash left behind;
-- in a loop in ``firsthand sequencer``, the one process that sequences for any
-  number of web workers on PostgreSQL. Web workers store the row, ``NOTIFY``
-  the sequencer, and wait for the index without polling: ``LISTEN`` wakes them
-  when a batch is logged (``SequencedWaiter``). (On SQLite the workers store
-  nothing: they hand statements to the sequencer process, intake.py.)
-
-The log itself never holds an entry twice: a head already logged gets its
-first index back from the sequencer (``duplicate``).
+A web worker that cannot hand a statement to a sequencer on its own machine
+(routes.py: ``RowsAndNotify``) stores the statement's row and ``NOTIFY``s
+``PENDING``; `firsthand sequencer` logs the pending rows (sequence.py,
+``sequence_pending_rows``), writes their indices and ``NOTIFY``s ``SEQUENCED``
+with the ids of the rows it logged. The worker waits for its row's index
+without polling: ``SequencedWaiter`` listens and wakes only the threads whose
+rows were named.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.db import connection
 
-from firsthand.log.sequencer import Sequencer
 from firsthand.log.storage import StoredCheckpoint
-from firsthand.web.api.models import PublishedStatement
+from firsthand.publishing.rows import STATEMENTS_TABLE
 
 PENDING = "firsthand_pending"  # a web worker stored a row: sequencer, wake up
 SEQUENCED = "firsthand_sequenced"  # a batch is logged: waiting web workers, look again
-BATCH = 4096
 _MAX_PAYLOAD = 7900  # PostgreSQL refuses a NOTIFY payload of 8000 bytes or more
-
-
-def sequence_pending(sequencer: Sequencer, limit: int = BATCH) -> int:
-    """Log the heads of up to ``limit`` rows without an index; return how many."""
-    return len(sequence_pending_rows(sequencer, limit))
-
-
-def sequence_pending_rows(sequencer: Sequencer, limit: int = BATCH) -> list[int]:
-    """Log the heads of up to ``limit`` rows without an index; the ids of the rows logged."""
-    from firsthand.web.api.publish import log_rows  # publish imports us
-
-    rows = list(PublishedStatement.objects.filter(index__isnull=True).order_by("pk")[:limit])
-    log_rows(sequencer, [(row.pk, row.head.encode("utf-8"), row.kind) for row in rows], 60)
-    return [row.pk for row in rows]
 
 
 def row_ids_payload(ids: list[int]) -> str:
@@ -95,8 +74,9 @@ class SequencedWaiter:
     while the listener was reconnecting.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, latest: Callable[[], StoredCheckpoint]) -> None:
         self._url = url
+        self._latest = latest  # the log's newest checkpoint (process.log().reader.latest)
         self._lock = threading.Lock()
         self._waiting: dict[int, threading.Event] = {}
         self._found: dict[int, int] = {}  # row id -> index, looked up by the listener
@@ -130,9 +110,7 @@ class SequencedWaiter:
         if not wanted:
             return
         rows = lookup.execute(_INDICES_SQL, [wanted]).fetchall()
-        from firsthand.web import runtime  # runtime imports us for its type
-
-        checkpoint = runtime.log().reader.latest()  # read after the rows: it holds them
+        checkpoint = self._latest()  # read after the rows: it holds them
         with self._lock:
             self._found.update((int(pk), int(index)) for pk, index in rows)
             self._checkpoint = checkpoint
@@ -178,6 +156,6 @@ def _index_of(pk: int) -> int | None:
 
 
 # PostgreSQL only (the waiter serves `firsthand sequencer`): written out, not compiled per call.
-_TABLE = f'"{PublishedStatement._meta.db_table}"'
+_TABLE = f'"{STATEMENTS_TABLE}"'
 _INDEX_SQL = f'SELECT "index" FROM {_TABLE} WHERE id = %s'
 _INDICES_SQL = f'SELECT id, "index" FROM {_TABLE} WHERE id = ANY(%s) AND "index" IS NOT NULL'

@@ -37,6 +37,8 @@ from contextlib import contextmanager
 
 from django.db import connection
 
+from firsthand.publishing.group_commit import site_write_lock
+
 logger = logging.getLogger(__name__)
 
 TRUNCATE_TRIES = 50
@@ -54,8 +56,6 @@ def erasing() -> Iterator[None]:
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA secure_delete=ON")  # this connection's, for what follows
     yield
-    from firsthand.web.api.group_commit import site_write_lock
-
     with site_write_lock(), connection.cursor() as cursor:
         cursor.execute("INSERT INTO statement_search(statement_search) VALUES ('optimize')")
     if not truncate_wal():

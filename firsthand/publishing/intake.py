@@ -1,5 +1,7 @@
 """Statements handed to the one process that writes a SQLite log, over a Unix socket.
 
+One of the three routes to the sequencer (routes.py: ``ThroughIntake``).
+
 SQLite lets one writer in at a time. With several web workers each writing
 its own rows (`firsthand serve --workers N`), every worker's transaction
 waited on the file's write lock, and held it longer the busier its process
