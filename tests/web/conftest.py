@@ -25,9 +25,11 @@ def forget_published_rows() -> None:
     rows of another module's log mean nothing here (and would collide on index)."""
     from firsthand.publishing import listings
     from firsthand.web.api import models
+    from firsthand.web.api.attribution_index import site_index
     from firsthand.web.pages import pagecache
 
     pagecache.clear()
+    site_index().forget()  # it remembers which log indices it fed: those of the last log
     models.PublishedStatement.objects.update(withheld_by=None)
     models.PublishedStatement.objects.all().delete()
     models.AuthorLabel.objects.all().delete()
