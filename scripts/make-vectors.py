@@ -45,6 +45,7 @@ from firsthand.statements.format import (  # noqa: E402
     body_sha256,
     check_new_head,
     open_head,
+    parse_head_text,
     read_statement,
     rotation_is_two_way,
     split_statement_file,
@@ -1258,6 +1259,7 @@ def bundle_cases() -> list[dict[str, Any]]:
              witnesses=(ALPHA,), quorum=0)
     # fmt: on
     revocation_cases(c)
+    succession_cases(c)
     return c.cases
 
 
@@ -1299,7 +1301,8 @@ def revocation_cases(c: BundleCases) -> None:
         return bundle
 
     def stolen_key(since: int, by: int, by_recovery_key: bool) -> dict[str, Any]:
-        return {"since": since, "by_index": by, "by_recovery_key": by_recovery_key,
+        kind = "recovery" if by == 10 else "revocation"
+        return {"since": since, "by_index": by, "by_recovery_key": by_recovery_key, "kind": kind,
                 "message": f"signed by a key its author reported stolen or lost from log entry "
                 f"{since} on (statement {by})"}
 
@@ -1365,6 +1368,153 @@ def revocation_cases(c: BundleCases) -> None:
         change(bundle)
         c.bundle(case_id, rule, R, bundle, {"valid": False, "failed_check": "revocations"})
     # fmt: on
+
+
+def succession_cases(c: BundleCases) -> None:
+    """Bundles that carry social recoveries and device statements (bundle-format.md,
+    Succession): the site's rules (statements/succession.py) on what a bundle carries."""
+    S = f"{BF}#succession"
+
+    def key(name: str, n: int) -> Signer:
+        return _seed_key(name, n)
+
+    friends = sorted((key(f"friend{i}.example", 200 + i) for i in range(3)),
+                     key=lambda f: fingerprint(f.verifier()))
+    a, b, _ = friends
+    thief_friend, new, new2, new3, thief_new = (
+        key(n, 210 + i) for i, n in enumerate(("thief.friend", "rana.new", "rana.new2",
+                                                  "rana.new3", "thief.new")))
+    ident, phone, laptop, watch, thief_phone = (
+        key(n, 220 + i) for i, n in enumerate(("hamid.example", "hamid.phone", "hamid.laptop",
+                                                  "hamid.watch", "thief.phone")))
+    rana = RANA.verifier()
+
+    def statement(body: str, signer: Signer, *cosigners: Signer, **fields: Any) -> bytes:
+        return raw_note(head_text(signer, body, **fields), signer, *cosigners).encode()
+
+    def contacts(author: Signer, named: list[Signer], threshold: int) -> bytes:
+        keys = tuple(sorted((f.verifier() for f in named), key=fingerprint))
+        return statement("My trusted contacts.\n", author, kind="contacts", contacts=keys,
+                         threshold=threshold)
+
+    def social(author: Signer, signers: list[Signer], since: int) -> bytes:
+        ordered = sorted(signers, key=lambda f: fingerprint(f.verifier()))
+        return statement("My phone was taken.\n", author, *ordered, kind="social-recovery",
+                         subject=rana, contacts=tuple(f.verifier() for f in ordered),
+                         revoked_from=since)
+
+    entries = [
+        b"filler\n",
+        contacts(RANA, friends, 2),  # 1: the author's contacts, 2 of 3
+        statement("Before.\n", RANA),  # 2
+        statement("Stolen.\n", RANA),  # 3: the thief holds the key from here
+        contacts(RANA, [thief_friend], 1),  # 4: the thief names a contact of his own
+        social(thief_new, [thief_friend], 5),  # 5: ...and recovers to his key with it
+        social(new, [a, b], 3),  # 6: the author's contacts recover from the theft on
+        social(new2, [a], 3),  # 7: one contact of the two needed
+        statement("Mine was taken.\n", b, kind="revocation", subject=b.verifier()),  # 8
+        social(new3, [a, b], 2),  # 9: B signs after B's key was reported stolen
+        statement("Hello.\n", ident, recovery=RECOVERY.verifier()),  # 10
+        statement("My phone.\n", ident, phone, kind="device", subject=phone.verifier()),  # 11
+        statement("From my phone.\n", phone),  # 12
+        statement("The thief, on the phone.\n", phone),  # 13
+        statement("My phone was taken.\n", ident, kind="device-revocation",
+                  subject=phone.verifier(), revoked_from=13),  # 14
+        statement("My laptop.\n", ident, kind="device", subject=laptop.verifier()),  # 15: one-way
+        statement("From the laptop.\n", laptop),  # 16
+        statement("My watch.\n", phone, watch, kind="device", subject=watch.verifier()),  # 17
+        statement("From the watch.\n", watch),  # 18
+        statement("Lost.\n", ident, kind="revocation", subject=ident.verifier()),  # 19
+        statement("The thief's phone.\n", ident, thief_phone, kind="device",
+                  subject=thief_phone.verifier()),  # 20
+        statement("From the thief's phone.\n", thief_phone),  # 21
+    ]
+    log = Log(tuple(entries))
+
+    def entry(at: int) -> dict[str, Any]:
+        return {"index": at, "head": entries[at].decode(), "inclusion_proof": log.proof(at)}
+
+    def carrying(at: int, succession: list[int]) -> dict[str, Any]:
+        body = parse_head_text(parse_note(entries[at]).text)
+        text = next(t for t in _BODIES if body_sha256(t) == body.body_sha256)
+        bundle = log.bundle(entries[at], text)
+        bundle["succession"] = [entry(i) for i in succession]
+        return bundle
+
+    def stolen_key(since: int, by: int, kind: str) -> dict[str, Any]:
+        return {"since": since, "by_index": by, "by_recovery_key": False, "kind": kind,
+                "message": f"signed by a key its author reported stolen or lost from log entry "
+                f"{since} on (statement {by})"}
+
+    def known(counted: int) -> dict[str, Any]:
+        return {"as_of_tree_size": len(entries), "counted": counted}
+
+    def device_of(device: Signer, at: int) -> dict[str, Any]:
+        def who(k: Signer) -> dict[str, str]:
+            return {"name": k.name, "key": k.verifier().text(), "fingerprint": fp(k)}
+        return {"identity": who(ident), "device": who(device), "certified_at": at,
+                "message": f"signed by device {fp(device)} of identity {fp(ident)}"}
+
+    def fp(k: Signer) -> str:
+        return fingerprint(k.verifier())
+
+    social_stolen = stolen_key(3, 6, "social-recovery")
+    # fmt: off
+    for case_id, rule, at, carried, expect in [
+        ("social/k-of-n", "k of the contacts in force co-signing a social recovery revoke the "
+         "key from its 'from'", 3, [1, 6], {"stolen_key": social_stolen, "revocations": known(1)}),
+        ("social/k-minus-one", "k - 1 contacts do not recover a key", 3, [1, 7],
+         {"stolen_key": None, "revocations": known(0)}),
+        ("social/no-contacts-carried", "a social recovery counts only beside the contacts "
+         "statement it relies on", 3, [6], {"stolen_key": None, "revocations": known(0)}),
+        ("social/thiefs-contacts-alone", "the thief's contacts count while the author has not "
+         "revoked the key from before them", 3, [1, 4, 5],
+         {"stolen_key": None, "revocations": known(1)}),
+        ("social/thiefs-contacts-after-the-point", "contacts named at or after the point the "
+         "author revoked the key from do not count", 3, [1, 4, 5, 6],
+         {"stolen_key": social_stolen, "revocations": known(1)}),
+        ("social/contact-reported-stolen", "a contact whose own key was reported stolen before "
+         "the recovery does not count", 3, [1, 8, 9],
+         {"stolen_key": None, "revocations": known(0)}),
+        ("social/contact-revocation-left-out", "a bundle that leaves a contact's revocation out "
+         "cannot show it", 3, [1, 9],
+         {"stolen_key": stolen_key(2, 9, "social-recovery"), "revocations": known(1)}),
+        ("device/signed-by-a-device", "a statement by a device key names the device and the "
+         "identity that certified it", 12, [10, 11],
+         {"device": device_of(phone, 11), "stolen_key": None, "revocations": known(0)}),
+        ("device/revoked", "a device revoked by its identity signs stolen-key statements from "
+         "the revocation's 'from'", 13, [10, 11, 14],
+         {"device": device_of(phone, 11), "stolen_key": stolen_key(13, 14, "device-revocation"),
+          "revocations": known(1)}),
+        ("device/before-the-revocation", "a device's statements before its revocation stay the "
+         "identity's", 12, [10, 11, 14],
+         {"device": device_of(phone, 11), "stolen_key": None, "revocations": known(1)}),
+        ("device/certificate-left-out", "without its certificate a device key is only its own "
+         "key", 12, [], {"device": None, "stolen_key": None, "revocations": known(0)}),
+        ("device/one-way", "a device statement the device key did not sign makes no device", 16,
+         [15], {"device": None}),
+        ("device/added-by-a-device", "a device cannot add devices", 18, [11, 17],
+         {"device": None}),
+        ("device/thiefs-device", "a device added after its identity was revoked is a thief's",
+         21, [10, 19, 20], {"device": None}),
+    ]:
+        c.bundle(case_id, rule, S, carrying(at, carried), {"valid": True, **expect})
+    for case_id, rule, change in [
+        ("succession/not-a-list", "succession is a list", lambda b: b.update(succession={})),
+        ("succession/proof", "each carried statement is in the checkpoint's tree",
+         lambda b: b["succession"][1].update(inclusion_proof=log.proof(3))),
+        ("succession/forged", "each carried statement is signed by its author",
+         lambda b: b["succession"][1].update(
+             head=b["succession"][1]["head"].replace("from 3", "from 1"))),
+    ]:
+        bundle = carrying(3, [1, 6])
+        change(bundle)
+        c.bundle(case_id, rule, S, bundle, {"valid": False, "failed_check": "revocations"})
+    # fmt: on
+
+
+_BODIES = ("Before.\n", "Stolen.\n", "From my phone.\n", "The thief, on the phone.\n",
+           "From the laptop.\n", "From the watch.\n", "From the thief's phone.\n")
 
 
 # --- writing -----------------------------------------------------------------------------

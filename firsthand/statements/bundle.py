@@ -35,6 +35,7 @@ from firsthand.log.storage import StoredCheckpoint
 from firsthand.statements.bundle_revocations import (
     KnownRevocations,
     LoggedHead,
+    SpeaksFor,
     revocation_fields,
     verify_revocations,
 )
@@ -89,6 +90,7 @@ def make_bundle(
     checkpoint: StoredCheckpoint | None = None,
     revocations: Sequence[LoggedHead] = (),
     recovery_commitment: LoggedHead | None = None,
+    succession: Sequence[LoggedHead] = (),
 ) -> dict[str, Any]:
     """A bundle proving entry ``index`` (whose bytes are ``head``) in ``checkpoint``.
 
@@ -108,6 +110,7 @@ def make_bundle(
             *(() if withheld is None else (withheld.index,)),
             *(r.index for r in revocations),
             *(() if recovery_commitment is None else (recovery_commitment.index,)),
+            *(r.index for r in succession),
         ]
     )
     if needed >= latest.size:
@@ -130,7 +133,7 @@ def make_bundle(
         "tree_size": latest.size,
         "inclusion_proof": _proof_text(reader.inclusion_proof(index, latest.size)),
         "checkpoint": latest.note.decode("utf-8"),
-        **revocation_fields(reader, latest.size, revocations, recovery_commitment),
+        **revocation_fields(reader, latest.size, revocations, recovery_commitment, succession),
     }
 
 
@@ -191,9 +194,8 @@ class Verdict:
     other_signatures: tuple[str, ...]
     cosigned_by: tuple[WitnessCosignature, ...] = ()
     rotation: Rotation | None = None  # a key-rotation's new key, and whether it is two-way
-    # The photos and videos the head covers (SHA-256 of the cleaned bytes): printed by
-    # `firsthand verify` so a reader can match a copy of the file; not in as_json yet, whose
-    # fields the browser's twin (verify.js), the schema and the vectors pin.
+    # The photos and videos the head covers (SHA-256 of the cleaned bytes), so a reader can
+    # match a copy of the file (`sha256sum FILE`).
     media: tuple[Media, ...] = ()
     # The revocations of the author's key this bundle carries, and whether one makes this a
     # statement signed by a key its author reported stolen (bundle_revocations.py).
@@ -202,6 +204,11 @@ class Verdict:
     @property
     def stolen_key(self) -> bool:
         return self.revocations is not None and self.revocations.stolen_key is not None
+
+    @property
+    def device(self) -> SpeaksFor | None:
+        """The identity this statement's key speaks for as a device, if it is one."""
+        return None if self.revocations is None else self.revocations.device
 
     @property
     def author_fingerprint(self) -> str:
@@ -235,6 +242,8 @@ class Verdict:
                 for c in self.cosigned_by
             ],
             "rotation": None if self.rotation is None else self.rotation.as_json(),
+            "media": [{"sha256": m.sha256, "type": m.type, "size": m.size} for m in self.media],
+            "device": None if self.device is None else self.device.as_json(),
             "stolen_key": None
             if self.revocations is None or self.revocations.stolen_key is None
             else self.revocations.stolen_key.as_json(),

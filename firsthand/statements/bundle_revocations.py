@@ -21,6 +21,10 @@ The rules are docs/recovery.md's, applied to what the bundle carries:
 4. the statement is a *stolen-key statement* when its index is at or after the
    smallest point counted.
 
+Beside them a bundle carries ``succession`` (bundle_succession.py): social recoveries
+with the contacts they rely on, and for a device key its certificate and revocations.
+All of it is weighed together by statements/succession.py's rules, the site's own.
+
 A bundle cannot prove that nothing was left out: whoever hands it over can drop a
 revocation. So the verdict says how many it counted "as of the checkpoint", and the
 statement's page on the site, which reads the whole log, has the last word.
@@ -37,9 +41,13 @@ from typing import Any
 from firsthand.log import merkle
 from firsthand.log.checkpoint import Checkpoint
 from firsthand.log.errors import InvalidProof, LogError
+from firsthand.log.note import Verifier
 from firsthand.log.reader import LogReader
+from firsthand.statements.bundle_succession import MAX_SUCCESSION, Carried, as_logged
+from firsthand.statements.bundle_succession import carried as carried_rows
 from firsthand.statements.errors import BundleError
-from firsthand.statements.format import Head, new_key_accepted, open_head
+from firsthand.statements.format import Head, fingerprint_of, open_head
+from firsthand.statements.succession import Logged
 
 CHECK = "revocations"
 # Revocations a bundle may carry: far beyond a real author's (the site keeps 64 per key),
@@ -61,8 +69,11 @@ def revocation_fields(
     size: int,
     revocations: Sequence[LoggedHead],
     commitment: LoggedHead | None,
+    succession: Sequence[LoggedHead] = (),
 ) -> dict[str, Any]:
-    """The bundle's ``revocations`` and ``recovery_commitment``, proved in the tree of ``size``."""
+    """The bundle's ``revocations``, ``recovery_commitment`` and ``succession`` (the social
+    recoveries, contacts and device statements that decide who spoke for the key), each
+    proved in the tree of ``size``."""
 
     def entry(logged: LoggedHead) -> dict[str, Any]:
         if reader.entry(logged.index) != logged.head:
@@ -77,6 +88,7 @@ def revocation_fields(
     return {
         "revocations": [entry(r) for r in revocations[:MAX_REVOCATIONS]],
         "recovery_commitment": None if commitment is None else entry(commitment),
+        "succession": [entry(r) for r in succession[:MAX_SUCCESSION]],
     }
 
 
@@ -87,6 +99,8 @@ class StolenKey:
     since: int  # the key's statements at this index or later are not the author's
     by_index: int  # the revocation or recovery that says so
     by_recovery_key: bool
+    # revocation, recovery, social-recovery, or device-revocation (of a device key)
+    kind: str = "revocation"
 
     def message(self) -> str:
         return (
@@ -99,6 +113,33 @@ class StolenKey:
             "since": self.since,
             "by_index": self.by_index,
             "by_recovery_key": self.by_recovery_key,
+            "kind": self.kind,
+            "message": self.message(),
+        }
+
+
+@dataclass(frozen=True)
+class SpeaksFor:
+    """The statement's key is a device key its identity certified (docs/recovery.md)."""
+
+    identity: Verifier
+    device: Verifier
+    certified_at: int  # the device statement's index
+
+    def message(self) -> str:
+        return (
+            f"signed by device {fingerprint_of(self.device)} of identity "
+            f"{fingerprint_of(self.identity)}"
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        def key(k: Verifier) -> dict[str, str]:
+            return {"name": k.name, "key": k.text(), "fingerprint": fingerprint_of(k)}
+
+        return {
+            "identity": key(self.identity),
+            "device": key(self.device),
+            "certified_at": self.certified_at,
             "message": self.message(),
         }
 
@@ -110,6 +151,8 @@ class KnownRevocations:
     as_of_tree_size: int
     counted: int  # valid revocations and recoveries of the key the bundle carries
     stolen_key: StolenKey | None
+    # The identity the key speaks for as a device, certified before this statement.
+    device: SpeaksFor | None = None
 
     def message(self) -> str:
         found = "none" if self.counted == 0 else str(self.counted)
@@ -167,6 +210,9 @@ def verify_revocations(
 
     BundleError (check ``revocations``) if an entry is malformed, not about this key, or
     not in the checkpoint's tree: a bundle that carries something false proves nothing.
+    The rules are statements/succession.py's, the site's own, asked about what the bundle
+    carries (bundle_succession.py): revocations, recoveries, social recoveries weighed
+    against the contacts in force, and for a device key its certificate and revocations.
     """
     carried = bundle.get("revocations")
     commitment_entry = bundle.get("recovery_commitment")
@@ -177,10 +223,12 @@ def verify_revocations(
             f"the bundle's revocations are not a list of at most {MAX_REVOCATIONS}", CHECK
         )
     key = head.author.public_key
-    recovery_key: bytes | None = None
-    committed_at: int | None = None
+    me = fingerprint_of(head.author)
+    rows: dict[int, Logged] = {}
+    heads: dict[int, Head] = {}
+    commitment: tuple[str, int] | None = None
     if commitment_entry is not None:
-        at, committed, _, _ = _logged(commitment_entry, "the recovery commitment", checkpoint)
+        at, committed, note, _ = _logged(commitment_entry, "the recovery commitment", checkpoint)
         if committed.author.public_key != key or committed.recovery is None:
             raise BundleError(
                 "the recovery commitment is not a statement of this key naming a recovery key",
@@ -192,9 +240,8 @@ def verify_revocations(
                 "first statement",
                 CHECK,
             )
-        recovery_key, committed_at = committed.recovery.public_key, at
-    stolen: StolenKey | None = None
-    counted = 0
+        commitment = (fingerprint_of(committed.recovery), at)
+        rows[at], heads[at] = as_logged(at, committed, note), committed
     for n, entry in enumerate(carried):
         at, revocation, note, _ = _logged(entry, f"revocation {n + 1}", checkpoint)
         if (
@@ -206,34 +253,43 @@ def verify_revocations(
                 f"revocation {n + 1} (entry {at}) is not a revocation or recovery of this key",
                 CHECK,
             )
-        found = _counted(revocation, note, at, key, recovery_key, committed_at)
-        if found is None:
-            continue
-        counted += 1
-        if stolen is None or (found.since, found.by_index) < (stolen.since, stolen.by_index):
-            stolen = found
-    if stolen is not None and index < stolen.since:
-        stolen = None
-    return KnownRevocations(checkpoint.size, counted, stolen)
+        rows[at], heads[at] = as_logged(at, revocation, note), revocation
+    succession = bundle.get("succession")
+    if succession is None:
+        succession = []
+    if not isinstance(succession, list) or len(succession) > MAX_SUCCESSION:
+        raise BundleError(
+            f"the bundle's succession is not a list of at most {MAX_SUCCESSION}", CHECK
+        )
+    for n, entry in enumerate(succession):
+        at, logged_head, note, _ = _logged(entry, f"succession entry {n + 1}", checkpoint)
+        rows[at], heads[at] = as_logged(at, logged_head, note), logged_head
+    known = carried_rows(list(rows.values()), heads)
+    if commitment is None:
+        known.commitments.pop(me, None)  # a recovery key counts beside its commitment only
+    else:
+        known.commitments[me] = commitment
+    return _established(known, heads, me, index, checkpoint.size)
 
 
-def _counted(
-    revocation: Head,
-    note: Any,
-    at: int,
-    key: bytes,
-    recovery_key: bytes | None,
-    committed_at: int | None,
-) -> StolenKey | None:
-    """The point a carried revocation or recovery establishes, or None if it does not count."""
-    author = revocation.author.public_key
-    if revocation.kind == "revocation" and author == key:
-        return StolenKey(at, at, False)  # by the key itself: from now on, never backdated
-    if recovery_key is None or author != recovery_key:
-        return None  # a third key's word about this key: carried, never obeyed
-    if committed_at is not None and committed_at >= at:
-        return None
-    if revocation.kind == "recovery" and not new_key_accepted(revocation, note):
-        return None  # a recovery the new key did not accept hands nothing over
-    since = at if revocation.revoked_from is None else min(revocation.revoked_from, at)
-    return StolenKey(since, at, True)
+def _established(
+    known: Carried, heads: dict[int, Head], me: str, index: int, size: int
+) -> KnownRevocations:
+    """What the carried rows say of the key ``me`` and its statement at ``index``."""
+    revocations = known.revocations(me)
+    points = [(r.since, r.by_index, r.by_recovery_key, r.kind) for r in revocations]
+    device = known.device(me)
+    speaks_for = None
+    if device is not None and device.index < index:
+        certificate = heads[device.index]
+        assert certificate.subject is not None
+        speaks_for = SpeaksFor(certificate.author, certificate.subject, device.index)
+        if device.revoked_since is not None:
+            assert device.revoked_by is not None
+            points.append((device.revoked_since, device.revoked_by, False, "device-revocation"))
+    counted = len(points)
+    first = min(points, default=None)
+    stolen = None
+    if first is not None and index >= first[0]:
+        stolen = StolenKey(first[0], first[1], first[2], first[3])
+    return KnownRevocations(size, counted, stolen, speaks_for)

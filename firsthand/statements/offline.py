@@ -51,14 +51,18 @@ def verdict_lines(verdict: Verdict) -> list[str]:
     stolen = None if verdict.revocations is None else verdict.revocations.stolen_key
     lines = [
         f"stolen key: {stolen.message()}." if stolen is not None else "",
-        "The log holds it, but these may not be the author's words."
-        if stolen is not None
-        else "",
+        "The log holds it, but these may not be the author's words." if stolen is not None else "",
         f"valid: a {verdict.kind} by {who(verdict.author)},",
         f"signed {when}, entry {verdict.index} of {verdict.log_origin} "
         f"(checkpoint of {verdict.tree_size} entries).",
         f"Author key: {verdict.author.text()}",
     ]
+    if verdict.device is not None:
+        device = verdict.device
+        lines.append(
+            f"signed by device {who(device.device)} of identity {who(device.identity)} "
+            f"(added at entry {device.certified_at})."
+        )
     if verdict.rotation is not None:
         lines.append(f"Rotation to the new key {who(verdict.rotation.new_key)}:")
         lines.append(f"{verdict.rotation.message()}.")

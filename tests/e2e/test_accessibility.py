@@ -17,6 +17,7 @@ PAGES = [
     "/identity",
     "/identity/contacts",
     "/identity/device",
+    "/identity/social-recovery",
     "/search?q=retreat",
 ]
 

@@ -16,6 +16,7 @@ from firsthand.statements.format import parse_head_text
 from firsthand.statements.succession import Device, device_of
 from firsthand.web.api.authors import key_chain
 from firsthand.web.api.models import PublishedStatement
+from firsthand.web.api.once_per_request import once_per_request
 from firsthand.web.api.revocations import Revoked, revoked
 from firsthand.web.api.succession_rows import MAX_ROWS, certifier_history, device_history
 
@@ -25,6 +26,7 @@ def _revoked_at(key: str) -> int | None:
     return None if point is None else point.since
 
 
+@once_per_request
 def device(key: str) -> Device | None:
     """The identity ``key`` speaks for as a device, and whether it was revoked, if it is one."""
     if not PublishedStatement.objects.filter(
@@ -38,6 +40,7 @@ def device(key: str) -> Device | None:
     return device_of(key, history, revoked_at=_revoked_at, chain_of=key_chain)
 
 
+@once_per_request
 def devices_of(chain: Iterable[str]) -> list[Device]:
     """The devices certified by these keys (an identity's chain), revoked ones included."""
     keys = list(chain)
@@ -56,6 +59,7 @@ def devices_of(chain: Iterable[str]) -> list[Device]:
     return found
 
 
+@once_per_request
 def stolen_points(authors: Iterable[str]) -> dict[str, Revoked]:
     """revocations.revoked, and for device keys the point their device was revoked from."""
     wanted = set(authors)
@@ -87,6 +91,7 @@ class SpeaksFor:
     added_by_index: int
 
 
+@once_per_request
 def speaking_for(authors: Iterable[str]) -> dict[str, SpeaksFor]:
     """For each of these keys that is a device, the identity it speaks for."""
     wanted = set(authors)

@@ -675,6 +675,13 @@ SCHEMAS: dict[str, Any] = {
                 "type": ["object", "null"],
                 "description": "the key's first statement, naming its recovery key, proved alike",
             },
+            "succession": {
+                "type": ["array", "null"],
+                "description": "the statements that decide the rest (docs/bundle-format.md, "
+                "Succession): social recoveries and the contacts they rely on, a device key's "
+                "certificate and revocations, proved alike",
+                "items": {"type": "object"},
+            },
         },
     },
 }

@@ -36,6 +36,7 @@ from firsthand.statements.succession import (
     revocations_of,
 )
 from firsthand.web.api.models import PublishedStatement
+from firsthand.web.api.once_per_request import once_per_request
 from firsthand.web.api.succession_rows import (
     contacts_statements,
     revocation_history,
@@ -51,6 +52,7 @@ def _head(row: PublishedStatement) -> Head:
     return parse_head_text(parse_note(row.head.encode("utf-8")).text)
 
 
+@once_per_request
 def recovery_key_of(author: str) -> str | None:
     """The fingerprint of the recovery key ``author``'s first logged statement names."""
     first = (
@@ -89,6 +91,7 @@ def valid_revocation(row: PublishedStatement, recovery: str | None) -> Revoked |
     return Revoked(since, row.index, True)
 
 
+@once_per_request
 def revoked(authors: Iterable[str], *, with_contacts: bool = True) -> dict[str, Revoked]:
     """For each of these keys the author reported stolen or lost, the earliest valid point.
 
@@ -124,6 +127,7 @@ def revoked(authors: Iterable[str], *, with_contacts: bool = True) -> dict[str, 
     return found
 
 
+@once_per_request
 def trusted_contacts(key: str) -> Contacts | None:
     """The contacts in force for ``key``: its latest contacts statement before any point its
     author revoked it from (a thief's, after that point, is not the author's)."""
@@ -131,6 +135,7 @@ def trusted_contacts(key: str) -> Contacts | None:
     return contacts_in_force(contacts_statements(key), key, NEVER if point is None else point.since)
 
 
+@once_per_request
 def all_revocations(key: str) -> list[Revocation]:
     """Every valid revocation, recovery and social recovery of ``key`` (succession.py)."""
     history = revocation_history(key)
@@ -154,6 +159,7 @@ class Recovered:
     new: str
 
 
+@once_per_request
 def first_recovery(author: str) -> Recovered | None:
     """The first valid recovery or social recovery of key ``author`` in log order, if any."""
     if subjects_with_social_recoveries([author]):
@@ -188,10 +194,21 @@ def _fresh(found: Revocation) -> bool:
     ).exists()
 
 
+@once_per_request
 def recoveries_naming(new: str) -> list[Recovered]:
     """Valid recoveries whose new key is ``new``, in log order (a new key is claimed once)."""
     found = _social_recoveries_naming(new)
     rows = PublishedStatement.objects.filter(index__isnull=False, kind="recovery").order_by("index")
+    # A recovery names its new key by a `new-key` line, not by a column (subject_fingerprint
+    # is the lost key's); when the new key has signed here, its key text narrows the scan to
+    # the recoveries whose head holds that key (the rules below still decide).
+    signed = (
+        PublishedStatement.objects.filter(author_fingerprint=new)
+        .values_list("author_key", flat=True)
+        .first()
+    )
+    if signed is not None:
+        rows = rows.filter(head__contains="+" + signed.rsplit("+", 1)[-1] + "\n")
     for row in rows.iterator():
         head = _head(row)
         if head.new_key is None or fingerprint(head.new_key) != new:

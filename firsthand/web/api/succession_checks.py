@@ -124,7 +124,8 @@ def _check_social_recovery(head: Head, author: str, subject: str) -> None:
 
 
 def _check_device(head: Head, author: str, subject: str) -> None:
-    history = [*device_history(subject), *certifier_history(author)]
+    assert head.subject is not None
+    history = [*device_history(subject, head.subject.text()), *certifier_history(author)]
     candidate = _candidate(head, _next_index())
 
     def revoked_at(key: str) -> int | None:

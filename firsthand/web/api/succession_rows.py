@@ -10,15 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from firsthand.log.note import parse_note
-from firsthand.statements.format import (
-    contacts_signed,
-    device_accepted,
-    fingerprint_of,
-    new_key_accepted,
-    parse_head_text,
-)
+from firsthand.statements.bundle_succession import as_logged
+from firsthand.statements.format import parse_head_text
 from firsthand.statements.succession import Logged, is_device
 from firsthand.web.api.models import PublishedStatement
+from firsthand.web.api.once_per_request import once_per_request
 
 # Rows looked at per key and question: far beyond a real author's, and a bound on work.
 MAX_ROWS = 256
@@ -28,27 +24,7 @@ def logged(row: PublishedStatement) -> Logged:
     """The row as plain data: keys by fingerprint, and which co-signatures verify."""
     assert row.index is not None
     note = parse_note(row.head.encode("utf-8"))
-    head = parse_head_text(note.text)
-    cosigned: frozenset[str] = frozenset()
-    if head.kind in ("key-rotation", "recovery") and new_key_accepted(head, note):
-        assert head.new_key is not None
-        cosigned = frozenset({fingerprint_of(head.new_key)})
-    elif head.kind == "device" and device_accepted(head, note):
-        assert head.subject is not None
-        cosigned = frozenset({fingerprint_of(head.subject)})
-    elif head.kind == "social-recovery":
-        cosigned = contacts_signed(head, note)
-    return Logged(
-        index=row.index,
-        kind=head.kind,
-        author=row.author_fingerprint,
-        subject=None if head.subject is None else fingerprint_of(head.subject),
-        new_key=None if head.new_key is None else fingerprint_of(head.new_key),
-        revoked_from=head.revoked_from,
-        contacts=tuple(fingerprint_of(c) for c in head.contacts),
-        threshold=head.threshold,
-        cosigned=cosigned,
-    )
+    return as_logged(row.index, parse_head_text(note.text), note)
 
 
 def _logged_rows(**where: object) -> list[Logged]:
@@ -56,6 +32,7 @@ def _logged_rows(**where: object) -> list[Logged]:
     return [logged(row) for row in rows[:MAX_ROWS]]
 
 
+@once_per_request
 def subjects_with_social_recoveries(keys: Iterable[str]) -> set[str]:
     """Which of these keys a social recovery names: only they need the contacts rules."""
     return set(
@@ -81,12 +58,39 @@ def contacts_statements(key: str) -> list[Logged]:
     return _logged_rows(kind="contacts", author_fingerprint=key)
 
 
-def device_history(key: str) -> list[Logged]:
+def device_history(key: str, key_text: str | None = None) -> list[Logged]:
     """What decides whether ``key`` is a device and who revoked it: the statements naming it
-    (device statements, claims, device revocations), and its own first statements."""
+    (device statements, claims, device revocations), its first statements, and the
+    recoveries naming it as their new key (``key_text`` is its verifier key, when no logged
+    device statement names it yet)."""
     naming = _logged_rows(subject_fingerprint=key)
     social = _logged_rows(kind="social-recovery", author_fingerprint=key)[:1]
-    return [*naming, *first_statement(key), *social]
+    return [*naming, *first_statement(key), *social, *recovery_claims(key, key_text)]
+
+
+def recovery_claims(key: str, key_text: str | None = None) -> list[Logged]:
+    """The recoveries that name ``key`` as their new key: each claims it, as a rotation or a
+    device statement does (a recovery's subject is the lost key, so subject_fingerprint
+    does not find them; its ``new-key`` line, which carries the key's base64, does)."""
+    if key_text is None:
+        named = (
+            PublishedStatement.objects.filter(
+                index__isnull=False, kind="device", subject_fingerprint=key
+            )
+            .only("head")
+            .first()
+        )
+        if named is None:
+            return []
+        subject = parse_head_text(parse_note(named.head.encode("utf-8")).text).subject
+        if subject is None:
+            return []
+        key_text = subject.text()
+    encoded = key_text.rsplit("+", 1)[-1]
+    rows = PublishedStatement.objects.filter(
+        index__isnull=False, kind="recovery", head__contains=f"+{encoded}\n"
+    ).order_by("index")
+    return [r for r in (logged(row) for row in rows[:MAX_ROWS]) if r.new_key == key]
 
 
 def first_statement(key: str) -> list[Logged]:
@@ -104,6 +108,7 @@ def certifier_history(identity: str) -> list[Logged]:
     return _logged_rows(kind="device", subject_fingerprint=identity)
 
 
+@once_per_request
 def is_device_key(key: str) -> bool:
     """Whether a two-way device statement names ``key``: such a key never rotates or
     recovers an identity, and adds no devices (docs/recovery.md, "Devices")."""

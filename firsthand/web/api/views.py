@@ -21,9 +21,11 @@ from firsthand.web.api.authors import (
     look_alikes,
     predecessor,
 )
+from firsthand.web.api.carried import carried_succession
 from firsthand.web.api.devices import devices_of, speaking_for, stolen_points
 from firsthand.web.api.errors import error_response, say, size
 from firsthand.web.api.models import PublishedStatement, statement_at
+from firsthand.web.api.once_per_request import answered_once
 from firsthand.web.api.openapi import document
 from firsthand.web.api.revocations import carried_in_bundles, is_stolen, trusted_contacts
 
@@ -48,6 +50,7 @@ def _unknown(index: int) -> JsonResponse:
 
 
 @require_safe
+@answered_once
 def statement(request: HttpRequest, index: int) -> JsonResponse:
     row = _published(index)
     if row is None:
@@ -136,11 +139,18 @@ def bundle_for(row: PublishedStatement) -> dict[str, Any]:
     # The key's revocations travel with the bundle, so that `firsthand verify` and the
     # browser's verifier can say, offline, that the author reported the key stolen.
     revocations, commitment = carried_in_bundles(row.author_fingerprint)
+    # And what decides the rest, as the site's rules read it: social recoveries with the
+    # contacts they rely on, a device key's certificate and revocations (carried.py).
+    succession = carried_succession(
+        row.author_fingerprint,
+        [r.index for r in revocations] + ([] if commitment is None else [commitment.index]),
+    )
     needed = max(
         [
             row.index,
             *(() if withheld is None else (withheld.index,)),
             *(r.index for r in revocations),
+            *(r.index for r in succession),
         ]
     )
     return make_bundle(
@@ -152,10 +162,12 @@ def bundle_for(row: PublishedStatement) -> dict[str, Any]:
         checkpoint=runtime.checkpoint_for_entry(needed),
         revocations=revocations,
         recovery_commitment=commitment,
+        succession=succession,
     )
 
 
 @require_safe
+@answered_once
 def bundle(request: HttpRequest, index: int) -> JsonResponse:
     row = _published(index)
     if row is None:
@@ -286,6 +298,7 @@ def author_by_key_id(request: HttpRequest, key_id: str) -> HttpResponse:
 
 
 @require_safe
+@answered_once
 def author(request: HttpRequest, fingerprint: str) -> JsonResponse:
     published = PublishedStatement.objects.filter(index__isnull=False).order_by("-index")
     chain = key_chain(fingerprint)

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.syndication.views import Feed
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -29,7 +29,7 @@ from django.utils.xmlutils import SimplerXMLGenerator
 from firsthand.log.note import Verifier, parse_note
 from firsthand.statements.format import parse_head_text
 from firsthand.statements.identity import short_fingerprint, visible_label
-from firsthand.web.api.devices import stolen_points
+from firsthand.web.api.devices import SpeaksFor, devices_of, speaking_for, stolen_points
 from firsthand.web.api.models import PublishedStatement
 from firsthand.web.api.revocations import is_stolen
 from firsthand.web.pages.presenting import KIND_LABELS
@@ -127,22 +127,43 @@ class StatementFeed(Feed):  # type: ignore[type-arg]
         return _author(item)
 
     def item_author_link(self, item: PublishedStatement) -> str:
-        return reverse("pages:author", args=[item.author_fingerprint])
+        device = _device(item)
+        identity = item.author_fingerprint if device is None else device.identity
+        return reverse("pages:author", args=[identity])
 
 
 def _marking_stolen(rows: QuerySet[PublishedStatement]) -> list[PublishedStatement]:
     """The feed's entries, each marked ``stolen_key`` when its key had been reported stolen
-    by then: the revocations of all the feed's keys are looked up once, not per entry."""
+    by then, and ``speaks_for`` when a device key signed it after its certification: the
+    revocations and devices of all the feed's keys are looked up once, not per entry."""
     entries = list(rows)
-    points = stolen_points({row.author_fingerprint for row in entries})  # devices' too
+    keys = {row.author_fingerprint for row in entries}
+    points = stolen_points(keys)  # devices' too
+    devices = speaking_for(keys)
     for row in entries:
         row.stolen_key = is_stolen(row, points)  # type: ignore[attr-defined]
+        device = devices.get(row.author_fingerprint)
+        if device is not None and row.index is not None and row.index > device.added_by_index:
+            row.speaks_for = device  # type: ignore[attr-defined]
     return entries
+
+
+def _device(item: PublishedStatement) -> SpeaksFor | None:
+    found: SpeaksFor | None = getattr(item, "speaks_for", None)
+    return found
 
 
 def _author(item: PublishedStatement) -> str:
     """The key's name (hidden characters shown) and the start of its fingerprint: the name
-    alone is a label anyone can copy."""
+    alone is a label anyone can copy. A device's statement is the identity's, "from device"
+    the device key: the identity is who the author is (docs/recovery.md, "Devices")."""
+    device = _device(item)
+    if device is not None:
+        identity = visible_label(device.identity_name)
+        return _("%(identity)s, from device %(device)s") % {
+            "identity": f"{identity} ({short_fingerprint(device.identity)})",
+            "device": f"{visible_label(device.device_name)} ({short_fingerprint(device.device)})",
+        }
     name = visible_label(Verifier.from_text(item.author_key).name)
     return f"{name} ({short_fingerprint(item.author_fingerprint)})"
 
@@ -163,4 +184,8 @@ class AuthorFeed(StatementFeed):
         return reverse("pages:author", args=[obj])
 
     def items(self, obj: object = None) -> list[PublishedStatement]:  # type: ignore[override]
-        return _marking_stolen(_published().filter(author_fingerprint=obj)[:FEED_SIZE])
+        # The key's own statements, and its devices' from each device's certification on.
+        mine = Q(author_fingerprint=obj)
+        for device in devices_of([str(obj)]):
+            mine |= Q(author_fingerprint=device.key, index__gt=device.index)
+        return _marking_stolen(_published().filter(mine)[:FEED_SIZE])

@@ -168,6 +168,24 @@ VERIFY = {
     ),
     "check-witnesses": _("Cosigned by the independent witnesses: {names}"),
     "check-witnesses-none": _("No independent witness has cosigned this checkpoint yet."),
+    "check-witnesses-verified": _("The independent witnesses' cosignatures verify"),
+    # What a failed check means (verify.js's check ids), before its English detail.
+    "check-failed-format": _("The server sent something that is not a proof bundle."),
+    "check-failed-checkpoint": _(
+        "The log's checkpoint is not signed by the log key shown on this page."
+    ),
+    "check-failed-tree-size": _("The checkpoint does not cover the log the bundle describes."),
+    "check-failed-head": _("The author's signature on this statement does not verify."),
+    "check-failed-withheld": _(
+        "The withholding notice is not the operator's, or does not name this statement."
+    ),
+    "check-failed-body": _("The text differs from the one the author signed: it was altered."),
+    "check-failed-inclusion": _("The log does not hold this statement at its index."),
+    "check-failed-revocations": _(
+        "A report of the author's key as stolen or lost in the bundle is not in the log."
+    ),
+    "check-failed-witnesses": _("A witness's cosignature on the checkpoint does not verify."),
+    "technical-details": _("Technical details"),
     "stolen-key": _(
         "Your browser verified the proof, and it carries the author's statement {index}: this key "
         "is not theirs from log entry {since} on. These may not be the author's words."
@@ -196,6 +214,66 @@ TRUST = {
     "request-not-yours": _("This request names another identity key than the one kept here."),
     "device-done": _("The device is added: statement {index}."),
     "download-key": _("Download my key file"),
+}
+
+
+# Recovering with trusted contacts, and co-signing as one ("My key" > trusted contacts).
+SOCIAL = {
+    **TRUST,
+    "social-lost-unknown": _(
+        "This site knows no key with that fingerprint: give the fingerprint of the lost key, "
+        "as your recovery sheet or your old key page shows it."
+    ),
+    "social-no-contacts": _(
+        "That key named no trusted contacts on this site: recover with your recovery sheet."
+    ),
+    "social-contacts-found": _(
+        "That key named {n} trusted contacts, and {k} of them must sign. Remove the ones you "
+        "cannot reach: each contact listed must sign."
+    ),
+    "social-from-invalid": _("The log entry is a number: leave it empty for “from now”."),
+    "social-request-made": _(
+        "Your new key is made and kept here. Send the link (or the request) to each contact "
+        "listed, and paste their answers below."
+    ),
+    "social-link-text": _("The link to send to your contacts"),
+    "social-request-invalid": _(
+        "This is not a recovery request signed by the new key it names: copy it whole."
+    ),
+    "social-own-key": _("This request is about your own key: only a contact co-signs it."),
+    "social-not-listed": _(
+        "This request does not list your key as a contact: your signature would not count, "
+        "so nothing can be signed here."
+    ),
+    "social-shown-as": _(" (shown on this site as “{name}”)"),
+    "social-summary-lost": _("The identity of the key “{name}”, fingerprint {fingerprint},"),
+    "social-summary-new": _(
+        "moves to the new key “{name}”, fingerprint {fingerprint}: what that key signs is "
+        "shown as this person's."
+    ),
+    "social-from-now": _(
+        "What the old key signs after this recovery is shown as signed by a stolen key; what "
+        "it signed before stays the person's."
+    ),
+    "social-from-index": _(
+        "Everything the old key signed from log entry {index} on, published already or not, "
+        "is shown as signed by a stolen key, not by this person."
+    ),
+    "social-ask-them": _(
+        "Sign only if this person asked you themselves, face to face or in a way you trust: "
+        "anyone can send you this request, and your signature moves their identity."
+    ),
+    "social-lost-unknown-here": _("This site holds no statement by the lost key."),
+    "social-not-named-here": _(
+        "This site's latest list of that key's trusted contacts does not include you: ask the "
+        "person why before you sign."
+    ),
+    "social-line-made": _("Signed. Send the line below back to the person, by any way."),
+    "social-lines-invalid": _(
+        "These are not signature lines: paste each line as the contact sent it, one a line."
+    ),
+    "social-lines-missing": _("Still missing, or not valid for this request: {names}."),
+    "social-done": _("Your identity is recovered: statement {index}."),
 }
 
 

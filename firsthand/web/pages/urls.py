@@ -30,5 +30,10 @@ urlpatterns = [
     path("identity", views.identity, name="identity"),
     path("identity/contacts", views.trusted_contacts_page, name="identity-contacts"),
     path("identity/device", views.device_page, name="identity-device"),
+    path(
+        "identity/social-recovery",
+        views.social_recovery_page,
+        name="identity-social-recovery",
+    ),
     path("about", views.about, name="about"),
 ]

@@ -21,6 +21,7 @@ from firsthand.web import runtime
 from firsthand.web.api.authors import key_chain, keys_with_key_id, look_alikes, predecessor
 from firsthand.web.api.devices import devices_of
 from firsthand.web.api.models import PublishedStatement, statement_at
+from firsthand.web.api.once_per_request import answered_once
 from firsthand.web.api.revocations import trusted_contacts
 from firsthand.web.api.views import chain_statements, latest_profile
 from firsthand.web.pages import script_messages
@@ -112,12 +113,19 @@ def statement(request: HttpRequest, index: int) -> HttpResponse:
             "verifier_sha256": verifier_sha256(),
             "leaf_hash": leaf_hash(row.head.encode("utf-8")).hex(),
             "messages": evaluated(script_messages.VERIFY),
+            # Who runs each witness that cosigned, in the operator's words (as on the print
+            # page and How it works): a key name alone tells a journalist nothing.
+            "witness_about": {
+                c.name: runtime.witness_about(c.name)
+                for c in (result.verdict.cosigned_by if result.verdict else [])
+            },
         },
     )
 
 
 @require_safe
 @by_log_size
+@answered_once
 def author(request: HttpRequest, fingerprint: str) -> HttpResponse:
     chain = key_chain(fingerprint)
     rows = chain_statements(chain)
@@ -206,6 +214,14 @@ def trusted_contacts_page(request: HttpRequest) -> HttpResponse:
 def device_page(request: HttpRequest) -> HttpResponse:
     """Add a device: its key is made on it, the identity key certifies it on the other."""
     return render(request, "pages/device.html", {"messages": evaluated(script_messages.TRUST)})
+
+
+@require_safe
+def social_recovery_page(request: HttpRequest) -> HttpResponse:
+    """Recover with trusted contacts: the request, a contact's co-signature, the publishing."""
+    return render(
+        request, "pages/social_recovery.html", {"messages": evaluated(script_messages.SOCIAL)}
+    )
 
 
 @require_safe

@@ -12,12 +12,15 @@
 // rotation still verifies, being validly logged, but is never followed.
 //
 // A bundle carries the revocations and recoveries of its author's key (and the key's
-// recovery commitment), as bundle_revocations.py reads them: the verdict's `stolen_key`
-// says when the statement was signed at or after the point its author revoked the key.
+// recovery commitment), and the social recoveries, contacts and device statements that decide
+// who spoke for the key (succession.js), as bundle_revocations.py reads them: the verdict's
+// `stolen_key` says when the statement was signed at or after the point its author revoked the
+// key (or its device), and `device` names the identity a device key speaks for.
 
 import { base64Decode, base64Encode, bytesEqual, concatBytes, hexEncode, utf8Decode, utf8Encode } from "./encoding.js";
 import { CosignatureVerifier, verifyCosignatures } from "./cosignature.js";
 import { fingerprint } from "./identity.js";
+import { asLogged, carried, MAX_SUCCESSION } from "./succession.js";
 import { NoteError, openNote, Verifier, verifyNote } from "./note.js";
 import { BodyMismatch, leafHash, openHead, StatementError, verifyBody } from "./statement.js";
 
@@ -284,78 +287,87 @@ async function carriedEntry(entry, what, checkpoint) {
   return { index, head: opened.head, note: opened.note };
 }
 
-/** Whether a recovery's note carries a valid signature by its new key (format.py new_key_accepted). */
-async function recoveryAcceptedByNewKey(head, note) {
-  const newKey = head.newKey;
-  if (head.kind !== "recovery" || !newKey || newKey.equals(head.author)) return false;
-  try {
-    await verifyNote({ text: note.text, signatures: note.signatures }, [newKey]);
-  } catch (error) {
-    if (error instanceof NoteError) return false;
-    throw error;
-  }
-  return true;
-}
-
-/** The point one carried revocation establishes, or null (bundle_revocations.py _counted). */
-async function countedRevocation(r, key, recoveryKey, committedAt) {
-  const author = r.head.author.publicKey;
-  if (r.head.kind === "revocation" && bytesEqual(author, key)) {
-    return { since: r.index, by_index: r.index, by_recovery_key: false }; // from now on
-  }
-  if (recoveryKey === null || !bytesEqual(author, recoveryKey)) return null;
-  if (committedAt !== null && committedAt >= r.index) return null;
-  if (r.head.kind === "recovery" && !(await recoveryAcceptedByNewKey(r.head, r.note))) return null;
-  const from = r.head.revokedFrom;
-  const since = from === null || from === undefined || BigInt(from) >= BigInt(r.index) ? r.index : Number(from);
-  return { since, by_index: r.index, by_recovery_key: true };
-}
-
-/** The verdict's `stolen_key` and `revocations`, from what the bundle carries. */
+/** The verdict's `stolen_key`, `revocations` and `device`, from what the bundle carries. */
 async function knownRevocations(b, head, checkpoint) {
-  const carried = b.revocations ?? [];
-  if (!Array.isArray(carried) || carried.length > MAX_REVOCATIONS) {
+  const carriedList = b.revocations ?? [];
+  if (!Array.isArray(carriedList) || carriedList.length > MAX_REVOCATIONS) {
     throw new Failed(`the bundle's revocations are not a list of at most ${MAX_REVOCATIONS}`);
   }
   const key = head.author.publicKey;
-  let recoveryKey = null;
-  let committedAt = null;
-  const commitment = b.recovery_commitment ?? null;
-  if (commitment !== null) {
-    const c = await carriedEntry(commitment, "the recovery commitment", checkpoint);
+  const me = await fingerprint(head.author);
+  const rows = new Map();
+  const heads = new Map();
+  const keep = async (r) => {
+    rows.set(r.index, await asLogged(r.index, r.head, r.note));
+    heads.set(r.index, r.head);
+  };
+  let commitment = null;
+  const commitmentEntry = b.recovery_commitment ?? null;
+  if (commitmentEntry !== null) {
+    const c = await carriedEntry(commitmentEntry, "the recovery commitment", checkpoint);
     if (!bytesEqual(c.head.author.publicKey, key) || c.head.recovery === null) {
       throw new Failed("the recovery commitment is not a statement of this key naming a recovery key");
     }
     if (c.index > b.index) {
       throw new Failed("the recovery commitment is logged after this statement, so it is not the key's first statement");
     }
-    recoveryKey = c.head.recovery.publicKey;
-    committedAt = c.index;
+    commitment = [await fingerprint(c.head.recovery), c.index];
+    await keep(c);
   }
-  let stolen = null;
-  let counted = 0;
-  for (const [n, entry] of carried.entries()) {
+  for (const [n, entry] of carriedList.entries()) {
     const r = await carriedEntry(entry, `revocation ${n + 1}`, checkpoint);
     if (!REVOKING.includes(r.head.kind) || r.head.subject === null || !bytesEqual(r.head.subject.publicKey, key)) {
       throw new Failed(`revocation ${n + 1} (entry ${r.index}) is not a revocation or recovery of this key`);
     }
-    const found = await countedRevocation(r, key, recoveryKey, committedAt);
-    if (found === null) continue;
-    counted += 1;
-    if (stolen === null || found.since < stolen.since || (found.since === stolen.since && found.by_index < stolen.by_index)) {
-      stolen = found;
-    }
+    await keep(r);
   }
-  if (stolen !== null && b.index < stolen.since) stolen = null;
+  const succession = b.succession ?? [];
+  if (!Array.isArray(succession) || succession.length > MAX_SUCCESSION) {
+    throw new Failed(`the bundle's succession is not a list of at most ${MAX_SUCCESSION}`);
+  }
+  for (const [n, entry] of succession.entries()) {
+    await keep(await carriedEntry(entry, `succession entry ${n + 1}`, checkpoint));
+  }
+  const known = await carried([...rows.values()], heads);
+  // A recovery key counts beside the key's commitment only.
+  if (commitment === null) known.commitments.delete(me);
+  else known.commitments.set(me, commitment);
+
+  const points = known.revocations(me).map((r) => [r.since, r.byIndex, r.byRecoveryKey, r.kind]);
+  const device = known.device(me);
+  let speaksFor = null;
+  if (device !== null && device.index < b.index) {
+    const certificate = heads.get(device.index);
+    const identity = await keyJson(certificate.author);
+    const deviceKey = await keyJson(certificate.subject);
+    speaksFor = {
+      identity,
+      device: deviceKey,
+      certified_at: device.index,
+      message: `signed by device ${deviceKey.fingerprint} of identity ${identity.fingerprint}`,
+    };
+    if (device.revokedSince !== null) points.push([device.revokedSince, device.revokedBy, false, "device-revocation"]);
+  }
+  const before = (x, y) => {
+    for (let i = 0; i < x.length; i += 1) if (x[i] !== y[i]) return x[i] < y[i];
+    return false;
+  };
+  let first = null;
+  for (const p of points) if (first === null || before(p, first)) first = p;
+  const stolen = first !== null && b.index >= first[0] ? first : null;
   return {
     stolen_key:
       stolen === null
         ? null
         : {
-            ...stolen,
-            message: `signed by a key its author reported stolen or lost from log entry ${stolen.since} on (statement ${stolen.by_index})`,
+            since: stolen[0],
+            by_index: stolen[1],
+            by_recovery_key: stolen[2],
+            kind: stolen[3],
+            message: `signed by a key its author reported stolen or lost from log entry ${stolen[0]} on (statement ${stolen[1]})`,
           },
-    revocations: { as_of_tree_size: Number(checkpoint.size), counted },
+    revocations: { as_of_tree_size: Number(checkpoint.size), counted: points.length },
+    device: speaksFor,
   };
 }
 
@@ -543,6 +555,8 @@ export async function verifyBundle(bundle, logVerifierKeyText, options = {}) {
         .map((s) => s.name),
       cosigned_by: cosignedBy,
       rotation: await rotation(h, headNote),
+      media: h.media.map((m) => ({ sha256: m.sha256, type: m.type, size: Number(m.size) })),
+      device: revoked.value.device,
       stolen_key: revoked.value.stolen_key,
       revocations: revoked.value.revocations,
     };
