@@ -74,9 +74,17 @@ class Revocation:
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why a social recovery does not count, in words a person can act on."""
+    """Why a social recovery or a device does not count, in words a person can act on.
 
-    reason: str
+    ``template`` is English with ``{name}`` places for ``values``: the site translates the
+    template (it is the catalogue's msgid) and then fills the places."""
+
+    template: str
+    values: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        return self.template.format(**self.values)
 
 
 def _since(row: Logged) -> int:
@@ -129,9 +137,10 @@ def social_recovery_refusal(
     counted = counted_contacts(recovery, contacts, contact_revoked_at)
     if len(counted) < contacts.threshold:
         return Refusal(
-            f"{len(counted)} of the trusted contacts in force (statement {contacts.index}) "
-            f"signed, and {contacts.threshold} must; a contact counts once, and not if its own "
-            "key was reported stolen before the recovery"
+            "{counted} of the trusted contacts in force (statement {index}) signed, and "
+            "{threshold} must; a contact counts once, and not if its own key was reported "
+            "stolen before the recovery",
+            {"counted": len(counted), "index": contacts.index, "threshold": contacts.threshold},
         )
     return None
 

@@ -73,18 +73,40 @@ def po_entries(path: Path = PO) -> dict[str, tuple[list[str], set[str]]]:
     return entries
 
 
+# The layers below the web whose refusals reach a person through say(error.message, ...):
+# their exceptions' first argument is the message id (publishing's errors, the statement
+# rules, the succession rules' Refusal).
+BELOW_THE_WEB = {
+    "publishing": ("Refused", "Forbidden", "Conflict", "Unavailable", "PublishingError"),
+    "statements/rules.py": ("BrokenRule", "NotThisKey", "AlreadyDone"),
+    "statements/succession.py": ("Refusal",),
+}
+
+
+def _marked(path: Path, markers: set[str] | tuple[str, ...]) -> Iterator[tuple[str, int]]:
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+        first = node.args[0]
+        if name in markers and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            yield first.value, node.lineno
+
+
 def python_messages() -> Iterator[tuple[str, str]]:
-    """(message id, where) for each marked literal in firsthand/web's Python."""
+    """(message id, where) for each marked literal in firsthand/web's Python, and for each
+    refusal of the layers below that the web shows in the reader's language."""
     for path in sorted(WEB.rglob("*.py")):
         if "migrations" in path.parts or "console" in path.parts:
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if not isinstance(node, ast.Call) or not node.args:
-                continue
-            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-            first = node.args[0]
-            if name in MARKERS and isinstance(first, ast.Constant) and isinstance(first.value, str):
-                yield first.value, f"{path.relative_to(WEB)}:{node.lineno}"
+        for message, line in _marked(path, MARKERS):
+            yield message, f"{path.relative_to(WEB)}:{line}"
+    for place, markers in BELOW_THE_WEB.items():
+        where = WEB.parent / place
+        for path in sorted(where.rglob("*.py")) if where.is_dir() else [where]:
+            for message, line in _marked(path, markers):
+                if not re.fullmatch(r"\{[a-z_]+\}", message):  # a lower layer's words passed on
+                    yield message, f"{path.relative_to(WEB.parent)}:{line}"
 
 
 def template_messages() -> Iterator[tuple[str, str]]:
@@ -149,7 +171,7 @@ def test_the_po_reader_sees_fuzzy_and_empty_entries(tmp_path: Path) -> None:
 
 # The glossary's words, and the words that must not stand for them (docs/glossary-fa.md).
 MISTRANSLATIONS = {
-    "درآمد": "entries are ورودی‌ها, not income",
+    "درآمد": "entries are مدخل‌ها, not income",
     "انکار": "a denial is تکذیب, everywhere",
     "بازداشت": "to withhold is از نمایش برداشتن; بازداشت reads as arrest",
     "اطلاعیه": "a notice is اعلان",

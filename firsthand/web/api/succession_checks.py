@@ -118,7 +118,11 @@ def _check_social_recovery(head: Head, author: str, subject: str) -> None:
         422,
         say(
             "this social recovery does not count: {reason}",
-            reason=refusal.reason if refusal is not None else "an earlier revocation decides",
+            reason=(
+                say(refusal.template, **refusal.values)
+                if refusal is not None
+                else say("an earlier revocation decides")
+            ),
         ),
     )
 
@@ -134,7 +138,8 @@ def _check_device(head: Head, author: str, subject: str) -> None:
 
     refusal = device_refusal(candidate, history, revoked_at=revoked_at)
     if refusal is not None:
-        raise ApiError(422, say("this device cannot be added: {reason}", reason=refusal.reason))
+        reason = say(refusal.template, **refusal.values)
+        raise ApiError(422, say("this device cannot be added: {reason}", reason=reason))
 
 
 def _check_device_revocation(head: Head, author: str, subject: str) -> None:
