@@ -17,9 +17,12 @@ Cleaners, each on the same files:
                  then read back: one long-lived exiftool (-stay_open), ffprobe, the box
                  walker. Verified.
   firsthand x2   the same in two processes (the web server cleans two files at once)
+  firsthand 1 core  firsthand with this process and its exiftool pinned to one core
   mat2           Debian's mat2 (0.13), one process per file, as bench/media.py always
                  measured it; no read-back
   mat2 batch     `mat2 A B C ...`: one command, mat2's own process pool over both cores
+  mat2 batch 1 core  the same pinned to one core (like `taskset -c 0`): like with like
+                 beside "firsthand 1 core"
   exiftool -all= one process per file; rewrites in place, keeps pixels; no read-back
   exiftool batch `exiftool -all= -o DIR A B C ...`: one process
 
@@ -35,14 +38,17 @@ from __future__ import annotations
 import argparse
 import collections
 import concurrent.futures
+import contextlib
 import json
+import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from PIL import Image
@@ -50,7 +56,7 @@ from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from firsthand.media import MediaError, clean_file, sniff
+from firsthand.media import MediaError, clean_file, exiftool, sniff
 from firsthand.media.kinds import HEAD_BYTES
 from tests.media import corpus, phone_videos
 
@@ -169,6 +175,31 @@ def _ours_two(files: list[Path], out: Path) -> list[Path]:
     return done
 
 
+@contextlib.contextmanager
+def _one_core() -> Iterator[None]:
+    """This process and its exiftool workers (those running and those it starts) on one
+    core, as `taskset -c N` would put a command: like with like beside mat2 on one core."""
+    everything = os.sched_getaffinity(0)
+    one = {min(everything)}
+
+    def pin(cores: set[int]) -> None:
+        os.sched_setaffinity(0, cores)
+        for worker in exiftool._idle:
+            with contextlib.suppress(OSError):
+                os.sched_setaffinity(worker.process.pid, cores)
+
+    pin(one)
+    try:
+        yield
+    finally:
+        pin(everything)
+
+
+def _ours_one_core(files: list[Path], out: Path) -> list[Path]:
+    with _one_core():
+        return _ours(files, out)
+
+
 def _copies(files: list[Path], out: Path) -> list[Path]:
     copies = []
     for number, source in enumerate(files):
@@ -191,10 +222,17 @@ def _mat2(files: list[Path], out: Path) -> list[Path]:
     return made
 
 
-def _mat2_batch(files: list[Path], out: Path) -> list[Path]:
+def _mat2_batch(files: list[Path], out: Path, one_core: bool = False) -> list[Path]:
     copies = _copies(files, out)
-    subprocess.run(["mat2", *map(str, copies)], capture_output=True, timeout=3600, check=False)
+    pin = (lambda: os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})) if one_core else None
+    subprocess.run(
+        ["mat2", *map(str, copies)], capture_output=True, timeout=3600, check=False, preexec_fn=pin
+    )
     return [_mat2_output(c) for c in copies if _mat2_output(c).exists()]
+
+
+def _mat2_batch_one_core(files: list[Path], out: Path) -> list[Path]:
+    return _mat2_batch(files, out, one_core=True)
 
 
 def _exiftool(files: list[Path], out: Path) -> list[Path]:
@@ -226,11 +264,23 @@ def _exiftool_batch(files: list[Path], out: Path) -> list[Path]:
     return sorted(target.iterdir())
 
 
+def _cpu_seconds() -> float:
+    """CPU time (user + system) of this process, of its children that have ended (mat2,
+    its pool, exiftool -all=, retired exiftool workers), and of the exiftool workers still
+    alive. Unlike wall-clock time it hardly moves when other work shares the machine."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    ended = resource.getrusage(resource.RUSAGE_CHILDREN)
+    alive = sum(exiftool._cpu_seconds(worker.process.pid) for worker in exiftool._idle)
+    return own.ru_utime + own.ru_stime + ended.ru_utime + ended.ru_stime + alive
+
+
 CLEANERS: dict[str, Callable[[list[Path], Path], list[Path]]] = {
     "firsthand": _ours,
     "firsthand x2": _ours_two,
+    "firsthand 1 core": _ours_one_core,
     "mat2": _mat2,
     "mat2 batch": _mat2_batch,
+    "mat2 batch 1 core": _mat2_batch_one_core,
     "exiftool -all=": _exiftool,
     "exiftool batch": _exiftool_batch,
 }
@@ -308,7 +358,10 @@ def main() -> None:
         wanted = args.formats.split(",")
         sets = {name: files for name, files in sets.items() if name.split()[0] in wanted}
     chosen = args.cleaners.split(",")
-    header = f"{'format':<18} {'files':>5} {'cleaner':<15} {'files/s':>8} {'MB/s':>7} {'left':>9}"
+    header = (
+        f"{'format':<18} {'files':>5} {'cleaner':<18} {'files/s':>8} {'MB/s':>7} "
+        f"{'CPU ms/file':>11} {'left':>9}"
+    )
     rows, notes = [], []
     clean_file(next(iter(sets.values()))[0])  # warm up our exiftool, as a server has it
     for name, files in sets.items():
@@ -316,6 +369,7 @@ def main() -> None:
         kind = name.split()[0]
         takers = [c for c in chosen if not (c.startswith("mat2") and kind not in MAT2_TYPES)]
         best: dict[str, float] = {}
+        cpu: dict[str, float] = {}
         left: dict[str, tuple[int, int, collections.Counter[str]]] = {}
         # Rounds alternate the cleaners and keep each one's fastest: this machine is
         # shared, and a burst of someone else's work should not decide a comparison.
@@ -323,9 +377,11 @@ def main() -> None:
             for cleaner_name in takers:
                 print(f"{name}: {cleaner_name}", file=sys.stderr)
                 with tempfile.TemporaryDirectory() as scratch:
-                    began = time.perf_counter()
+                    began, cpu_before = time.perf_counter(), _cpu_seconds()
                     made = CLEANERS[cleaner_name](files, Path(scratch))
                     elapsed = time.perf_counter() - began
+                    used = _cpu_seconds() - cpu_before
+                    cpu[cleaner_name] = min(cpu.get(cleaner_name, used), used)
                     if cleaner_name == "firsthand x2":
                         elapsed = getattr(_ours_two, "elapsed", elapsed)
                     best[cleaner_name] = min(best.get(cleaner_name, elapsed), elapsed)
@@ -334,13 +390,14 @@ def main() -> None:
                         left[cleaner_name] = (dirty, len(made), names)
         for cleaner_name in chosen:
             if cleaner_name not in best:
-                rows.append(f"{name:<18} {len(files):>5} {cleaner_name:<15} {'-':>8}")
+                rows.append(f"{name:<18} {len(files):>5} {cleaner_name:<18} {'-':>8}")
                 continue
             elapsed = best[cleaner_name]
             dirty, count, names = left[cleaner_name]
             rows.append(
-                f"{name:<18} {len(files):>5} {cleaner_name:<15} {len(files) / elapsed:>8.2f} "
-                f"{size / elapsed:>7.1f} {f'{dirty}/{count}':>9}"
+                f"{name:<18} {len(files):>5} {cleaner_name:<18} {len(files) / elapsed:>8.2f} "
+                f"{size / elapsed:>7.1f} {1000 * cpu[cleaner_name] / len(files):>11.1f} "
+                f"{f'{dirty}/{count}':>9}"
             )
             if names:
                 common = ", ".join(f"{field} ({n})" for field, n in names.most_common(5))
@@ -350,6 +407,8 @@ def main() -> None:
     for row in rows:
         print(row)
     print(f"\nfiles/s: the fastest of {args.rounds} alternating rounds")
+    print("CPU ms/file: the least CPU time (user + system, with every child process and")
+    print("      exiftool worker) of those rounds, per file: steadier on a shared machine")
     print("left: outputs still holding an identifying field (or unreadable) / outputs written")
     print("      (a cleaner that exits with an error writes nothing here; files - outputs failed)")
     for note in notes:

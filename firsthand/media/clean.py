@@ -4,10 +4,11 @@
     cleaned.sha256                           # what a statement's head covers
     summary(cleaned.removed)                 # ["GPS location", "Phone or camera model", ...]
 
-Every output is read back by exiftool (and, for videos, the box walker or ffprobe)
-before it is returned;
-if any field outside the allow-list in readback.py survived, `MetadataSurvived` is
-raised and nothing is returned. The SHA-256 is of the cleaned bytes only.
+Every output is read back before it is returned: a JPEG we wrote by walking its
+segments (jpeg_structure.py), other photos by exiftool, videos by the box walker or
+ffprobe and exiftool. If anything outside the allow-list in readback.py (or, in a JPEG,
+any segment that is not picture data) survived, `MetadataSurvived` is raised and nothing
+is returned. The SHA-256 is of the cleaned bytes only.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from firsthand.media import boxes, exiftool, images, videos
+from firsthand.media import boxes, exiftool, images, jpeg_structure, videos
 from firsthand.media.errors import MalformedMedia, MediaTooLarge, MetadataSurvived, ToolFailed
 from firsthand.media.kinds import HEAD_BYTES, Kind, appended_archive, sniff
 from firsthand.media.limits import DEFAULT_LIMITS, Limits
@@ -69,6 +70,21 @@ class CleanedMedia:
     @property
     def category(self) -> str:
         return self.media_type.split("/", 1)[0]
+
+
+def _private_copy(original: Path | None, target: Path, data: bytes | None = None) -> Path:
+    """The upload under a private name we chose, for the tools: a hard link to the file
+    on disk costs nothing; otherwise its bytes are written (or copied) there."""
+    if original is not None:
+        try:
+            os.link(original, target)
+            return target
+        except OSError:
+            if data is None:
+                shutil.copyfile(original, target)
+                return target
+    assert data is not None
+    return write_private(target, data)
 
 
 def _check_size(size: int, kind: Kind, limits: Limits) -> None:
@@ -127,19 +143,41 @@ def _finish(
     )
 
 
-def _clean_image(data: bytes, kind: Kind, limits: Limits) -> CleanedMedia:
+def _verify_image(encoded: images.EncodedImage, kind: Kind, workdir: Path, limits: Limits) -> None:
+    """Prove the re-encoded picture holds nothing but pixels, at the size we say.
+
+    A JPEG we wrote is walked segment by segment in-process (jpeg_structure.py): that
+    walk excludes every place exiftool could find a field in a JPEG, so exiftool is not
+    asked again, and its frame header must give our size. It is not decoded again: a
+    decode (even at 1/8 scale, which still reads every coefficient) cost as much as
+    half the first decode of a 12 MP photo and can find no metadata; the tests decode
+    our JPEGs instead. PNG, WebP and GIF outputs are decoded and read back by exiftool."""
+    if encoded.pillow_format == "JPEG":
+        jpeg_structure.prove_plain(encoded.data, encoded.width, encoded.height)
+        return
+    images.check_decodes(encoded, kind)
+    name = "clean" + _EXTENSION[encoded.media_type]
+    verify_exiftool(write_private(workdir / name, encoded.data), limits=limits)
+
+
+def _clean_image(
+    data: bytes, kind: Kind, limits: Limits, original: Path | None = None
+) -> CleanedMedia:
     with workspace() as workdir:
-        source = write_private(workdir / ("source" + kind.extension), data)
-        # exiftool lists the upload (for the report) while Pillow decodes it.
-        listing = exiftool.start([source], limits)
+        source = workdir / ("source" + kind.extension)
+        # exiftool lists the upload (for the report) while Pillow decodes it; a JPEG that
+        # is already only pixels (cleaned on the device) has nothing to list.
+        listing = None
+        if not (kind.name == "jpeg" and jpeg_structure.is_plain(data)):
+            _private_copy(original, source, data)
+            listing = exiftool.start([source], limits, exiftool.LISTING)
         try:
             encoded = images.clean_image(data, kind, limits)
-            images.check_decodes(encoded, kind)
-            name = "clean" + _EXTENSION[encoded.media_type]
-            verify_exiftool(write_private(workdir / name, encoded.data), limits=limits)
-            removed = _removed_from(listing, source)
+            _verify_image(encoded, kind, workdir, limits)
+            removed = [] if listing is None else _removed_from(listing, source)
         finally:
-            listing.cancel()
+            if listing is not None:
+                listing.cancel()
     if appended_archive(data):
         removed.append(Field("File", "AppendedArchive", "a ZIP archive after the image"))
     return _finish(
@@ -170,7 +208,8 @@ def _judge_boxes(remuxed: videos.RemuxedVideo) -> None:
 
 
 def _clean_video(source: Path, kind: Kind, workdir: Path, limits: Limits) -> CleanedMedia:
-    listing = exiftool.start([source], limits)  # the report's listing, beside ffmpeg's copy
+    # the report's listing, beside ffmpeg's copy
+    listing = exiftool.start([source], limits, exiftool.LISTING)
     try:
         remuxed = videos.remux(source, kind, workdir, limits)
         if remuxed.probe is not None:  # Matroska and WebM: ffprobe is their structural reader
@@ -207,11 +246,7 @@ def clean_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> CleanedMedia:
     kind = sniff(head)
     _check_size(path.stat().st_size, kind, limits)
     if kind.category == "image":
-        return _clean_image(path.read_bytes(), kind, limits)
+        return _clean_image(path.read_bytes(), kind, limits, original=path)
     with workspace() as workdir:
-        source = workdir / ("source" + kind.extension)
-        try:  # a private name we chose: a hard link costs nothing, a copy reads it all
-            os.link(path, source)
-        except OSError:
-            shutil.copyfile(path, source)
+        source = _private_copy(path, workdir / ("source" + kind.extension))
         return _clean_video(source, kind, workdir, limits)

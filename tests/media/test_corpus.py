@@ -8,6 +8,7 @@ would), and the outputs are read by one independent exiftool run and ffprobe.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from firsthand.media import CleanedMedia, MediaError, clean_file, summary
 from tests.media import builders, corpus, phone_videos
@@ -139,6 +141,20 @@ def test_each_file_is_cleaned_of_everything_identifying_or_refused_for_what_it_i
         if secret.encode() in outcome.cleaned.data and secret not in fixed
     ]
     assert kept == [], f"{name} still carries {kept}"
+
+
+def test_every_cleaned_photo_decodes_whole_at_its_stated_size(
+    outcomes: dict[str, Outcome],
+) -> None:
+    """Cleaning no longer decodes its own JPEGs again (their structure is walked
+    instead), so the encoder's output is decoded in full here, every pixel."""
+    photos = [o for o in outcomes.values() if o.cleaned and o.cleaned.category == "image"]
+    assert len(photos) >= 40
+    for outcome in photos:
+        assert outcome.cleaned is not None
+        with Image.open(io.BytesIO(outcome.cleaned.data)) as image:
+            image.load()
+            assert image.size == (outcome.cleaned.width, outcome.cleaned.height)
 
 
 def test_the_corpus_is_large_and_varied_enough(outcomes: dict[str, Outcome]) -> None:
