@@ -24,3 +24,5 @@ urlpatterns = [
 
 # Under /api/ a request that matches no route still gets the JSON error the schema documents.
 handler404 = "firsthand.web.api.errors.not_found"
+# A request Django will not read (too large, too many fields) says so in the reader's language.
+handler400 = "firsthand.web.api.errors.bad_request"

@@ -185,6 +185,7 @@ VERIFY = {
         "A report of the author's key as stolen or lost in the bundle is not in the log."
     ),
     "check-failed-witnesses": _("A witness's cosignature on the checkpoint does not verify."),
+    "check-failed": _("This check failed: the proof does not show what it claims."),
     "technical-details": _("Technical details"),
     "stolen-key": _(
         "Your browser verified the proof, and it carries the author's statement {index}: this key "

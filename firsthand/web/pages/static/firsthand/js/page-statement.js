@@ -21,6 +21,29 @@ function setStatus(text, state) {
   status.className = `status verdict ${state}`;
 }
 
+// What a failed check means, in the reader's language (one sentence per check id);
+// verify.js's own English detail is kept for whoever reports it, folded away.
+function failure(check) {
+  const why = document.createElement("div");
+  why.className = "check-failure";
+  const said = document.createElement("p");
+  const meaning = `check-failed-${check.id}`;
+  said.textContent = message(meaning) === meaning ? message("check-failed") : message(meaning);
+  why.append(said);
+  if (check.message) {
+    const details = document.createElement("details");
+    const summary = document.createElement("summary");
+    summary.textContent = message("technical-details");
+    const detail = document.createElement("p");
+    detail.textContent = check.message;
+    detail.lang = "en";
+    detail.dir = "ltr";
+    details.append(summary, detail);
+    why.append(details);
+  }
+  return why;
+}
+
 function showChecks(checks) {
   const list = box.querySelector(".steps");
   list.replaceChildren();
@@ -30,13 +53,11 @@ function showChecks(checks) {
     item.className = check.status;
     item.dataset.check = check.id;
     const mark = check.status === "ok" ? "✓ " : "✗ ";
-    item.textContent = mark + message(`check-${check.id}`);
-    if (check.status !== "ok" && check.message) {
-      const why = document.createElement("div");
-      why.textContent = check.message;
-      why.setAttribute("dir", "ltr");
-      item.append(why);
-    }
+    // The witnesses' line names them once the verdict is known (showCosigners); until
+    // then, and when the bundle fails, it says what was checked without a list to fill.
+    const label = check.id === "witnesses" ? "check-witnesses-verified" : `check-${check.id}`;
+    item.textContent = mark + message(label);
+    if (check.status !== "ok") item.append(failure(check));
     list.append(item);
   }
 }
@@ -44,7 +65,8 @@ function showChecks(checks) {
 function showCosigners(result) {
   const item = box.querySelector('.steps li[data-check="witnesses"]');
   if (!item || !result.verdict) return;
-  const names = result.verdict.cosigned_by.map((c) => c.witness);
+  // Each name in a first-strong isolate: a Latin host name inside a Persian sentence.
+  const names = result.verdict.cosigned_by.map((c) => `\u2068${c.witness}\u2069`);
   item.textContent = names.length
     ? "✓ " + message("check-witnesses", { names: names.join(", ") })
     : "– " + message("check-witnesses-none");

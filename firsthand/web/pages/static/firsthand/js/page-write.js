@@ -303,7 +303,6 @@ async function start() {
   status.textContent = message("signing-as", { name: isolate(identity.signer.name) });
   // Without WebCrypto's Ed25519 nothing can be signed here: say so in place of whom as.
   await refuseSigningWithoutEd25519(status, [$("preview-button"), $("publish-button")]);
-  $("compose").hidden = false;
   const initial = $("kind").dataset.initial;
   if ([...$("kind").options].some((o) => o.value === initial)) $("kind").value = initial;
   $("lang").value = document.documentElement.lang === "fa" ? "fa" : "en";
@@ -319,6 +318,9 @@ async function start() {
   $("media").addEventListener("change", onFiles);
   $("preview-button").addEventListener("click", guarded(preview));
   $("publish-button").addEventListener("click", guarded(signAndPublish));
+  // Shown only now: text typed before the draft was restored would be overwritten by it,
+  // and a Preview clicked before its handler was attached would do nothing.
+  $("compose").hidden = false;
 }
 
 guarded(start)();
