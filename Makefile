@@ -36,12 +36,15 @@ typecheck:
 # What touches no database runs once: the parser fuzzers, the statement format and its CLI,
 # the browser's own crypto (JavaScript twins, vectors, recovery words), the browser flows
 # that only sign in the page (rotation, recovery, feeds as a reader renders them), the proxy
-# in front of the site, and the checks on the source and the docs.
+# in front of the site, the checks on the source and the docs, and the crawls of every page
+# for overflow and untranslated text (what they read is the same on either database).
 ONCE_ONLY := tests/test_fuzz_%.py tests/test_architecture.py tests/test_deploy_docs.py
 NO_DATABASE := $(addprefix --ignore=,tests/web/test_browser_crypto.py \
 	tests/web/test_browser_vectors.py tests/web/test_browser_cosignatures.py \
 	tests/web/test_recovery_words.py tests/e2e/test_rotation.py tests/e2e/test_recovery.py \
-	tests/e2e/test_feeds.py tests/e2e/test_https_proxy.py)
+	tests/e2e/test_feeds.py tests/e2e/test_https_proxy.py \
+	tests/e2e/test_layout_and_print.py tests/e2e/test_persian_text.py \
+	tests/web/test_catalogue.py tests/web/test_check_messages.py tests/web/test_vendor_libheif.py)
 pytest:
 	$(PY) -m pytest -q
 	FIRSTHAND_TEST_BACKEND=postgresql $(PY) -m pytest -q $(NO_DATABASE) \

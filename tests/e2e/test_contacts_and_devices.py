@@ -19,6 +19,7 @@ def test_an_author_names_contacts_and_adds_a_device_in_persian_on_a_phone(
 ) -> None:
     _words, grouped = make_key_with_sheet(page, site, "golnar.example")
     page.check("#sheet-saved")
+    page.wait_for_selector("#recovery-sheet", state="hidden")  # kept: signing may begin
     publish(page, site, "/fa", "نخستین بیانیهٔ من.")
     friends = [Signer.generate(f"golnar-friend{i}.example") for i in range(2)]
 

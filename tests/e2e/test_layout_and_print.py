@@ -289,6 +289,7 @@ def test_the_write_page_explains_a_missing_key_and_keeps_an_encrypted_draft(
     _shoot(page, "key-made-fa-360x640")
     assert page.evaluate(OVERFLOW) is None  # the recovery sheet and its QR code fit too
     page.check("#sheet-saved")
+    page.wait_for_selector("#recovery-sheet", state="hidden")  # kept: signing may begin
 
     secret = "پیش‌نویس: آنچه در اردو دیدم (خیالی)"
     page.goto(f"{site}/fa/write")
