@@ -168,12 +168,16 @@ def keys_with_key_id(key_id: str) -> list[KnownKey]:
 
 def keys_named(name: str) -> list[KnownKey]:
     """Every key whose name is exactly ``name`` (no case folding: a name is not an identity)."""
+    if "\x00" in name:  # no key's name holds one, and PostgreSQL's text cannot even be asked
+        return []
     rows = PublishedStatement.objects.filter(author_key__startswith=name + "+")
     return [k for k in _known_keys(rows) if k.name == name]
 
 
 def keys_with_display_name(name: str) -> list[KnownKey]:
     """Every key whose signed profile gave exactly ``name`` as its display name."""
+    if "\x00" in name:  # as in keys_named: no display name holds one
+        return []
     labels = AuthorLabel.objects.filter(is_display_name=True, label=name)
     fingerprints = set(labels.values_list("fingerprint", flat=True)[:MAX_CHAIN])
     if not fingerprints:
