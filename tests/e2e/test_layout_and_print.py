@@ -27,6 +27,7 @@ from pathlib import Path
 import cryptography
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from firsthand.log.note import Signer, Verifier
 from firsthand.statements.format import Media, sign_statement
@@ -309,7 +310,9 @@ def test_the_write_page_explains_a_missing_key_and_keeps_an_encrypted_draft(
     assert secret.encode() not in bytes(stored) and len(stored) > len(secret.encode())
     page.reload()
     page.wait_for_selector("#compose:not([hidden])")
-    page.wait_for_function("document.getElementById('text').value.length > 0")
+    # Locator expectations, not wait_for_function: a predicate string is eval'd in the
+    # page, which the site's CSP (script-src 'self') refuses.
+    expect(page.locator("#text")).not_to_have_value("")
     assert page.input_value("#text") == secret
     # Published: the draft has done its work and is gone.
     page.click("#preview-button")
@@ -325,9 +328,8 @@ def test_the_write_page_explains_a_missing_key_and_keeps_an_encrypted_draft(
     page.locator("#draft-status:not(:empty)").wait_for()
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("#discard-draft")
-    page.wait_for_function(
-        "(s => s.textContent === s.dataset.discarded)(document.getElementById('draft-status'))"
-    )
+    status = page.locator("#draft-status")
+    expect(status).to_have_text(status.get_attribute("data-discarded") or "discarded")
     page.reload()
     page.wait_for_selector("#compose:not([hidden])")
     page.wait_for_load_state("networkidle")
